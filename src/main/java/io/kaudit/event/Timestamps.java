@@ -1,0 +1,123 @@
+package io.kaudit.event;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** RFC 3339 timestamps as the audit log writes them, to and from nanoseconds since the epoch. */
+public final class Timestamps {
+    private static final DateTimeFormatter ISO_NANOS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter CLOCK_NANOS = DateTimeFormatter.ofPattern("HH:mm:ss.nnnnnnnnn");
+
+    private Timestamps() {
+    }
+
+    /**
+     * Parses {@code YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±hh:mm)} (Go's RFC3339Nano), also accepting a
+     * space for 'T' and lowercase 't'/'z'. Returns ns since the epoch.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static long parse(String s) {
+        int n = s.length();
+        if (n < 20) {
+            throw new IllegalArgumentException("not an RFC 3339 timestamp: " + s);
+        }
+        int year = digits(s, 0, 4);
+        expect(s, 4, '-');
+        int month = digits(s, 5, 2);
+        expect(s, 7, '-');
+        int day = digits(s, 8, 2);
+        char t = s.charAt(10);
+        if (t != 'T' && t != 't' && t != ' ') {
+            throw new IllegalArgumentException("not an RFC 3339 timestamp: " + s);
+        }
+        int hour = digits(s, 11, 2);
+        expect(s, 13, ':');
+        int minute = digits(s, 14, 2);
+        expect(s, 16, ':');
+        int second = digits(s, 17, 2);
+        int i = 19;
+        long nanos = 0;
+        if (i < n && s.charAt(i) == '.') {
+            i++;
+            int start = i;
+            while (i < n && Character.isDigit(s.charAt(i))) {
+                if (i - start < 9) {
+                    nanos = nanos * 10 + (s.charAt(i) - '0');
+                }
+                i++;
+            }
+            int count = i - start;
+            if (count == 0) {
+                throw new IllegalArgumentException("empty fraction in timestamp: " + s);
+            }
+            for (int k = Math.min(count, 9); k < 9; k++) {
+                nanos *= 10;
+            }
+        }
+        if (i >= n) {
+            throw new IllegalArgumentException("timestamp has no time zone: " + s);
+        }
+        int offsetSeconds;
+        char z = s.charAt(i);
+        if ((z == 'Z' || z == 'z') && i == n - 1) {
+            offsetSeconds = 0;
+        } else if ((z == '+' || z == '-') && i + 6 == n) {
+            int oh = digits(s, i + 1, 2);
+            expect(s, i + 3, ':');
+            int om = digits(s, i + 4, 2);
+            offsetSeconds = (oh * 3600 + om * 60) * (z == '-' ? -1 : 1);
+        } else {
+            throw new IllegalArgumentException("bad time zone in timestamp: " + s);
+        }
+        try {
+            long epochSecond = LocalDateTime.of(year, month, day, hour, minute, second)
+                    .toEpochSecond(ZoneOffset.UTC) - offsetSeconds;
+            return epochSecond * 1_000_000_000L + nanos;
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("invalid date in timestamp: " + s);
+        }
+    }
+
+    private static int digits(String s, int at, int count) {
+        int v = 0;
+        for (int i = at; i < at + count; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new IllegalArgumentException("not an RFC 3339 timestamp: " + s);
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    private static void expect(String s, int at, char c) {
+        if (s.charAt(at) != c) {
+            throw new IllegalArgumentException("not an RFC 3339 timestamp: " + s);
+        }
+    }
+
+    /** {@code 2026-03-14T09:00:01.123456000Z}: Falco's JSON {@code time}. */
+    public static String isoUtc(long nanos) {
+        return ISO_NANOS.format(instant(nanos));
+    }
+
+    /** {@code 2026-03-14T09:00:01.123456000+0000}: Falco's {@code evt.time.iso8601}. */
+    public static String iso8601(long nanos) {
+        String s = isoUtc(nanos);
+        return s.substring(0, s.length() - 1) + "+0000";
+    }
+
+    /** {@code HH:MM:SS.nnnnnnnnn} in the local time zone: Falco's {@code evt.time}. */
+    public static String clock(long nanos) {
+        return CLOCK_NANOS.format(instant(nanos).atZone(ZoneId.systemDefault()));
+    }
+
+    public static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+}
