@@ -1,0 +1,236 @@
+package io.kaudit.source;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.kaudit.event.AuditEvent;
+import io.kaudit.event.JsonArray;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonReader;
+import io.kaudit.event.JsonString;
+import io.kaudit.event.JsonValue;
+import io.kaudit.event.Location;
+import io.kaudit.event.Projection;
+import io.kaudit.event.Timestamps;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns one JSON value (a log line or an HTTP body) into audit events, whatever it is wrapped in:
+ * an Event, an EventList, an array of either, an AKS {@code records[]} batch ({@code properties.log}
+ * as a string or an object), EKS CloudWatch {@code events[]}/{@code logEvents[]}, a Fluent Bit record
+ * (event keys at top level, or the event as a string under {@code log}), a GKE {@code protoPayload}
+ * entry, or a line with a leading timestamp (CloudWatch S3 export, CRI log).
+ */
+public final class EnvelopeDecoder {
+    private static final String[] STRING_WRAPPERS = {"properties", "log", "log_s", "message", "@message",
+        "MESSAGE", "_raw", "input"};
+    private static final int MAX_DEPTH = 8;
+
+    private final Projection envelope;
+
+    /** @param eventProjection the parts of an event the rules read; {@link Projection#ALL} for all */
+    public EnvelopeDecoder(Projection eventProjection) {
+        if (eventProjection.whole()) {
+            envelope = Projection.ALL;
+            return;
+        }
+        // Whatever the rules read, events are recognised and timed by these keys.
+        Projection event = new Projection().merge(eventProjection);
+        for (String k : new String[] {"auditID", "kind", "stageTimestamp", "requestReceivedTimestamp", "timestamp"}) {
+            event.add(List.of(k));
+        }
+        event.add(List.of("metadata", "creationTimestamp"));
+        envelope = new Projection().merge(event);
+        for (String k : new String[] {"kind", "protoPayload", "insertId", "operation", "timestamp", "labels",
+            "messageType", "log_s", "message", "@message", "MESSAGE", "_raw"}) {
+            envelope.add(List.of(k));
+        }
+        envelope.link("items", event);
+        for (String k : new String[] {"records", "events", "logEvents", "properties", "log", "input"}) {
+            envelope.link(k, envelope);
+        }
+    }
+
+    /** What one decode produced: the events in order, and a reason if (part of) the input was unusable. */
+    public record Result(List<AuditEvent> events, String problem) {
+    }
+
+    public Result decode(byte[] buf, int off, int len, String path, long line) {
+        Ctx ctx = new Ctx();
+        int start = off;
+        int end = off + len;
+        while (start < end && isBlank(buf[start])) {
+            start++;
+        }
+        while (end > start && isBlank(buf[end - 1])) {
+            end--;
+        }
+        if (start == end) {
+            return new Result(List.of(), null);
+        }
+        if (buf[start] != '{' && buf[start] != '[') {
+            start = afterTimestampPrefix(buf, start, end);
+            if (start < 0) {
+                return new Result(List.of(), "not JSON (a line must hold one JSON value)");
+            }
+        }
+        JsonValue v;
+        try {
+            v = JsonReader.parse(buf, start, end - start, envelope);
+        } catch (IOException e) {
+            return new Result(List.of(), "invalid JSON: " + message(e));
+        }
+        unwrap(v, ctx, 0);
+        List<AuditEvent> events = new ArrayList<>(ctx.roots.size());
+        for (int i = 0; i < ctx.roots.size(); i++) {
+            events.add(new AuditEvent(ctx.roots.get(i), ctx.times.get(i),
+                    new Location(path, line, ctx.container ? i : -1), i));
+        }
+        return new Result(events, ctx.problem);
+    }
+
+    private static final class Ctx {
+        final List<JsonObject> roots = new ArrayList<>(1);
+        final List<Long> times = new ArrayList<>(1);
+        boolean container;
+        String problem;
+
+        void fail(String why) {
+            if (problem == null) {
+                problem = why;
+            }
+        }
+    }
+
+    private void unwrap(JsonValue v, Ctx ctx, int depth) {
+        if (depth > MAX_DEPTH) {
+            ctx.fail("wrapped too deeply");
+            return;
+        }
+        if (v instanceof JsonArray a) {
+            ctx.container = true;
+            for (JsonValue item : a.items()) {
+                unwrap(item, ctx, depth + 1);
+            }
+            return;
+        }
+        if (v instanceof JsonString s) {
+            String text = s.value().strip();
+            try {
+                unwrap(JsonReader.parse(text, envelope), ctx, depth + 1);
+            } catch (IOException e) {
+                ctx.fail("invalid JSON in a wrapped event: " + message(e));
+            }
+            return;
+        }
+        if (!(v instanceof JsonObject o)) {
+            ctx.fail("data not recognized as a k8s audit event");
+            return;
+        }
+        String kind = o.string("kind");
+        if ("EventList".equals(kind)) {
+            ctx.container = true;
+            if (!(o.get("items") instanceof JsonArray items)) {
+                ctx.fail("EventList without an items array");
+                return;
+            }
+            for (JsonValue item : items.items()) {
+                if (item instanceof JsonObject event) {
+                    event(event, ctx);
+                } else {
+                    ctx.fail("EventList item is not an object");
+                }
+            }
+        } else if (o.has("auditID") || "Event".equals(kind)) {
+            event(o, ctx);
+        } else if (o.get("protoPayload") instanceof JsonObject pp) {
+            event(GkeEvents.toEvent(o, pp), ctx);
+        } else if (o.get("records") instanceof JsonArray records) {
+            batch(records, ctx, depth);
+        } else if (o.get("logEvents") instanceof JsonArray logEvents) {
+            if (!"CONTROL_MESSAGE".equals(o.string("messageType"))) {
+                batch(logEvents, ctx, depth);
+            }
+        } else if (o.get("events") instanceof JsonArray events) {
+            batch(events, ctx, depth);
+        } else {
+            for (String key : STRING_WRAPPERS) {
+                JsonValue inner = o.get(key);
+                if (inner instanceof JsonString || inner instanceof JsonObject) {
+                    unwrap(inner, ctx, depth + 1);
+                    return;
+                }
+            }
+            ctx.fail("data not recognized as a k8s audit event");
+        }
+    }
+
+    private void batch(JsonArray items, Ctx ctx, int depth) {
+        ctx.container = true;
+        for (JsonValue item : items.items()) {
+            unwrap(item, ctx, depth + 1);
+        }
+    }
+
+    private static void event(JsonObject o, Ctx ctx) {
+        String ts = timestampOf(o);
+        if (ts == null) {
+            ctx.fail("event " + idOf(o) + "has no stageTimestamp");
+            return;
+        }
+        try {
+            ctx.times.add(Timestamps.parse(ts));
+            ctx.roots.add(o);
+        } catch (IllegalArgumentException e) {
+            ctx.fail("event " + idOf(o) + "has a bad stageTimestamp: " + e.getMessage());
+        }
+    }
+
+    /** stageTimestamp, else requestReceivedTimestamp, else v1beta1's timestamp or metadata.creationTimestamp. */
+    private static String timestampOf(JsonObject o) {
+        String ts = o.string("stageTimestamp");
+        if (ts == null) {
+            ts = o.string("requestReceivedTimestamp");
+        }
+        if (ts == null) {
+            ts = o.string("timestamp");
+        }
+        if (ts == null && o.object("metadata") != null) {
+            ts = o.object("metadata").string("creationTimestamp");
+        }
+        return ts;
+    }
+
+    private static String idOf(JsonObject o) {
+        String id = o.string("auditID");
+        return id == null ? "" : id + " ";
+    }
+
+    /** For {@code 2024-01-01T00:00:00.000Z {...}} or {@code <ts> stdout F {...}}: where the JSON starts, or -1. */
+    private static int afterTimestampPrefix(byte[] buf, int start, int end) {
+        if (buf[start] < '0' || buf[start] > '9') {
+            return -1;
+        }
+        for (int i = start + 1; i < end && i < start + 80; i++) {
+            if ((buf[i] == '{' || buf[i] == '[') && buf[i - 1] == ' ') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    }
+
+    static String message(IOException e) {
+        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (e instanceof JsonProcessingException j && j.getLocation() != null) {
+            m += " at column " + j.getLocation().getColumnNr();
+        }
+        m = m == null ? e.getClass().getSimpleName() : m;
+        // Keep messages one line and short: they quote attacker-controlled bytes.
+        m = m.replaceAll("[\\p{Cntrl}]", " ");
+        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    }
+}

@@ -1,0 +1,85 @@
+package io.kaudit.source;
+
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * One input: a file (plain or gzip, told apart by its first bytes, not its name) or standard input.
+ *
+ * @param name how messages and alert locations name it (the path as the user gave it)
+ * @param path the file, or null for standard input
+ */
+public record Input(String name, Path path) {
+    private static final int BUFFER = 1 << 16;
+
+    public static Input stdin() {
+        return new Input("-", null);
+    }
+
+    /** Size on disk (compressed size for gzip), or 0 for stdin and unknown sizes. */
+    public long size() {
+        try {
+            return path == null ? 0 : Files.size(path);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Opens the decompressed content. {@code rawBytes} counts bytes read from disk (for progress).
+     *
+     * @throws IOException naming the file when it cannot be opened
+     */
+    public InputStream open(AtomicLong rawBytes) throws IOException {
+        InputStream raw = path == null ? System.in : Files.newInputStream(path);
+        BufferedInputStream in = new BufferedInputStream(new Counting(raw, rawBytes), BUFFER);
+        in.mark(2);
+        int b0 = in.read();
+        int b1 = in.read();
+        in.reset();
+        if (b0 == 0x1f && b1 == 0x8b) {
+            return new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER);
+        }
+        return in;
+    }
+
+    private static final class Counting extends FilterInputStream {
+        private final AtomicLong counter;
+
+        Counting(InputStream in, AtomicLong counter) {
+            super(in);
+            this.counter = counter;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counter.incrementAndGet();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                counter.addAndGet(n);
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != System.in) {
+                super.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.kaudit.source;
+
+import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Expands command-line paths (files, folders, globs, '-') into inputs in reading order. Files of a
+ * lumberjack-rotated set ({@code NAME-2006-01-02T15-04-05.000.EXT[.gz]} beside {@code NAME.EXT})
+ * come as one stream in time order: backups oldest first, the active file last. When a backup
+ * exists both plain and gzipped (compression still running), the plain one is read.
+ */
+public final class Inputs {
+    private static final Pattern BACKUP =
+            Pattern.compile("(.*)-(\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3})(\\.[^.]*)?(\\.gz)?");
+
+    private Inputs() {
+    }
+
+    /** @throws IOException naming the first path that does not exist or matches nothing */
+    public static List<Input> expand(List<String> args, FileSystem fs) throws IOException {
+        List<Input> out = new ArrayList<>();
+        Set<Path> files = new LinkedHashSet<>();
+        for (String arg : args.isEmpty() ? List.of("-") : args) {
+            if (arg.equals("-")) {
+                flush(files, out);
+                out.add(Input.stdin());
+                continue;
+            }
+            if (isGlob(arg)) {
+                List<Path> matched = glob(arg, fs);
+                if (matched.isEmpty()) {
+                    throw new IOException(arg + ": no file matches");
+                }
+                files.addAll(matched);
+                continue;
+            }
+            Path p;
+            try {
+                p = fs.getPath(arg);
+            } catch (InvalidPathException e) {
+                throw new IOException(arg + ": invalid path");
+            }
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
+                            .sorted().forEach(files::add);
+                }
+            } else if (Files.exists(p)) {
+                if (!Files.isReadable(p)) {
+                    throw new IOException(arg + ": permission denied");
+                }
+                files.add(p);
+            } else {
+                throw new IOException(arg + ": no such file or directory");
+            }
+        }
+        flush(files, out);
+        return out;
+    }
+
+    private static void flush(Set<Path> files, List<Input> out) {
+        for (Path p : order(new ArrayList<>(files))) {
+            out.add(new Input(p.toString(), p));
+        }
+        files.clear();
+    }
+
+    /** Groups rotated sets and orders each set by rotation time, active file last. */
+    static List<Path> order(List<Path> files) {
+        Map<String, List<Path>> sets = new LinkedHashMap<>();
+        Map<Path, String> stamp = new LinkedHashMap<>();
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            Matcher m = BACKUP.matcher(name);
+            String key;
+            if (m.matches()) {
+                key = f.resolveSibling(m.group(1) + (m.group(3) == null ? "" : m.group(3))).toString();
+                stamp.put(f, m.group(2));
+            } else {
+                key = f.toString();
+            }
+            sets.computeIfAbsent(key, k -> new ArrayList<>()).add(f);
+        }
+        List<String> keys = new ArrayList<>(sets.keySet());
+        keys.sort(Comparator.naturalOrder());
+        List<Path> out = new ArrayList<>();
+        for (String key : keys) {
+            List<Path> set = sets.get(key);
+            set.sort(Comparator.comparing((Path p) -> stamp.getOrDefault(p, "~")).thenComparing(Path::toString));
+            Set<String> plainBackups = new LinkedHashSet<>();
+            for (Path p : set) {
+                if (stamp.containsKey(p) && !p.toString().endsWith(".gz")) {
+                    plainBackups.add(p.toString());
+                }
+            }
+            for (Path p : set) {
+                String s = p.toString();
+                if (stamp.containsKey(p) && s.endsWith(".gz") && plainBackups.contains(s.substring(0, s.length() - 3))) {
+                    continue;
+                }
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static boolean isGlob(String arg) {
+        return arg.indexOf('*') >= 0 || arg.indexOf('?') >= 0 || arg.indexOf('[') >= 0 || arg.indexOf('{') >= 0;
+    }
+
+    private static List<Path> glob(String arg, FileSystem fs) throws IOException {
+        int firstMeta = indexOfMeta(arg);
+        int slash = arg.lastIndexOf('/', firstMeta);
+        Path base = slash < 0 ? fs.getPath(".") : fs.getPath(slash == 0 ? "/" : arg.substring(0, slash));
+        String pattern = slash < 0 ? arg : arg.substring(slash + 1);
+        PathMatcher matcher = fs.getPathMatcher("glob:" + pattern);
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(base)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.walk(base)) {
+            s.filter(Files::isRegularFile).filter(p -> matcher.matches(base.relativize(p))).sorted().forEach(p ->
+                    out.add(slash < 0 ? base.relativize(p) : p));
+        }
+        return out;
+    }
+
+    private static int indexOfMeta(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if ("*?[{".indexOf(s.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return s.length();
+    }
+}
