@@ -1,0 +1,231 @@
+package io.kaudit.engine;
+
+import io.kaudit.event.AuditEvent;
+import io.kaudit.event.Location;
+import io.kaudit.event.Projection;
+import io.kaudit.rule.Rule;
+import io.kaudit.source.Chunk;
+import io.kaudit.source.ChunkReader;
+import io.kaudit.source.EnvelopeDecoder;
+import io.kaudit.source.Input;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one pipeline: source -> framing -> decode -> engine -> listener. A reader thread cuts inputs
+ * into chunks of whole lines; workers on every core split, decode (only the projected fields) and
+ * evaluate them; results are handed to the listener strictly in input order, with absolute line
+ * numbers. Memory is bounded by the number of chunks in flight, whatever the input size.
+ */
+public final class Pipeline {
+    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+    private final Engine engine;
+    private final EnvelopeDecoder decoder;
+    private final EnvelopeDecoder fullDecoder = new EnvelopeDecoder(Projection.ALL);
+    private final int threads;
+    private final long maxLine;
+    private final boolean strict;
+
+    public Pipeline(Engine engine, Projection projection, int threads, long maxLine, boolean strict) {
+        this.engine = engine;
+        this.decoder = new EnvelopeDecoder(projection);
+        this.threads = Math.max(1, threads);
+        this.maxLine = maxLine;
+        this.strict = strict;
+    }
+
+    /** A problem on one line, numbered within its chunk. */
+    private record Bad(long line, String reason) {
+    }
+
+    /** What a worker made of one chunk. */
+    private record Result(Chunk chunk, long lines, long events, List<Alert> alerts, List<Bad> bad, IOException failure) {
+    }
+
+    /**
+     * Reads every input in order and reports to {@code out}.
+     *
+     * @param rawBytes counts bytes read from disk, for progress display
+     * @throws IOException naming the input that could not be read
+     */
+    public RunStats run(List<Input> inputs, Listener out, AtomicLong rawBytes) throws IOException {
+        RunStats stats = new RunStats();
+        ExecutorService workers = Executors.newFixedThreadPool(threads, daemon("kaudit-worker"));
+        BlockingQueue<Future<Result>> pending = new ArrayBlockingQueue<>(threads * 4);
+        Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending));
+        reader.start();
+        try {
+            Input current = null;
+            long base = 0;
+            while (true) {
+                Result r = pending.take().get();
+                if (r == null) {
+                    break;
+                }
+                if (r.failure() != null) {
+                    throw r.failure();
+                }
+                if (r.chunk().input() != current) {
+                    current = r.chunk().input();
+                    base = 0;
+                }
+                for (Bad b : r.bad()) {
+                    Location where = new Location(current.name(), base + b.line(), -1);
+                    if (strict) {
+                        throw new MalformedInputException(where, b.reason());
+                    }
+                    stats.countMalformed(where, b.reason());
+                    out.malformed(where, b.reason());
+                }
+                for (Alert a : r.alerts()) {
+                    Alert placed = a.atLine(base + a.location().line());
+                    stats.countAlert(placed);
+                    out.alert(placed);
+                }
+                base += r.lines();
+                stats.lines += r.lines();
+                stats.events += r.events();
+                stats.bytes += r.chunk().data() == null ? r.chunk().oversized() : r.chunk().length();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        } finally {
+            reader.interrupt();
+            workers.shutdownNow();
+        }
+        stats.endNanos = System.nanoTime();
+        return stats;
+    }
+
+    private void readAll(List<Input> inputs, AtomicLong rawBytes, ExecutorService workers,
+                         BlockingQueue<Future<Result>> pending) {
+        ChunkReader framer = new ChunkReader(maxLine);
+        try {
+            for (Input input : inputs) {
+                try (InputStream in = input.open(rawBytes)) {
+                    framer.read(input, in, chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                } catch (IOException e) {
+                    submit(pending, CompletableFuture.completedFuture(new Result(null, 0, 0, List.of(), List.of(),
+                            new IOException(input.name() + ": cannot read: " + e.getMessage(), e))));
+                    return;
+                }
+            }
+        } catch (UncheckedIOException e) {
+            return;
+        } finally {
+            try {
+                pending.put(CompletableFuture.completedFuture(null));
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void submit(BlockingQueue<Future<Result>> pending, Future<Result> f) {
+        try {
+            pending.put(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new IOException("interrupted"));
+        }
+    }
+
+    private Result process(Chunk chunk) {
+        if (chunk.data() == null) {
+            return new Result(chunk, 1, 0, List.of(), List.of(new Bad(1,
+                    "line longer than --max-line (" + chunk.oversized() + " bytes), skipped")), null);
+        }
+        byte[] data = chunk.data();
+        int len = chunk.length();
+        String name = chunk.input().name();
+        List<Alert> alerts = new ArrayList<>();
+        List<Bad> bad = new ArrayList<>();
+        List<Rule> matched = new ArrayList<>();
+        long events = 0;
+        long line = 0;
+        int pos = 0;
+        while (pos < len) {
+            int nl = indexOf(data, (byte) '\n', pos, len);
+            int end = nl < 0 ? len : nl;
+            line++;
+            int start = pos;
+            int stop = end > start && data[end - 1] == '\r' ? end - 1 : end;
+            if (chunk.fileStart() && line == 1 && startsWith(data, start, stop, BOM)) {
+                start += BOM.length;
+            }
+            pos = end + 1;
+            EnvelopeDecoder.Result decoded = decoder.decode(data, start, stop - start, name, line);
+            if (decoded.problem() != null) {
+                bad.add(new Bad(line, decoded.problem()));
+            }
+            List<AuditEvent> full = null;
+            for (AuditEvent e : decoded.events()) {
+                events++;
+                if (!engine.selection().inWindow(e.timeNanos())) {
+                    continue;
+                }
+                matched.clear();
+                engine.match(e, matched);
+                if (matched.isEmpty()) {
+                    continue;
+                }
+                if (full == null) {
+                    full = fullDecoder.decode(data, start, stop - start, name, line).events();
+                }
+                AuditEvent whole = full.get(e.ordinal());
+                for (Rule r : matched) {
+                    alerts.add(engine.alert(r, whole));
+                }
+            }
+        }
+        return new Result(chunk, line, events, alerts, bad, null);
+    }
+
+    private static int indexOf(byte[] a, byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean startsWith(byte[] a, int from, int to, byte[] prefix) {
+        if (to - from < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (a[from + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

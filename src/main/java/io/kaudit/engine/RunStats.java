@@ -1,0 +1,66 @@
+package io.kaudit.engine;
+
+import io.kaudit.event.Location;
+import io.kaudit.rule.Priority;
+import java.util.EnumMap;
+import java.util.Map;
+
+/** What a run saw: counts, bytes, time, alerts by priority and malformed input. Single-threaded use. */
+public final class RunStats {
+    public long events;
+    public long lines;
+    public long bytes;
+    public long malformed;
+    public Location firstMalformed;
+    public String firstMalformedReason;
+    public long startNanos = System.nanoTime();
+    public long endNanos;
+    public final Map<Priority, Long> alertsByPriority = new EnumMap<>(Priority.class);
+    public final Map<String, Long> alertsByRule = new java.util.TreeMap<>();
+
+    public void countAlert(Alert a) {
+        alertsByPriority.merge(a.priority(), 1L, Long::sum);
+        alertsByRule.merge(a.rule(), 1L, Long::sum);
+    }
+
+    public void countMalformed(Location where, String reason) {
+        if (malformed++ == 0) {
+            firstMalformed = where;
+            firstMalformedReason = reason;
+        }
+    }
+
+    public long alerts() {
+        return alertsByPriority.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public double seconds() {
+        return ((endNanos == 0 ? System.nanoTime() : endNanos) - startNanos) / 1e9;
+    }
+
+    public double mibPerSecond() {
+        double s = seconds();
+        return s <= 0 ? 0 : bytes / 1048576.0 / s;
+    }
+
+    /** The one-line summary printed on stderr after a scan. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("kaudit: %,d events in %.2fs (%.1f MiB/s), %,d alert%s", events, seconds(),
+                mibPerSecond(), alerts(), alerts() == 1 ? "" : "s"));
+        if (alerts() > 0) {
+            sb.append(" (");
+            boolean first = true;
+            for (Map.Entry<Priority, Long> e : alertsByPriority.entrySet()) {
+                sb.append(first ? "" : ", ").append(e.getValue()).append(' ').append(e.getKey().falcoName());
+                first = false;
+            }
+            sb.append(')');
+        }
+        if (malformed > 0) {
+            sb.append(String.format(", %,d malformed line%s skipped (first at %s: %s)", malformed,
+                    malformed == 1 ? "" : "s", firstMalformed, firstMalformedReason));
+        }
+        return sb.toString();
+    }
+}
