@@ -1,0 +1,41 @@
+package io.kaudit.cli;
+
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code kaudit}: the entry point. Subcommands share the one pipeline; see README. */
+@Command(name = "kaudit", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"Forensic analyzer for Kubernetes API-server audit logs, speaking Falco's rule language.", ""},
+        subcommands = {ScanCommand.class, RulesCommand.class, AutoComplete.GenerateCompletion.class},
+        footer = {"", "Examples:",
+            "  kaudit scan /var/log/kubernetes/audit/          all logs of a folder, rotated sets in time order",
+            "  kaudit scan -f jsonl -o alerts.jsonl audit.log.gz",
+            "  kaudit scan --fail-on warning -f sarif -o kaudit.sarif logs/   gate CI, upload to code scanning",
+            "  kaudit rules check my_rules.yaml",
+            "  source <(kaudit generate-completion)              bash/zsh completion",
+            "", "Exit codes: 0 done, 1 an alert at or above --fail-on, 2 usage error, unreadable input or invalid rules."})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (for tests and the launcher). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("kaudit: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 2;
+        });
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,102 @@
+package io.kaudit.cli;
+
+import io.kaudit.rule.Rule;
+import io.kaudit.rule.RuleLoadException;
+import io.kaudit.rule.RuleLoader;
+import io.kaudit.rule.RuleSet;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kaudit rules list|check [FILE...]}. */
+@Command(name = "rules", mixinStandardHelpOptions = true, description = "List or validate rule files.",
+        subcommands = {RulesCommand.ListRules.class, RulesCommand.CheckRules.class})
+final class RulesCommand implements Runnable {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static RuleSet load(List<Path> files) throws RuleLoadException {
+        RuleLoader loader = new RuleLoader();
+        if (files.isEmpty()) {
+            BundledRules.load(loader);
+        }
+        for (Path f : files) {
+            loader.load(f);
+        }
+        return loader.compile();
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Print each rule with priority, source, tags and whether it is enabled (default: bundled rules).")
+    static final class ListRules implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "Rule files or folders, loaded in order.")
+        List<Path> files = new ArrayList<>();
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            RuleSet set;
+            try {
+                set = load(files);
+            } catch (RuleLoadException e) {
+                spec.commandLine().getErr().println("kaudit: invalid rules: " + e.getMessage());
+                return 2;
+            }
+            int w = 4;
+            for (Rule r : set.rules()) {
+                w = Math.max(w, r.name().length());
+            }
+            out.printf("%-" + w + "s  %-13s  %-9s  %-7s  %s%n", "RULE", "PRIORITY", "SOURCE", "ENABLED", "TAGS");
+            for (Rule r : set.rules()) {
+                out.printf("%-" + w + "s  %-13s  %-9s  %-7s  %s%n", r.name(), r.priority().falcoName(), r.source(),
+                        r.enabled() ? "yes" : "no", String.join(",", r.tags()));
+            }
+            for (RuleSet.SkippedRule r : set.skipped()) {
+                out.printf("%-" + w + "s  %-13s  %-9s  %-7s  %s%n", r.name(), r.priority().falcoName(), r.source(),
+                        "skipped", String.join(",", r.tags()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Validate rule files: exit 2 with file, line and item on the first error; warn about unused lists and macros.")
+    static final class CheckRules implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "Rule files or folders, loaded in order.")
+        List<Path> files = new ArrayList<>();
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            RuleSet set;
+            try {
+                set = load(files);
+            } catch (RuleLoadException e) {
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+            for (String w : set.warnings()) {
+                spec.commandLine().getErr().println("warning: " + w);
+            }
+            long enabled = set.rules().stream().filter(Rule::enabled).count();
+            spec.commandLine().getOut().printf("ok: %d k8s_audit rules (%d enabled), %d rules of other sources skipped, "
+                    + "%d warnings%n", set.rules().size(), enabled, set.skipped().size(), set.warnings().size());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.kaudit.cli;
+
+import io.kaudit.engine.Engine;
+import io.kaudit.engine.MalformedInputException;
+import io.kaudit.engine.Pipeline;
+import io.kaudit.engine.RunStats;
+import io.kaudit.report.Sink;
+import io.kaudit.report.Terminal;
+import io.kaudit.rule.Priority;
+import io.kaudit.rule.RuleLoadException;
+import io.kaudit.rule.RuleSet;
+import io.kaudit.source.Input;
+import io.kaudit.source.Inputs;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileSystems;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kaudit scan}: the forensic front door. */
+@Command(name = "scan", mixinStandardHelpOptions = true,
+        description = {"Scan audit logs (files, folders, globs, .gz, '-' for stdin) and report alerts.",
+            "Rotated sets are read in time order; malformed lines are skipped and counted."},
+        footer = {"", "Examples:", "  kaudit scan samples/", "  kaudit scan --rule-matching first -f jsonl audit.log",
+            "  zcat audit.log.gz | kaudit scan -", "  kaudit scan --since 2h --min-priority warning /var/log/kubernetes/"})
+final class ScanCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "PATH", description = "Files, folders, globs or '-' (default: stdin).")
+    List<String> paths = new ArrayList<>();
+
+    @Mixin
+    RuleOptions ruleOptions = new RuleOptions();
+
+    @Mixin
+    OutputOptions outputOptions = new OutputOptions();
+
+    @Option(names = "--fail-on", paramLabel = "P", converter = Converters.PriorityConverter.class,
+            description = "Exit 1 when an alert at or above priority P was raised (for CI).")
+    Priority failOn;
+
+    @Option(names = "--strict", description = "Stop with exit 2 at the first malformed line.")
+    boolean strict;
+
+    @Option(names = "--max-line", paramLabel = "BYTES", converter = Converters.SizeConverter.class,
+            description = "Skip (and count) lines longer than this (default: 64MiB).")
+    long maxLine = 64L << 20;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar and no summary line.")
+    boolean quiet;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: one per core).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        RuleSet rules;
+        try {
+            rules = ruleOptions.load();
+        } catch (RuleLoadException e) {
+            spec.commandLine().getErr().println("kaudit: invalid rules: " + e.getMessage());
+            return 2;
+        }
+        List<Input> inputs;
+        try {
+            inputs = Inputs.expand(paths, FileSystems.getDefault());
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("kaudit: " + e.getMessage());
+            return 2;
+        }
+        Engine engine = new Engine(rules, ruleOptions.selection());
+        Pipeline pipeline = new Pipeline(engine, rules.projection(), threads, maxLine, strict);
+        long total = inputs.stream().mapToLong(Input::size).sum();
+        AtomicLong read = new AtomicLong();
+        RunStats stats;
+        try (AtomicOutput out = new AtomicOutput(outputOptions.output, System.out)) {
+            Sink sink = outputOptions.sink(out.writer(), false);
+            sink.begin(engine.activeRules());
+            try (Progress progress = new Progress(err, read, total, !quiet && Terminal.isTerminal(2))) {
+                stats = pipeline.run(inputs, sink, read);
+            } catch (MalformedInputException e) {
+                spec.commandLine().getErr().println("kaudit: malformed input (--strict): " + e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("kaudit: " + e.getMessage());
+                return 2;
+            }
+            sink.finish(stats);
+            out.commit();
+        }
+        if (!quiet) {
+            spec.commandLine().getErr().println(stats.summary());
+        }
+        if (failOn != null) {
+            for (Map.Entry<Priority, Long> e : stats.alertsByPriority.entrySet()) {
+                if (e.getKey().atLeast(failOn) && e.getValue() > 0) {
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+}
