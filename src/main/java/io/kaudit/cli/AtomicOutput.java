@@ -2,8 +2,6 @@ package io.kaudit.cli;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,11 +18,11 @@ final class AtomicOutput implements AutoCloseable {
     private final Writer writer;
     private boolean committed;
 
-    AtomicOutput(Path target, PrintStream stdout) throws IOException {
+    AtomicOutput(Path target, Writer stdout) throws IOException {
         this.target = target;
         if (target == null) {
             temp = null;
-            writer = new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16);
+            writer = new BufferedWriter(stdout, 1 << 16);
             return;
         }
         Path dir = target.toAbsolutePath().getParent();

@@ -1,6 +1,6 @@
 package io.kaudit.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * from a daemon thread every 200 ms, only after the first second, and erased at the end.
  */
 final class Progress implements AutoCloseable {
-    private final PrintStream err;
+    private final PrintWriter err;
     private final AtomicLong done;
     private final long total;
     private final long start = System.nanoTime();
@@ -16,7 +16,7 @@ final class Progress implements AutoCloseable {
     private volatile boolean running = true;
     private boolean drawn;
 
-    Progress(PrintStream err, AtomicLong done, long total, boolean enabled) {
+    Progress(PrintWriter err, AtomicLong done, long total, boolean enabled) {
         this.err = err;
         this.done = done;
         this.total = total;

@@ -12,7 +12,6 @@ import io.kaudit.rule.RuleSet;
 import io.kaudit.source.Input;
 import io.kaudit.source.Inputs;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.FileSystems;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +61,6 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         RuleSet rules;
         try {
             rules = ruleOptions.load();
@@ -82,10 +80,10 @@ final class ScanCommand implements Callable<Integer> {
         long total = inputs.stream().mapToLong(Input::size).sum();
         AtomicLong read = new AtomicLong();
         RunStats stats;
-        try (AtomicOutput out = new AtomicOutput(outputOptions.output, System.out)) {
+        try (AtomicOutput out = new AtomicOutput(outputOptions.output, spec.commandLine().getOut())) {
             Sink sink = outputOptions.sink(out.writer(), false);
             sink.begin(engine.activeRules());
-            try (Progress progress = new Progress(err, read, total, !quiet && Terminal.isTerminal(2))) {
+            try (Progress progress = new Progress(spec.commandLine().getErr(), read, total, !quiet && Terminal.isTerminal(2))) {
                 stats = pipeline.run(inputs, sink, read);
             } catch (MalformedInputException e) {
                 spec.commandLine().getErr().println("kaudit: malformed input (--strict): " + e.getMessage());
