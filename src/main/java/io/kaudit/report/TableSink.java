@@ -20,8 +20,9 @@ public final class TableSink implements Sink {
     private final boolean color;
     private final int width;
     private int ruleWidth = 4;
-    private int locationWidth = 24;
+    private int locationWidth = 32;
     private long rows;
+    private boolean headerWritten;
 
     /** @param width maximum row width, or 0 for no limit */
     public TableSink(Writer out, boolean color, int width) {
@@ -35,17 +36,20 @@ public final class TableSink implements Sink {
         for (Rule r : rules) {
             ruleWidth = Math.max(ruleWidth, Math.min(r.name().length(), 48));
         }
-        line(pad("TIME", TIME_WIDTH), pad("PRIORITY", PRIORITY_WIDTH), pad("RULE", ruleWidth),
-                pad("LOCATION", locationWidth), "OUTPUT", null);
     }
 
     @Override
     public void alert(Alert a) {
         try {
+            if (!headerWritten) {
+                line(pad("TIME", TIME_WIDTH), pad("PRIORITY", PRIORITY_WIDTH), pad("RULE", ruleWidth),
+                        pad("LOCATION", locationWidth), "OUTPUT", null);
+                headerWritten = true;
+            }
             String time = Timestamps.isoUtc(a.timeNanos());
             time = time.substring(0, 23) + "Z";
             line(pad(time, TIME_WIDTH), pad(a.priority().falcoName(), PRIORITY_WIDTH), pad(a.rule(), ruleWidth),
-                    pad(a.location().toString(), locationWidth), Terminal.sanitize(a.message()), a.priority());
+                    padTail(Terminal.sanitize(a.location().toString()), locationWidth), Terminal.sanitize(a.message()), a.priority());
             rows++;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -81,6 +85,14 @@ public final class TableSink implements Sink {
     private static String pad(String s, int w) {
         if (s.length() > w) {
             return s.substring(0, w - 1) + "…";
+        }
+        return s + " ".repeat(w - s.length());
+    }
+
+    /** Keeps the end (file name and line) of a long location. */
+    private static String padTail(String s, int w) {
+        if (s.length() > w) {
+            return "…" + s.substring(s.length() - w + 1);
         }
         return s + " ".repeat(w - s.length());
     }
