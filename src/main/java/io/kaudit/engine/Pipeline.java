@@ -6,6 +6,7 @@ import io.kaudit.event.Projection;
 import io.kaudit.rule.Rule;
 import io.kaudit.source.Chunk;
 import io.kaudit.source.ChunkReader;
+import io.kaudit.source.DocumentReader;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The one pipeline: source -> framing -> decode -> engine -> listener. A reader thread cuts inputs
@@ -50,8 +52,9 @@ public final class Pipeline {
     private record Bad(long line, String reason) {
     }
 
-    /** What a worker made of one chunk. */
-    private record Result(Chunk chunk, long lines, long events, List<Alert> alerts, List<Bad> bad, IOException failure) {
+    /** What a worker made of one chunk (or the reader of one document). */
+    private record Result(Chunk chunk, long lines, long bytes, long events, List<Alert> alerts, List<Bad> bad,
+                          IOException failure) {
     }
 
     /**
@@ -97,7 +100,7 @@ public final class Pipeline {
                 base += r.lines();
                 stats.lines += r.lines();
                 stats.events += r.events();
-                stats.bytes += r.chunk().data() == null ? r.chunk().oversized() : r.chunk().length();
+                stats.bytes += r.bytes();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -122,9 +125,13 @@ public final class Pipeline {
         try {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
-                    framer.read(input, in, chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                    if (isDocument(in)) {
+                        readDocuments(input, in, pending);
+                    } else {
+                        framer.read(input, in, chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                    }
                 } catch (IOException e) {
-                    submit(pending, CompletableFuture.completedFuture(new Result(null, 0, 0, List.of(), List.of(),
+                    submit(pending, CompletableFuture.completedFuture(new Result(null, 0, 0, 0, List.of(), List.of(),
                             new IOException(input.name() + ": cannot read: " + e.getMessage(), e))));
                     return;
                 }
@@ -140,6 +147,46 @@ public final class Pipeline {
         }
     }
 
+    /** Peeks at the first line: does the input hold pretty-printed JSON rather than one value per line? */
+    private static boolean isDocument(InputStream in) throws IOException {
+        int peek = 1 << 16;
+        in.mark(peek);
+        byte[] head = in.readNBytes(peek);
+        in.reset();
+        int start = startsWith(head, 0, head.length, BOM) ? BOM.length : 0;
+        while (true) {
+            int nl = indexOf(head, (byte) '\n', start, head.length);
+            if (nl < 0) {
+                return false;
+            }
+            if (nl - start > 1 || nl - start == 1 && head[start] != '\r') {
+                return EnvelopeDecoder.startsMultiLineDocument(head, start, nl - start);
+            }
+            start = nl + 1;
+        }
+    }
+
+    /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */
+    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending) {
+        Chunk chunk = new Chunk(input, null, 0, false, 0);
+        List<Rule> matched = new ArrayList<>();
+        try {
+            DocumentReader.read(in, (value, line) -> {
+                EnvelopeDecoder.Result decoded = fullDecoder.decode(value, input.name(), line);
+                List<Bad> bad = decoded.problem() == null ? List.of() : List.of(new Bad(line, decoded.problem()));
+                List<Alert> alerts = new ArrayList<>();
+                evaluate(decoded.events(), () -> decoded.events(), alerts, matched);
+                submit(pending, CompletableFuture.completedFuture(
+                        new Result(chunk, 0, 0, decoded.events().size(), alerts, bad, null)));
+            });
+        } catch (IOException e) {
+            long line = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                    ? j.getLocation().getLineNr() : 0;
+            submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
+                    List.of(new Bad(line, "invalid JSON, rest of the document skipped: " + EnvelopeDecoder.message(e))), null)));
+        }
+    }
+
     private static void submit(BlockingQueue<Future<Result>> pending, Future<Result> f) {
         try {
             pending.put(f);
@@ -151,7 +198,7 @@ public final class Pipeline {
 
     private Result process(Chunk chunk) {
         if (chunk.data() == null) {
-            return new Result(chunk, 1, 0, List.of(), List.of(new Bad(1,
+            return new Result(chunk, 1, chunk.oversized(), 0, List.of(), List.of(new Bad(1,
                     "line longer than --max-line (" + chunk.oversized() + " bytes), skipped")), null);
         }
         byte[] data = chunk.data();
@@ -177,27 +224,39 @@ public final class Pipeline {
             if (decoded.problem() != null) {
                 bad.add(new Bad(line, decoded.problem()));
             }
-            List<AuditEvent> full = null;
-            for (AuditEvent e : decoded.events()) {
-                events++;
-                if (!engine.selection().inWindow(e.timeNanos())) {
-                    continue;
-                }
-                matched.clear();
-                engine.match(e, matched);
-                if (matched.isEmpty()) {
-                    continue;
-                }
-                if (full == null) {
-                    full = fullDecoder.decode(data, start, stop - start, name, line).events();
-                }
-                AuditEvent whole = full.get(e.ordinal());
-                for (Rule r : matched) {
-                    alerts.add(engine.alert(r, whole));
-                }
+            events += decoded.events().size();
+            int from = start;
+            int to = stop;
+            long at = line;
+            evaluate(decoded.events(), () -> fullDecoder.decode(data, from, to - from, name, at).events(), alerts,
+                    matched);
+        }
+        return new Result(chunk, line, len, events, alerts, bad, null);
+    }
+
+    /**
+     * Runs the engine on decoded events; alerts re-decode their line whole ({@code full}, computed
+     * at most once) because outputs may print fields the projection skipped.
+     */
+    private void evaluate(List<AuditEvent> events, Supplier<List<AuditEvent>> full, List<Alert> alerts,
+                          List<Rule> matched) {
+        List<AuditEvent> whole = null;
+        for (AuditEvent e : events) {
+            if (!engine.selection().inWindow(e.timeNanos())) {
+                continue;
+            }
+            matched.clear();
+            engine.match(e, matched);
+            if (matched.isEmpty()) {
+                continue;
+            }
+            if (whole == null) {
+                whole = full.get();
+            }
+            for (Rule r : matched) {
+                alerts.add(engine.alert(r, whole.get(e.ordinal())));
             }
         }
-        return new Result(chunk, line, events, alerts, bad, null);
     }
 
     private static int indexOf(byte[] a, byte b, int from, int to) {

@@ -17,13 +17,14 @@ public final class Timestamps {
 
     /**
      * Parses {@code YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±hh:mm)} (Go's RFC3339Nano), also accepting a
-     * space for 'T' and lowercase 't'/'z'. Returns ns since the epoch.
+     * space for 'T', lowercase 't'/'z', and no zone at all (taken as UTC, as exports such as
+     * CloudWatch Logs Insights write it). Returns ns since the epoch.
      *
      * @throws IllegalArgumentException naming what is wrong
      */
     public static long parse(String s) {
         int n = s.length();
-        if (n < 20) {
+        if (n < 19) {
             throw new IllegalArgumentException("not an RFC 3339 timestamp: " + s);
         }
         int year = digits(s, 0, 4);
@@ -59,12 +60,11 @@ public final class Timestamps {
                 nanos *= 10;
             }
         }
-        if (i >= n) {
-            throw new IllegalArgumentException("timestamp has no time zone: " + s);
-        }
         int offsetSeconds;
-        char z = s.charAt(i);
-        if ((z == 'Z' || z == 'z') && i == n - 1) {
+        char z = i < n ? s.charAt(i) : 'Z';
+        if (i == n) {
+            offsetSeconds = 0;
+        } else if ((z == 'Z' || z == 'z') && i == n - 1) {
             offsetSeconds = 0;
         } else if ((z == '+' || z == '-') && i + 6 == n) {
             int oh = digits(s, i + 1, 2);

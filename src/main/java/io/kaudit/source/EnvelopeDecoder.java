@@ -56,7 +56,6 @@ public final class EnvelopeDecoder {
     }
 
     public Result decode(byte[] buf, int off, int len, String path, long line) {
-        Ctx ctx = new Ctx();
         int start = off;
         int end = off + len;
         while (start < end && isBlank(buf[start])) {
@@ -80,6 +79,12 @@ public final class EnvelopeDecoder {
         } catch (IOException e) {
             return new Result(List.of(), "invalid JSON: " + message(e));
         }
+        return decode(v, path, line);
+    }
+
+    /** Events of an already parsed value (document mode), located at {@code line}. */
+    public Result decode(JsonValue v, String path, long line) {
+        Ctx ctx = new Ctx();
         unwrap(v, ctx, 0);
         List<AuditEvent> events = new ArrayList<>(ctx.roots.size());
         for (int i = 0; i < ctx.roots.size(); i++) {
@@ -219,16 +224,44 @@ public final class EnvelopeDecoder {
         return -1;
     }
 
+    /**
+     * True when the bytes are the first line of a pretty-printed document (which must then be read
+     * whole, {@link DocumentReader}): an incomplete JSON value whose line ends in '{' or '['. A JSON
+     * Lines file whose first line was cut short does not qualify, so its later lines are not lost.
+     */
+    public static boolean startsMultiLineDocument(byte[] buf, int off, int len) {
+        int start = off;
+        int end = off + len;
+        while (start < end && isBlank(buf[start])) {
+            start++;
+        }
+        while (end > start && isBlank(buf[end - 1])) {
+            end--;
+        }
+        if (start == end || buf[start] != '{' && buf[start] != '[' || buf[end - 1] != '{' && buf[end - 1] != '[') {
+            return false;
+        }
+        try {
+            JsonReader.parse(buf, start, end - start, Projection.ALL);
+            return false;
+        } catch (com.fasterxml.jackson.core.io.JsonEOFException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static boolean isBlank(byte b) {
         return b == ' ' || b == '\t' || b == '\r' || b == '\n';
     }
 
-    static String message(IOException e) {
+    /** A short one-line description of a JSON error, safe to print. */
+    public static String message(IOException e) {
         String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
         if (e instanceof JsonProcessingException j && j.getLocation() != null) {
             m += " at column " + j.getLocation().getColumnNr();
         }
-        m = m == null ? e.getClass().getSimpleName() : m;
+        m = m == null ? e.getClass().getSimpleName() : m.replaceAll("\\s*\\(start marker at \\[Source: [^\\]]*\\]\\)", "");
         // Keep messages one line and short: they quote attacker-controlled bytes.
         m = m.replaceAll("[\\p{Cntrl}]", " ");
         return m.length() > 200 ? m.substring(0, 200) + "..." : m;
