@@ -198,8 +198,8 @@ public final class Pipeline {
 
     private Result process(Chunk chunk) {
         if (chunk.data() == null) {
-            return new Result(chunk, 1, chunk.oversized(), 0, List.of(), List.of(new Bad(1,
-                    "line longer than --max-line (" + chunk.oversized() + " bytes), skipped")), null);
+            return new Result(chunk, 1, chunk.oversized(), 0, List.of(), List.of(new Bad(1, tooLong(chunk.oversized()))),
+                    null);
         }
         byte[] data = chunk.data();
         int len = chunk.length();
@@ -220,6 +220,10 @@ public final class Pipeline {
                 start += BOM.length;
             }
             pos = end + 1;
+            if (stop - start > maxLine) {
+                bad.add(new Bad(line, tooLong(stop - start)));
+                continue;
+            }
             EnvelopeDecoder.Result decoded = decoder.decode(data, start, stop - start, name, line);
             if (decoded.problem() != null) {
                 bad.add(new Bad(line, decoded.problem()));
@@ -232,6 +236,10 @@ public final class Pipeline {
                     matched);
         }
         return new Result(chunk, line, len, events, alerts, bad, null);
+    }
+
+    private String tooLong(long length) {
+        return "line longer than --max-line (" + length + " > " + maxLine + " bytes), skipped";
     }
 
     /**

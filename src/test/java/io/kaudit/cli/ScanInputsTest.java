@@ -1,0 +1,247 @@
+package io.kaudit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.Kaudit;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kaudit scan over the ways an audit log is found on disk, on real files. */
+class ScanInputsTest {
+    private static final Pattern RULE = Pattern.compile("\"rule\":\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern LINE = Pattern.compile("\"path\":\"([^\"]*)\",\"line\":(\\d+)");
+    private static List<String> events;
+
+    @TempDir
+    Path dir;
+
+    /** Every event of the attack samples, one JSON object per element. */
+    @BeforeAll
+    static void loadEvents() throws IOException {
+        events = new ArrayList<>();
+        try (Stream<Path> s = Files.list(Path.of("samples"))) {
+            for (Path p : s.sorted().toList()) {
+                if (!p.getFileName().toString().startsWith("busy")) {
+                    events.addAll(Files.readAllLines(p));
+                }
+            }
+        }
+        assertTrue(events.size() > 40);
+    }
+
+    static Map<String, Integer> perRule(Kaudit.Outcome o) {
+        assertEquals(0, o.code(), o.err());
+        Map<String, Integer> m = new TreeMap<>();
+        for (String l : o.lines()) {
+            Matcher r = RULE.matcher(l);
+            if (r.find()) {
+                m.merge(r.group(1), 1, Integer::sum);
+            }
+        }
+        return m;
+    }
+
+    private Path write(String name, List<String> lines) throws IOException {
+        Path p = dir.resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.write(p, lines, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private Path gzip(String name, List<String> lines) throws IOException {
+        Path p = dir.resolve(name);
+        Files.createDirectories(p.getParent());
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(p))) {
+            out.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        return p;
+    }
+
+    @Test
+    void sameAlertsFromPlainGzipRotatedEventListAndStdin() throws Exception {
+        Path plain = write("plain/audit.log", events);
+        Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", plain.toString()));
+        assertTrue(expected.size() > 20, expected.toString());
+
+        Path gz = gzip("gz/audit.json", events);   // gzip told by content, not by name
+        assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", gz.toString())));
+
+        int third = events.size() / 3;
+        gzip("rotated/audit-2026-03-14T08-00-00.000.log.gz", events.subList(0, third));
+        write("rotated/audit-2026-03-14T09-30-00.000.log", events.subList(third, 2 * third));
+        write("rotated/audit.log", events.subList(2 * third, events.size()));
+        Kaudit.Outcome rotated = Kaudit.run("scan", "-q", "-f", "jsonl", dir.resolve("rotated").toString());
+        assertEquals(expected, perRule(rotated));
+        List<String> files = new ArrayList<>();
+        for (String l : rotated.lines()) {
+            Matcher m = LINE.matcher(l);
+            assertTrue(m.find(), l);
+            String f = Path.of(m.group(1)).getFileName().toString();
+            if (files.isEmpty() || !files.get(files.size() - 1).equals(f)) {
+                files.add(f);
+            }
+        }
+        assertEquals(List.of("audit-2026-03-14T08-00-00.000.log.gz", "audit-2026-03-14T09-30-00.000.log", "audit.log"),
+                files, "backups oldest first, active file last");
+
+        List<String> lists = new ArrayList<>();
+        for (int i = 0; i < events.size(); i += 3) {
+            lists.add("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"metadata\":{},\"items\":["
+                    + String.join(",", events.subList(i, Math.min(events.size(), i + 3))) + "]}");
+        }
+        Path eventLists = write("lists/batches.log", lists);
+        Kaudit.Outcome fromLists = Kaudit.run("scan", "-q", "-f", "jsonl", eventLists.toString());
+        assertEquals(expected, perRule(fromLists));
+        assertTrue(fromLists.out().contains("\"index\":2"), "items carry their index in the EventList");
+
+        byte[] stdin = Files.readAllBytes(plain);
+        assertEquals(expected, perRule(Kaudit.process(stdin, "scan", "-q", "-f", "jsonl", "-")));
+        assertEquals(expected, perRule(Kaudit.process(stdin, "scan", "-q", "-f", "jsonl")));
+    }
+
+    @Test
+    void malformedLinesAreSkippedCountedAndLoseNothing() throws Exception {
+        Map<String, Integer> clean = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("clean.log", events).toString()));
+        // a valid 6 MiB event that is itself an attack: a privileged pod with a huge annotation
+        String big = events.stream().filter(e -> e.contains("\"privileged\":true")).findFirst().orElseThrow()
+                .replace("\"labels\":{", "\"annotations\":{\"blob\":\"" + "x".repeat(6 << 20) + "\"},\"labels\":{");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+        List<byte[]> bad = List.of("{\"kind\":\"Event\",\"auditID\":\"cut".getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xff, (byte) 0xfe, 0x01, (byte) 0x80, 0x7f},
+                new byte[] {0, 0, 0, 0},
+                "}}{{".getBytes(StandardCharsets.UTF_8),
+                "{\"kind\": 0}".getBytes(StandardCharsets.UTF_8),
+                "not json at all".getBytes(StandardCharsets.UTF_8));
+        int b = 0;
+        for (int i = 0; i < events.size(); i++) {
+            out.write(events.get(i).getBytes(StandardCharsets.UTF_8));
+            out.write("\r\n".getBytes(StandardCharsets.UTF_8));
+            if (i % 7 == 3 && b < bad.size()) {
+                out.write(bad.get(b++));
+                out.write("\r\n".getBytes(StandardCharsets.UTF_8));
+            }
+            if (i == 10) {
+                out.write("\r\n   \r\n".getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        assertEquals(6, b);
+        out.write(big.getBytes(StandardCharsets.UTF_8));   // last line, no newline
+        Path dirty = dir.resolve("dirty.log");
+        Files.write(dirty, out.toByteArray());
+
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", dirty.toString());
+        Map<String, Integer> got = perRule(o);
+        Map<String, Integer> want = new TreeMap<>(clean);
+        want.merge("Privileged Container Started", 1, Integer::sum);
+        want.merge("Unexpected User Activity", 1, Integer::sum);
+        assertEquals(want, got);
+        assertTrue(o.err().contains("6 malformed lines skipped"), o.err());
+        assertTrue(o.err().contains("dirty.log:"), o.err());
+
+        Kaudit.Outcome strict = Kaudit.run("scan", "-q", "--strict", "-f", "jsonl", dirty.toString());
+        assertEquals(2, strict.code());
+        assertTrue(strict.err().contains("dirty.log:"), strict.err());
+    }
+
+    @Test
+    void firstMalformedLineIsNamedByItsLineNumber() throws IOException {
+        List<String> lines = new ArrayList<>(events.subList(0, 5));
+        lines.add("{oops");
+        lines.addAll(events.subList(5, 8));
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", write("one-bad.log", lines).toString());
+        assertEquals(0, o.code());
+        assertTrue(o.err().contains("1 malformed line skipped (first at " + dir.resolve("one-bad.log") + ":6:"), o.err());
+    }
+
+    @Test
+    void linesOverMaxLineAreSkippedAndCounted() throws IOException {
+        List<String> lines = new ArrayList<>(events.subList(0, 3));
+        lines.add("{\"kind\":\"Event\",\"pad\":\"" + "y".repeat(4000) + "\"}");
+        lines.addAll(events.subList(3, 6));
+        Path p = write("long.log", lines);
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", "--max-line", "1KiB", p.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("1 malformed line skipped (first at " + p + ":4: line longer than --max-line"), o.err());
+        assertEquals(perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("short.log", events.subList(0, 6)).toString())),
+                perRule(o));
+    }
+
+    @Test
+    void exitCodesForCi() throws IOException {
+        assertEquals(1, Kaudit.run("scan", "-q", "--fail-on", "warning", "samples/privileged-pod.log").code());
+        assertEquals(0, Kaudit.run("scan", "-q", "--fail-on", "critical", "samples/privileged-pod.log").code());
+        assertEquals(0, Kaudit.run("scan", "-q", "--fail-on", "warning", "samples/busy-cluster.log").code());
+
+        Kaudit.Outcome missing = Kaudit.run("scan", "-q", dir.resolve("nope.log").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("nope.log: no such file or directory"), missing.err());
+
+        Path rules = dir.resolve("bad_rules.yaml");
+        Files.writeString(rules, "- rule: Broken Rule\n  desc: d\n  condition: ka.verb = = create\n  output: o\n"
+                + "  priority: WARNING\n  source: k8s_audit\n");
+        Kaudit.Outcome invalid = Kaudit.run("scan", "-q", "-r", rules.toString(), "samples/busy-cluster.log");
+        assertEquals(2, invalid.code());
+        assertTrue(invalid.err().contains(rules + ":3: rule 'Broken Rule': condition syntax error at column 11"),
+                invalid.err());
+
+        assertEquals(2, Kaudit.run("scan", "--format", "xml", "samples").code(), "usage error");
+        assertEquals(2, Kaudit.run("scan", "--fail-on", "severe", "samples").code(), "usage error");
+    }
+
+    @Test
+    void outputFileIsWrittenWholeOrNotAtAll() throws IOException {
+        Path out = dir.resolve("alerts.jsonl");
+        Kaudit.Outcome ok = Kaudit.run("scan", "-q", "-f", "jsonl", "-o", out.toString(), "samples/privileged-pod.log");
+        assertEquals(0, ok.code());
+        assertEquals("", ok.out());
+        assertTrue(Files.readString(out).contains("Privileged Container Started"));
+
+        Path failed = dir.resolve("never.jsonl");
+        Kaudit.Outcome bad = Kaudit.run("scan", "-q", "-f", "jsonl", "-o", failed.toString(), "samples/privileged-pod.log",
+                dir.resolve("missing.log").toString());
+        assertEquals(2, bad.code());
+        assertFalse(Files.exists(failed));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary file removed");
+        }
+    }
+
+    @Test
+    void outputIsDeterministicAndInInputOrder() throws IOException {
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            many.addAll(events);
+        }
+        Path p = write("many.log", many);
+        Kaudit.Outcome a = Kaudit.run("scan", "-q", "-f", "jsonl", p.toString());
+        Kaudit.Outcome b = Kaudit.run("scan", "-q", "-f", "jsonl", "--threads", "1", p.toString());
+        assertEquals(a.out(), b.out());
+        long last = 0;
+        for (String l : a.lines()) {
+            Matcher m = LINE.matcher(l);
+            assertTrue(m.find());
+            long line = Long.parseLong(m.group(2));
+            assertTrue(line >= last, "alerts in input order");
+            last = line;
+        }
+        assertTrue(a.lines().size() > 400 * 50);
+    }
+}

@@ -1,0 +1,137 @@
+package io.kaudit.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.kaudit.Kaudit;
+import io.kaudit.Shared;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Every output format over the samples, checked for shape and for agreeing with JSON Lines. */
+class FormatsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static List<JsonNode> jsonl(String... paths) throws Exception {
+        List<String> args = new ArrayList<>(List.of("scan", "-q", "-f", "jsonl"));
+        args.addAll(List.of(paths));
+        Kaudit.Outcome o = Kaudit.run(args.toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : o.lines()) {
+            out.add(JSON.readTree(l));
+        }
+        return out;
+    }
+
+    @Test
+    void jsonlHasFalcoAlertKeysAndLocation() throws Exception {
+        List<JsonNode> alerts = jsonl("samples/exec-into-pod.log");
+        assertFalse(alerts.isEmpty());
+        for (JsonNode a : alerts) {
+            for (String key : List.of("time", "rule", "priority", "source", "tags", "output", "output_fields", "hostname")) {
+                assertTrue(a.has(key), key + " in " + a);
+            }
+            assertEquals("k8s_audit", a.get("source").asText());
+            assertTrue(a.get("time").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z"));
+            assertTrue(a.get("output_fields").get("evt.time").isIntegralNumber());
+            assertTrue(a.get("output").asText().contains(": " + a.get("priority").asText() + " "));
+            assertEquals("samples/exec-into-pod.log", a.get("location").get("path").asText());
+            assertTrue(a.get("location").get("line").asInt() >= 1);
+        }
+        JsonNode shell = alerts.stream().filter(a -> a.get("rule").asText().equals("Interactive Shell Exec Into Pod"))
+                .findFirst().orElseThrow();
+        assertEquals("Warning", shell.get("priority").asText());
+        assertEquals("/bin/sh", shell.get("output_fields").get("ka.uri.param[command]").asText());
+        assertEquals(2, shell.get("location").get("line").asInt());
+    }
+
+    @Test
+    void sarifIsValidAndMatchesJsonl() throws Exception {
+        Path schemaFile = Shared.require("schemas/sarif-schema-2.1.0.json");
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "sarif", "samples");
+        assertEquals(0, o.code(), o.err());
+        JsonNode sarif = JSON.readTree(o.out());
+        JsonSchema schema;
+        try (InputStream in = Files.newInputStream(schemaFile)) {
+            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(in);
+        }
+        Set<ValidationMessage> errors = schema.validate(sarif);
+        assertEquals(Set.of(), errors);
+
+        JsonNode run = sarif.get("runs").get(0);
+        Set<String> described = new HashSet<>();
+        for (JsonNode rule : run.get("tool").get("driver").get("rules")) {
+            described.add(rule.get("id").asText());
+            double severity = Double.parseDouble(rule.get("properties").get("security-severity").asText());
+            assertTrue(severity > 0 && severity <= 10, rule.toString());
+            assertTrue(rule.get("help").get("text").asText().length() > 10);
+        }
+        List<JsonNode> alerts = jsonl("samples");
+        JsonNode results = run.get("results");
+        assertEquals(alerts.size(), results.size(), "one result per alert");
+        Set<String> fingerprints = new HashSet<>();
+        for (int i = 0; i < alerts.size(); i++) {
+            JsonNode r = results.get(i);
+            JsonNode a = alerts.get(i);
+            assertEquals(a.get("rule").asText(), r.get("ruleId").asText());
+            assertTrue(described.contains(r.get("ruleId").asText()));
+            JsonNode loc = r.get("locations").get(0).get("physicalLocation");
+            assertEquals(a.get("location").get("path").asText(), loc.get("artifactLocation").get("uri").asText());
+            assertEquals(a.get("location").get("line").asInt(), loc.get("region").get("startLine").asInt());
+            fingerprints.add(r.get("partialFingerprints").get("kauditAlert/v1").asText());
+        }
+        assertEquals(alerts.size(), fingerprints.size(), "fingerprints tell alerts apart");
+        Kaudit.Outcome again = Kaudit.run("scan", "-q", "-f", "sarif", "samples");
+        assertEquals(o.out(), again.out(), "stable across runs");
+    }
+
+    @Test
+    void jsonDocumentHoldsAlertsAndStats() throws Exception {
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "json", "samples");
+        JsonNode doc = JSON.readTree(o.out());
+        List<JsonNode> alerts = jsonl("samples");
+        assertEquals(alerts.size(), doc.get("alerts").size());
+        assertEquals(alerts.size(), doc.get("stats").get("alerts").asInt());
+        assertEquals(503, doc.get("stats").get("events").asInt());
+        assertEquals(0, doc.get("stats").get("malformed").asInt());
+    }
+
+    @Test
+    void csvFollowsRfc4180AndDefusesFormulas() throws Exception {
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "csv", "samples");
+        String[] rows = o.out().split("\r\n");
+        assertEquals("time,priority,rule,message,path,line,index,tags,source,hostname", rows[0]);
+        assertEquals(jsonl("samples").size() + 1, rows.length);
+        assertEquals("\"a,b\"", CsvSink.cell("a,b"));
+        assertEquals("\"say \"\"hi\"\"\"", CsvSink.cell("say \"hi\""));
+        assertEquals("'=HYPERLINK(1)", CsvSink.cell("=HYPERLINK(1)"));
+    }
+
+    @Test
+    void tableIsPlainWhenNotATerminal() {
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "samples/privileged-pod.log");
+        assertTrue(o.out().startsWith("TIME "));
+        assertFalse(o.out().contains("\u001b["), "no colour off a terminal");
+        assertTrue(o.out().contains("Privileged Container Started"));
+        assertEquals("", Kaudit.run("scan", "-q", "samples/busy-cluster.log").out(), "no header without alerts");
+    }
+
+    @Test
+    void terminalTextIsSanitized() {
+        assertEquals("a?[31mred?", Terminal.sanitize("a\u001b[31mred\n"));
+    }
+}
