@@ -47,6 +47,10 @@ public final class ConditionParser {
         Expr e = p.or();
         p.blanks();
         if (p.pos < p.s.length()) {
+            String rest = p.s.substring(p.pos).strip();
+            if (rest.equals("and") || rest.equals("or") || rest.equals("not")) {
+                throw p.error("'" + rest + "' at the end of condition needs an expression after it");
+            }
             throw p.error("unexpected token after '" + p.s.substring(0, p.pos).strip() + "'");
         }
         return e;

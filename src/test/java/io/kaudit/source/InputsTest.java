@@ -1,0 +1,57 @@
+package io.kaudit.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Path expansion and rotated-set ordering, on an in-memory file system. */
+class InputsTest {
+    private static List<String> names(List<Input> inputs) {
+        return inputs.stream().map(i -> i.path().getFileName().toString()).toList();
+    }
+
+    @Test
+    void rotatedSetsComeOldestFirstActiveLast() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path d = fs.getPath("/logs");
+            Files.createDirectories(d);
+            for (String n : List.of("audit.log", "audit-2026-03-14T10-00-00.000.log.gz", "audit-2026-03-13T23-59-59.999.log.gz",
+                    "audit-2026-03-14T11-00-00.000.log", "audit-2026-03-14T11-00-00.000.log.gz", "kube-apiserver-audit.log",
+                    "kube-apiserver-audit-2026-03-14T10-00-00.000.log", ".hidden")) {
+                Files.writeString(d.resolve(n), "");
+            }
+            List<Input> inputs = Inputs.expand(List.of("/logs"), fs);
+            assertEquals(List.of("audit-2026-03-13T23-59-59.999.log.gz", "audit-2026-03-14T10-00-00.000.log.gz",
+                    "audit-2026-03-14T11-00-00.000.log", "audit.log",
+                    "kube-apiserver-audit-2026-03-14T10-00-00.000.log", "kube-apiserver-audit.log"), names(inputs),
+                    "plain copy preferred over a .gz still being written; hidden files skipped");
+        }
+    }
+
+    @Test
+    void globsAndStdinAndErrors() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path d = fs.getPath("/var/log/k8s");
+            Files.createDirectories(d);
+            Files.writeString(d.resolve("b.log"), "");
+            Files.writeString(d.resolve("a.log"), "");
+            Files.writeString(d.resolve("c.txt"), "");
+            assertEquals(List.of("a.log", "b.log"), names(Inputs.expand(List.of("/var/log/k8s/*.log"), fs)));
+            assertEquals("-", Inputs.expand(List.of(), fs).get(0).name());
+            assertEquals("-", Inputs.expand(List.of("-"), fs).get(0).name());
+            IOException e = assertThrows(IOException.class, () -> Inputs.expand(List.of("/nope.log"), fs));
+            assertEquals("/nope.log: no such file or directory", e.getMessage());
+            e = assertThrows(IOException.class, () -> Inputs.expand(List.of("/var/log/k8s/*.json"), fs));
+            assertTrue(e.getMessage().contains("no file matches"));
+        }
+    }
+}
