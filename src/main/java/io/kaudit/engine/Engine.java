@@ -17,6 +17,7 @@ import java.util.TreeMap;
  */
 public final class Engine {
     private final Rule[] rules;
+    private final RuleIndex index;
     private final Selection selection;
     private final String hostname = Hostname.get();
 
@@ -29,6 +30,7 @@ public final class Engine {
             }
         }
         this.rules = active.toArray(new Rule[0]);
+        this.index = new RuleIndex(active);
         this.selection = selection;
     }
 
@@ -43,7 +45,7 @@ public final class Engine {
     /** Adds the rules {@code event} matches to {@code out}, in rule order (at most one under first-match). */
     public void match(AuditEvent event, List<Rule> out) {
         boolean first = selection.matching() == Selection.Matching.FIRST;
-        for (Rule r : rules) {
+        for (Rule r : index.candidates(event)) {
             if (r.condition().test(event)) {
                 out.add(r);
                 if (first) {

@@ -1,6 +1,7 @@
 package io.kaudit.engine;
 
 import io.kaudit.event.AuditEvent;
+import io.kaudit.event.Bytes;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.Rule;
@@ -67,7 +68,8 @@ public final class Pipeline {
         RunStats stats = new RunStats();
         ExecutorService workers = Executors.newFixedThreadPool(threads, daemon("kaudit-worker"));
         BlockingQueue<Future<Result>> pending = new ArrayBlockingQueue<>(threads * 4);
-        Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending));
+        BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(threads * 4 + 4);
+        Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending, buffers));
         reader.start();
         try {
             Input current = null;
@@ -98,6 +100,10 @@ public final class Pipeline {
                     out.alert(placed);
                 }
                 base += r.lines();
+                byte[] used = r.chunk().data();
+                if (used != null && used.length == ChunkReader.CHUNK_SIZE) {
+                    buffers.offer(used);   // nothing refers to a consumed chunk any more
+                }
                 stats.lines += r.lines();
                 stats.events += r.events();
                 stats.bytes += r.bytes();
@@ -120,8 +126,8 @@ public final class Pipeline {
     }
 
     private void readAll(List<Input> inputs, AtomicLong rawBytes, ExecutorService workers,
-                         BlockingQueue<Future<Result>> pending) {
-        ChunkReader framer = new ChunkReader(maxLine);
+                         BlockingQueue<Future<Result>> pending, BlockingQueue<byte[]> buffers) {
+        ChunkReader framer = new ChunkReader(maxLine, buffers);
         try {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
@@ -155,7 +161,7 @@ public final class Pipeline {
         in.reset();
         int start = startsWith(head, 0, head.length, BOM) ? BOM.length : 0;
         while (true) {
-            int nl = indexOf(head, (byte) '\n', start, head.length);
+            int nl = Bytes.indexOfNewline(head, start, head.length);
             if (nl < 0) {
                 return false;
             }
@@ -196,6 +202,7 @@ public final class Pipeline {
         }
     }
 
+    /** Splits, decodes and evaluates one chunk; line numbers are relative to the chunk. */
     private Result process(Chunk chunk) {
         if (chunk.data() == null) {
             return new Result(chunk, 1, chunk.oversized(), 0, List.of(), List.of(new Bad(1, tooLong(chunk.oversized()))),
@@ -209,30 +216,23 @@ public final class Pipeline {
         List<Rule> matched = new ArrayList<>();
         long events = 0;
         long line = 0;
-        int pos = 0;
+        int pos = chunk.fileStart() && startsWith(data, 0, len, BOM) ? BOM.length : 0;
         while (pos < len) {
-            int nl = indexOf(data, (byte) '\n', pos, len);
-            int end = nl < 0 ? len : nl;
             line++;
             int start = pos;
-            int stop = end > start && data[end - 1] == '\r' ? end - 1 : end;
-            if (chunk.fileStart() && line == 1 && startsWith(data, start, stop, BOM)) {
-                start += BOM.length;
-            }
-            pos = end + 1;
-            if (stop - start > maxLine) {
-                bad.add(new Bad(line, tooLong(stop - start)));
+            EnvelopeDecoder.Result decoded = decoder.decodeLine(data, start, len, name, line);
+            pos = decoded.next();
+            int length = pos - start - (pos <= len && pos > start && data[pos - 1] == '\n' ? 1 : 0);
+            if (length > maxLine) {
+                bad.add(new Bad(line, tooLong(length)));
                 continue;
             }
-            EnvelopeDecoder.Result decoded = decoder.decode(data, start, stop - start, name, line);
             if (decoded.problem() != null) {
                 bad.add(new Bad(line, decoded.problem()));
             }
             events += decoded.events().size();
-            int from = start;
-            int to = stop;
             long at = line;
-            evaluate(decoded.events(), () -> fullDecoder.decode(data, from, to - from, name, at).events(), alerts,
+            evaluate(decoded.events(), () -> fullDecoder.decodeLine(data, start, len, name, at).events(), alerts,
                     matched);
         }
         return new Result(chunk, line, len, events, alerts, bad, null);
@@ -265,15 +265,6 @@ public final class Pipeline {
                 alerts.add(engine.alert(r, whole.get(e.ordinal())));
             }
         }
-    }
-
-    private static int indexOf(byte[] a, byte b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (a[i] == b) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static boolean startsWith(byte[] a, int from, int to, byte[] prefix) {

@@ -5,14 +5,21 @@ import java.util.Arrays;
 /**
  * A JSON object in input key order. Audit objects are small, so lookup is a linear scan
  * (faster than hashing at these sizes and allocation-free). With duplicate keys the first wins.
+ *
+ * <p>A value may be held undecoded (validated bytes plus the projection to decode them with) and
+ * decoded on first access: the rules reject most events after reading a few fields.
  */
 public final class JsonObject implements JsonValue {
     private String[] keys;
     private JsonValue[] values;
     private int size;
+    private byte[] source;
+    private int[] starts;
+    private int[] ends;
+    private Projection[] projections;
 
     public JsonObject() {
-        this(8);
+        this(4);
     }
 
     public JsonObject(int capacity) {
@@ -30,10 +37,30 @@ public final class JsonObject implements JsonValue {
         size++;
     }
 
+    /** Adds a value to decode from {@code source[start, end)} when first read; the bytes must be valid JSON. */
+    void putLazy(String key, byte[] source, int start, int end, Projection projection) {
+        if (starts == null || starts.length < keys.length) {
+            starts = starts == null ? new int[keys.length] : Arrays.copyOf(starts, keys.length);
+            ends = ends == null ? new int[keys.length] : Arrays.copyOf(ends, keys.length);
+            projections = projections == null ? new Projection[keys.length] : Arrays.copyOf(projections, keys.length);
+        }
+        this.source = source;
+        int i = size;
+        put(key, null);
+        if (starts.length <= i) {
+            starts = Arrays.copyOf(starts, keys.length);
+            ends = Arrays.copyOf(ends, keys.length);
+            projections = Arrays.copyOf(projections, keys.length);
+        }
+        starts[i] = start;
+        ends[i] = end;
+        projections[i] = projection;
+    }
+
     public JsonValue get(String key) {
         for (int i = 0; i < size; i++) {
             if (keys[i].equals(key)) {
-                return values[i];
+                return valueAt(i);
             }
         }
         return null;
@@ -62,7 +89,12 @@ public final class JsonObject implements JsonValue {
     }
 
     public JsonValue valueAt(int i) {
-        return values[i];
+        JsonValue v = values[i];
+        if (v == null) {
+            v = ProjectedDecoder.decodeValidated(source, starts[i], ends[i], projections[i]);
+            values[i] = v;
+        }
+        return v;
     }
 
     @Override
@@ -71,7 +103,7 @@ public final class JsonObject implements JsonValue {
             return false;
         }
         for (int i = 0; i < size; i++) {
-            if (!keys[i].equals(other.keys[i]) || !values[i].equals(other.values[i])) {
+            if (!keys[i].equals(other.keys[i]) || !valueAt(i).equals(other.valueAt(i))) {
                 return false;
             }
         }

@@ -16,6 +16,12 @@ public final class Projection {
 
     private boolean whole;
     private final Map<String, Projection> children = new HashMap<>();
+    /** The children as UTF-8 key bytes, for matching keys in place without making Strings. */
+    private volatile Index index;
+
+    /** Children by key length, then compared byte by byte (few keys share a length). */
+    private record Index(int[][] byLength, byte[][] keys, String[] names, Projection[] nodes) {
+    }
 
     public Projection() {
         this(false);
@@ -36,6 +42,7 @@ public final class Projection {
 
     /** Keeps the subtree at {@code path} (an empty path keeps everything). */
     public Projection add(List<String> path) {
+        index = null;
         if (whole) {
             return this;
         }
@@ -56,18 +63,92 @@ public final class Projection {
     }
 
     /**
+     * The position of the child whose key equals the bytes {@code [from, to)}, or -1. Keys with
+     * escapes never match here: callers decode those and use {@link #child(String)}.
+     */
+    public int find(byte[] b, int from, int to) {
+        Index ix = index;
+        if (ix == null) {
+            ix = buildIndex();
+        }
+        int len = to - from;
+        if (len >= ix.byLength.length) {
+            return -1;
+        }
+        byte[][] keys = ix.keys;
+        outer:
+        for (int i : ix.byLength[len]) {
+            byte[] k = keys[i];
+            for (int j = 0; j < len; j++) {
+                if (k[j] != b[from + j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    public Projection childAt(int i) {
+        return index.nodes[i];
+    }
+
+    /** The key String itself, shared by every event (no allocation per key). */
+    public String keyAt(int i) {
+        return index.names[i];
+    }
+
+    private synchronized Index buildIndex() {
+        if (index == null) {
+            int n = children.size();
+            byte[][] keys = new byte[n][];
+            String[] names = new String[n];
+            Projection[] nodes = new Projection[n];
+            int i = 0;
+            for (Map.Entry<String, Projection> e : children.entrySet()) {
+                keys[i] = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                names[i] = e.getKey();
+                nodes[i] = e.getValue();
+                i++;
+            }
+            int longest = 0;
+            for (byte[] k : keys) {
+                longest = Math.max(longest, k.length);
+            }
+            int[][] byLength = new int[longest + 1][];
+            for (int len = 0; len <= longest; len++) {
+                int count = 0;
+                for (byte[] k : keys) {
+                    count += k.length == len ? 1 : 0;
+                }
+                byLength[len] = new int[count];
+                count = 0;
+                for (int k = 0; k < n; k++) {
+                    if (keys[k].length == len) {
+                        byLength[len][count++] = k;
+                    }
+                }
+            }
+            index = new Index(byLength, keys, names, nodes);
+        }
+        return index;
+    }
+
+    /**
      * Makes {@code key} lead to {@code target} as it is, sharing it (and allowing cycles, for
      * envelopes that nest). Call only while building.
      */
     public Projection link(String key, Projection target) {
         if (!whole) {
             children.put(key, target);
+            index = null;
         }
         return this;
     }
 
     /** Adds everything {@code other} keeps. */
     public Projection merge(Projection other) {
+        index = null;
         if (other.whole) {
             whole = true;
             children.clear();

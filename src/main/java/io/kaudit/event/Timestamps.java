@@ -1,7 +1,6 @@
 package io.kaudit.event;
 
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -74,13 +73,30 @@ public final class Timestamps {
         } else {
             throw new IllegalArgumentException("bad time zone in timestamp: " + s);
         }
-        try {
-            long epochSecond = LocalDateTime.of(year, month, day, hour, minute, second)
-                    .toEpochSecond(ZoneOffset.UTC) - offsetSeconds;
-            return epochSecond * 1_000_000_000L + nanos;
-        } catch (java.time.DateTimeException e) {
+        if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59
+                || second > 60) {
             throw new IllegalArgumentException("invalid date in timestamp: " + s);
         }
+        long epochSecond = daysFromCivil(year, month, day) * 86400L + hour * 3600L + minute * 60L + second
+                - offsetSeconds;
+        return epochSecond * 1_000_000_000L + nanos;
+    }
+
+    /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), allocation-free. */
+    private static long daysFromCivil(int y, int m, int d) {
+        y -= m <= 2 ? 1 : 0;
+        long era = Math.floorDiv(y, 400);
+        long yoe = y - era * 400;
+        long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + doe - 719468;
+    }
+
+    private static int daysInMonth(int year, int month) {
+        if (month == 2) {
+            return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
+        }
+        return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
     }
 
     private static int digits(String s, int at, int count) {

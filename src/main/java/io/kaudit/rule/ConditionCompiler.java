@@ -2,7 +2,6 @@ package io.kaudit.rule;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
-import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.Ast.And;
 import io.kaudit.rule.Ast.Check;
@@ -106,7 +105,7 @@ public final class ConditionCompiler {
             for (List<String> path : def.paths().apply(f.arg())) {
                 projection.add(path);
             }
-            return new Bound(f.text(), g, def.list(), def.numeric(), false);
+            return new Bound(f.text(), FieldSlots.memoize(f.text(), g), def.list(), def.numeric(), false);
         }
         if (op instanceof TransformOperand t) {
             Bound inner = bind(t.arg());
@@ -404,10 +403,5 @@ public final class ConditionCompiler {
             return true;
         }
         return false;
-    }
-
-    /** For callers holding an event: evaluates nothing, just exposes the bound getter. */
-    public static Object valueOf(Bound b, AuditEvent e) {
-        return b.getter().get(e);
     }
 }

@@ -622,7 +622,7 @@ public final class RuleLoader {
                 throw new RuleLoadException(r.file + ":" + r.line + ": " + what + ": " + e.getMessage());
             }
             compiled.add(new Rule(r.name, r.desc.trim(), r.priority, r.source, List.copyOf(new TreeSet<>(r.tags)),
-                    r.enabled, condition, text, output, r.file, r.line, r.index));
+                    r.enabled, condition, text, resolved, output, r.file, r.line, r.index));
         }
         for (String s : otherSources) {
             warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");

@@ -15,13 +15,21 @@ public final class ChunkReader {
     public static final int CHUNK_SIZE = 256 * 1024;
 
     private final long maxLine;
+    private final java.util.concurrent.BlockingQueue<byte[]> pool;
 
-    public ChunkReader(long maxLine) {
+    /** @param pool buffers of {@link #CHUNK_SIZE} to reuse (consumers give them back), may be empty */
+    public ChunkReader(long maxLine, java.util.concurrent.BlockingQueue<byte[]> pool) {
         this.maxLine = maxLine;
+        this.pool = pool;
+    }
+
+    private byte[] buffer() {
+        byte[] b = pool.poll();
+        return b != null ? b : new byte[CHUNK_SIZE];
     }
 
     public void read(Input input, InputStream in, Consumer<Chunk> out) throws IOException {
-        byte[] buf = new byte[CHUNK_SIZE];
+        byte[] buf = buffer();
         int filled = 0;
         boolean first = true;
         boolean eof = false;
@@ -42,8 +50,8 @@ public final class ChunkReader {
             }
             int nl = lastNewline(buf, filled);
             if (nl >= 0) {
-                byte[] next = new byte[Math.max(CHUNK_SIZE, filled - nl - 1 + 1)];
                 int carry = filled - nl - 1;
+                byte[] next = carry < CHUNK_SIZE ? buffer() : new byte[carry + 1];
                 System.arraycopy(buf, nl + 1, next, 0, carry);
                 out.accept(new Chunk(input, buf, nl + 1, first, 0));
                 first = false;
@@ -55,7 +63,7 @@ public final class ChunkReader {
                 long skipped = filled + skipLine(in);
                 out.accept(new Chunk(input, null, 0, first, skipped));
                 first = false;
-                buf = new byte[CHUNK_SIZE];
+                buf = buffer();
                 filled = 0;
             }
         }

@@ -2,9 +2,12 @@ package io.kaudit.source;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.kaudit.event.AuditEvent;
+import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonArray;
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonReader;
+import io.kaudit.event.JsonSyntaxException;
+import io.kaudit.event.ProjectedDecoder;
 import io.kaudit.event.JsonString;
 import io.kaudit.event.JsonValue;
 import io.kaudit.event.Location;
@@ -51,8 +54,46 @@ public final class EnvelopeDecoder {
         }
     }
 
-    /** What one decode produced: the events in order, and a reason if (part of) the input was unusable. */
-    public record Result(List<AuditEvent> events, String problem) {
+    /**
+     * What one decode produced: the events in order, a reason if (part of) the input was unusable,
+     * and for {@link #decodeLine} where the next line starts.
+     */
+    public record Result(List<AuditEvent> events, String problem, int next) {
+        public Result(List<AuditEvent> events, String problem) {
+            this(events, problem, -1);
+        }
+
+        Result at(int nextLine) {
+            return new Result(events, problem, nextLine);
+        }
+    }
+
+    /**
+     * Decodes the line starting at {@code from} in a buffer of whole lines ending at {@code limit},
+     * in one pass: the decoder finds where the line ends. A UTF-8 BOM must already be skipped.
+     */
+    public Result decodeLine(byte[] buf, int from, int limit, String path, long line) {
+        int i = from;
+        while (i < limit && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r')) {
+            i++;
+        }
+        if (i >= limit) {
+            return new Result(List.of(), null, limit);
+        }
+        if (buf[i] == '\n') {
+            return new Result(List.of(), null, i + 1);
+        }
+        if (buf[i] != '{' && buf[i] != '[') {
+            int nl = Bytes.indexOfNewline(buf, i, limit);
+            int lineEnd = nl < 0 ? limit : nl;
+            return decode(buf, i, lineEnd - i, path, line).at(nl < 0 ? limit : nl + 1);
+        }
+        ProjectedDecoder.Line parsed = ProjectedDecoder.parseLine(buf, i, limit, envelope);
+        if (parsed.error != null) {
+            int nl = Bytes.indexOfNewline(buf, parsed.errorAt, limit);
+            return new Result(List.of(), "invalid JSON: " + parsed.error.getMessage(), nl < 0 ? limit : nl + 1);
+        }
+        return decode(parsed.value, path, line).at(parsed.next);
     }
 
     public Result decode(byte[] buf, int off, int len, String path, long line) {
@@ -75,9 +116,9 @@ public final class EnvelopeDecoder {
         }
         JsonValue v;
         try {
-            v = JsonReader.parse(buf, start, end - start, envelope);
-        } catch (IOException e) {
-            return new Result(List.of(), "invalid JSON: " + message(e));
+            v = ProjectedDecoder.parse(buf, start, end - start, envelope);
+        } catch (JsonSyntaxException e) {
+            return new Result(List.of(), "invalid JSON: " + e.getMessage());
         }
         return decode(v, path, line);
     }
@@ -86,18 +127,33 @@ public final class EnvelopeDecoder {
     public Result decode(JsonValue v, String path, long line) {
         Ctx ctx = new Ctx();
         unwrap(v, ctx, 0);
-        List<AuditEvent> events = new ArrayList<>(ctx.roots.size());
-        for (int i = 0; i < ctx.roots.size(); i++) {
-            events.add(new AuditEvent(ctx.roots.get(i), ctx.times.get(i),
-                    new Location(path, line, ctx.container ? i : -1), i));
+        if (ctx.count == 1) {
+            return new Result(List.of(new AuditEvent(ctx.roots[0], ctx.times[0],
+                    new Location(path, line, ctx.container ? 0 : -1), 0)), ctx.problem);
+        }
+        List<AuditEvent> events = new ArrayList<>(ctx.count);
+        for (int i = 0; i < ctx.count; i++) {
+            events.add(new AuditEvent(ctx.roots[i], ctx.times[i], new Location(path, line, ctx.container ? i : -1), i));
         }
         return new Result(events, ctx.problem);
     }
 
+    /** What unwrapping found; sized for the usual single event, growing for batches. */
     private static final class Ctx {
-        final List<JsonObject> roots = new ArrayList<>(1);
-        final List<Long> times = new ArrayList<>(1);
+        JsonObject[] roots = new JsonObject[1];
+        long[] times = new long[1];
+        int count;
         boolean container;
+
+        void add(JsonObject root, long time) {
+            if (count == roots.length) {
+                roots = java.util.Arrays.copyOf(roots, count * 2);
+                times = java.util.Arrays.copyOf(times, count * 2);
+            }
+            roots[count] = root;
+            times[count++] = time;
+        }
+
         String problem;
 
         void fail(String why) {
@@ -184,8 +240,7 @@ public final class EnvelopeDecoder {
             return;
         }
         try {
-            ctx.times.add(Timestamps.parse(ts));
-            ctx.roots.add(o);
+            ctx.add(o, Timestamps.parse(ts));
         } catch (IllegalArgumentException e) {
             ctx.fail("event " + idOf(o) + "has a bad stageTimestamp: " + e.getMessage());
         }

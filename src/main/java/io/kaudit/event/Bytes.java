@@ -1,0 +1,64 @@
+package io.kaudit.event;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * Byte scans eight bytes at a time (SWAR on little-endian longs): the inner loops of framing and
+ * of skipping JSON strings.
+ */
+public final class Bytes {
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long QUOTES = ONES * '"';
+    private static final long BACKSLASHES = ONES * '\\';
+    private static final long NEWLINES = ONES * '\n';
+    private static final long SPACES = ONES * 0x20;
+
+    private Bytes() {
+    }
+
+    /** Non-zero when some byte of {@code x} is zero (may also flag bytes above a true zero). */
+    private static long zeroByte(long x) {
+        return (x - ONES) & ~x & HIGHS;
+    }
+
+    /** The first index in {@code [from, to)} holding {@code '\n'}, or -1. */
+    public static int indexOfNewline(byte[] a, int from, int to) {
+        int i = from;
+        while (i + 8 <= to) {
+            if (zeroByte((long) LONGS.get(a, i) ^ NEWLINES) != 0) {
+                break;
+            }
+            i += 8;
+        }
+        for (; i < to; i++) {
+            if (a[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The first index in {@code [from, to)} holding '"', '\\' or a control character, or {@code to}. */
+    public static int indexOfStringSpecial(byte[] a, int from, int to) {
+        int i = from;
+        while (i + 8 <= to) {
+            long x = (long) LONGS.get(a, i);
+            long hit = zeroByte(x ^ QUOTES) | zeroByte(x ^ BACKSLASHES) | ((x - SPACES) & ~x & HIGHS);
+            if (hit != 0) {
+                break;
+            }
+            i += 8;
+        }
+        for (; i < to; i++) {
+            byte c = a[i];
+            if (c == '"' || c == '\\' || c >= 0 && c < 0x20) {
+                return i;
+            }
+        }
+        return to;
+    }
+}
