@@ -31,7 +31,7 @@ cat > "$prefix/bin/kaudit" <<LAUNCHER
 #!/bin/sh
 # kaudit launcher, written by install.sh. KAUDIT_JAVA_OPTS replaces the JVM options below.
 home="$home"
-opts="\${KAUDIT_JAVA_OPTS:--Xms32m -Xmx160m -XX:+UseParallelGC -XX:MaxMetaspaceSize=64m -Xss1m -XX:TieredStopAtLevel=4}"
+opts="\${KAUDIT_JAVA_OPTS:--Xms32m -Xmx160m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
 cds=""
 [ -f "\$home/kaudit.jsa" ] && cds="-XX:SharedArchiveFile=\$home/kaudit.jsa -Xshare:auto"
 exec java \$opts \$cds -Xlog:cds=off -Xlog:cds+dynamic=off -jar "\$home/kaudit.jar" "\$@"

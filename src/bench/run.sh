@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# kaudit's benchmark: generates a realistic audit log (seeded, attack events mixed in), then
+# reports wall time, MiB/s, events/s, alerts and peak RSS for `kaudit scan` against the baseline,
+# a one-thread Jackson pass over every token of the same file. Median of RUNS runs each.
+#
+#   src/bench/run.sh [SIZE_MIB] [RULES...]
+#
+# SIZE_MIB defaults to 1024. RULES default to Falco's upstream k8s_audit_rules.yaml from ../shared
+# (else the bundled rules). Set KAUDIT to a kaudit launcher (default: installs one under
+# target/bench-install), BENCH_DIR for where logs go (default: target/bench), RUNS (default 3).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+size="${1:-1024}"; shift || true
+dir="${BENCH_DIR:-$here/target/bench}"
+runs="${RUNS:-3}"
+mkdir -p "$dir"
+
+rules=("$@")
+if ((${#rules[@]} == 0)) && [[ -f "$here/../shared/conformance/falco/rules/k8s_audit_rules.yaml" ]]; then
+  rules=("$here/../shared/conformance/falco/rules/k8s_audit_rules.yaml")
+fi
+rule_args=()
+for r in "${rules[@]}"; do rule_args+=(-r "$r"); done
+
+kaudit="${KAUDIT:-}"
+if [[ -z "$kaudit" ]]; then
+  "$here/install.sh" --prefix "$here/target/bench-install" >/dev/null
+  kaudit="$here/target/bench-install/bin/kaudit"
+fi
+jar="$(dirname "$kaudit")/../share/kaudit/kaudit.jar"
+[[ -f "$jar" ]] || jar="$here/target/kaudit.jar"
+
+log="$dir/audit-${size}MiB.log"
+if [[ ! -f "$log" ]]; then
+  echo "generating $log ..." >&2
+  java -cp "$jar" io.kaudit.bench.LogGenerator "$log" "$size" 42 2000 "$here/samples"
+fi
+bytes=$(stat -c %s "$log")
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+measure() { # prints "wall_seconds peak_rss_kb" for a command
+  /usr/bin/time -o "$dir/time.txt" -f "%e %M" "$@" >/dev/null 2>&1
+  tail -1 "$dir/time.txt"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
+echo "input:   $log ($(awk -v b="$bytes" 'BEGIN {printf "%.0f MiB", b/1048576}'))"
+echo "rules:   ${rules[*]:-bundled}"
+
+token=(); scan=(); rss=()
+for ((i = 1; i <= runs; i++)); do
+  read -r t _ < <(measure java -cp "$jar" io.kaudit.bench.TokenScan "$log")
+  token+=("$t")
+  read -r t m < <(measure "$kaudit" scan -q "${rule_args[@]}" -f jsonl -o "$dir/alerts.jsonl" "$log")
+  scan+=("$t"); rss+=("$m")
+done
+t_token=$(printf '%s\n' "${token[@]}" | median)
+t_scan=$(printf '%s\n' "${scan[@]}" | median)
+m_scan=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
+events=$("$kaudit" scan "${rule_args[@]}" -f jsonl -o /dev/null "$log" 2>&1 | grep -o '[0-9,]* events' | tr -dc 0-9)
+alerts=$(wc -l < "$dir/alerts.jsonl")
+
+awk -v b="$bytes" -v tt="$t_token" -v ts="$t_scan" -v m="$m_scan" -v e="$events" -v a="$alerts" -v tl="${token[*]}" -v sl="${scan[*]}" 'BEGIN {
+  printf "jackson token scan (1 thread): %6.2f s  %7.1f MiB/s            runs: %s\n", tt, b/1048576/tt, tl
+  printf "kaudit scan -f jsonl -o FILE:  %6.2f s  %7.1f MiB/s  %9.0f events/s  %d alerts  peak RSS %.0f MiB   runs: %s\n", ts, b/1048576/ts, e/ts, a, m/1024, sl
+  printf "speed-up over the token scan:  %.2fx\n", tt/ts
+}'
