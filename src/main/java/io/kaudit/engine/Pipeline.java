@@ -1,10 +1,8 @@
 package io.kaudit.engine;
 
-import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
-import io.kaudit.rule.Rule;
 import io.kaudit.source.Chunk;
 import io.kaudit.source.ChunkReader;
 import io.kaudit.source.DocumentReader;
@@ -23,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * The one pipeline: source -> framing -> decode -> engine -> listener. A reader thread cuts inputs
@@ -35,15 +32,14 @@ public final class Pipeline {
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
     private final Engine engine;
-    private final EnvelopeDecoder decoder;
-    private final EnvelopeDecoder fullDecoder = new EnvelopeDecoder(Projection.ALL);
+    private final ThreadLocal<LineEvaluator> evaluators;
     private final int threads;
     private final long maxLine;
     private final boolean strict;
 
     public Pipeline(Engine engine, Projection projection, int threads, long maxLine, boolean strict) {
         this.engine = engine;
-        this.decoder = new EnvelopeDecoder(projection);
+        this.evaluators = ThreadLocal.withInitial(() -> new LineEvaluator(engine, projection));
         this.threads = Math.max(1, threads);
         this.maxLine = maxLine;
         this.strict = strict;
@@ -175,15 +171,13 @@ public final class Pipeline {
     /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */
     private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending) {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
-        List<Rule> matched = new ArrayList<>();
+        LineEvaluator evaluator = evaluators.get();
         try {
             DocumentReader.read(in, (value, line) -> {
-                EnvelopeDecoder.Result decoded = fullDecoder.decode(value, input.name(), line);
-                List<Bad> bad = decoded.problem() == null ? List.of() : List.of(new Bad(line, decoded.problem()));
                 List<Alert> alerts = new ArrayList<>();
-                evaluate(decoded.events(), () -> decoded.events(), alerts, matched);
-                submit(pending, CompletableFuture.completedFuture(
-                        new Result(chunk, 0, 0, decoded.events().size(), alerts, bad, null)));
+                LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts);
+                List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
+                submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
             });
         } catch (IOException e) {
             long line = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
@@ -213,58 +207,32 @@ public final class Pipeline {
         String name = chunk.input().name();
         List<Alert> alerts = new ArrayList<>();
         List<Bad> bad = new ArrayList<>();
-        List<Rule> matched = new ArrayList<>();
+        LineEvaluator evaluator = evaluators.get();
         long events = 0;
         long line = 0;
         int pos = chunk.fileStart() && startsWith(data, 0, len, BOM) ? BOM.length : 0;
         while (pos < len) {
             line++;
             int start = pos;
-            EnvelopeDecoder.Result decoded = decoder.decodeLine(data, start, len, name, line);
-            pos = decoded.next();
-            int length = pos - start - (pos <= len && pos > start && data[pos - 1] == '\n' ? 1 : 0);
+            int before = alerts.size();
+            LineEvaluator.Outcome o = evaluator.line(data, start, len, name, line, alerts);
+            pos = o.next();
+            int length = pos - start - (pos > start && data[pos - 1] == '\n' ? 1 : 0);
             if (length > maxLine) {
+                alerts.subList(before, alerts.size()).clear();
                 bad.add(new Bad(line, tooLong(length)));
                 continue;
             }
-            if (decoded.problem() != null) {
-                bad.add(new Bad(line, decoded.problem()));
+            if (o.problem() != null) {
+                bad.add(new Bad(line, o.problem()));
             }
-            events += decoded.events().size();
-            long at = line;
-            evaluate(decoded.events(), () -> fullDecoder.decodeLine(data, start, len, name, at).events(), alerts,
-                    matched);
+            events += o.events();
         }
         return new Result(chunk, line, len, events, alerts, bad, null);
     }
 
     private String tooLong(long length) {
         return "line longer than --max-line (" + length + " > " + maxLine + " bytes), skipped";
-    }
-
-    /**
-     * Runs the engine on decoded events; alerts re-decode their line whole ({@code full}, computed
-     * at most once) because outputs may print fields the projection skipped.
-     */
-    private void evaluate(List<AuditEvent> events, Supplier<List<AuditEvent>> full, List<Alert> alerts,
-                          List<Rule> matched) {
-        List<AuditEvent> whole = null;
-        for (AuditEvent e : events) {
-            if (!engine.selection().inWindow(e.timeNanos())) {
-                continue;
-            }
-            matched.clear();
-            engine.match(e, matched);
-            if (matched.isEmpty()) {
-                continue;
-            }
-            if (whole == null) {
-                whole = full.get();
-            }
-            for (Rule r : matched) {
-                alerts.add(engine.alert(r, whole.get(e.ordinal())));
-            }
-        }
     }
 
     private static boolean startsWith(byte[] a, int from, int to, byte[] prefix) {

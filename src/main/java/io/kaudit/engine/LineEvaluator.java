@@ -1,0 +1,69 @@
+package io.kaudit.engine;
+
+import io.kaudit.event.AuditEvent;
+import io.kaudit.event.JsonValue;
+import io.kaudit.event.Projection;
+import io.kaudit.rule.Rule;
+import io.kaudit.source.EnvelopeDecoder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Decode then evaluate: one line (or one parsed value) in, alerts out. Every front door (scan's
+ * workers, follow, serve) goes through this, so they agree on what an input yields. One instance
+ * per thread.
+ */
+public final class LineEvaluator {
+    private final Engine engine;
+    private final EnvelopeDecoder decoder;
+    private final EnvelopeDecoder fullDecoder = new EnvelopeDecoder(Projection.ALL);
+    private final List<Rule> matched = new ArrayList<>();
+
+    public LineEvaluator(Engine engine, Projection projection) {
+        this.engine = engine;
+        this.decoder = new EnvelopeDecoder(projection);
+    }
+
+    /** What one line held: where the next starts, how many events, and why (part of) it was unusable. */
+    public record Outcome(int next, int events, String problem) {
+    }
+
+    /** Evaluates the line at {@code from} in a buffer of whole lines ending at {@code limit}. */
+    public Outcome line(byte[] data, int from, int limit, String name, long line, List<Alert> alerts) {
+        EnvelopeDecoder.Result decoded = decoder.decodeLine(data, from, limit, name, line);
+        evaluate(decoded.events(), () -> fullDecoder.decodeLine(data, from, limit, name, line).events(), alerts);
+        return new Outcome(decoded.next(), decoded.events().size(), decoded.problem());
+    }
+
+    /** Evaluates an already parsed value (a JSON document, an HTTP body item). */
+    public Outcome value(JsonValue value, String name, long line, List<Alert> alerts) {
+        EnvelopeDecoder.Result decoded = fullDecoder.decode(value, name, line);
+        evaluate(decoded.events(), decoded::events, alerts);
+        return new Outcome(-1, decoded.events().size(), decoded.problem());
+    }
+
+    /**
+     * Runs the engine; alerts re-decode their line whole ({@code full}, at most once) because
+     * outputs may print fields the projection skipped.
+     */
+    private void evaluate(List<AuditEvent> events, Supplier<List<AuditEvent>> full, List<Alert> alerts) {
+        List<AuditEvent> whole = null;
+        for (AuditEvent e : events) {
+            if (!engine.selection().inWindow(e.timeNanos())) {
+                continue;
+            }
+            matched.clear();
+            engine.match(e, matched);
+            if (matched.isEmpty()) {
+                continue;
+            }
+            if (whole == null) {
+                whole = full.get();
+            }
+            for (Rule r : matched) {
+                alerts.add(engine.alert(r, whole.get(e.ordinal())));
+            }
+        }
+    }
+}
