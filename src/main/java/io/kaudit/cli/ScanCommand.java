@@ -96,7 +96,7 @@ final class ScanCommand implements Callable<Integer> {
             out.commit();
         }
         if (!quiet) {
-            spec.commandLine().getErr().println(stats.summary());
+            spec.commandLine().getErr().println("kaudit: " + stats.summary());
         }
         if (failOn != null) {
             for (Map.Entry<Priority, Long> e : stats.alertsByPriority.entrySet()) {

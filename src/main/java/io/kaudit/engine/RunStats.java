@@ -43,10 +43,10 @@ public final class RunStats {
         return s <= 0 ? 0 : bytes / 1048576.0 / s;
     }
 
-    /** The one-line summary printed on stderr after a scan. */
+    /** The one-line summary printed on stderr after a scan (without the "kaudit: " prefix). */
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("kaudit: %,d events in %.2fs (%.1f MiB/s), %,d alert%s", events, seconds(),
+        sb.append(String.format("%,d events in %.2fs (%.1f MiB/s), %,d alert%s", events, seconds(),
                 mibPerSecond(), alerts(), alerts() == 1 ? "" : "s"));
         if (alerts() > 0) {
             sb.append(" (");

@@ -1,0 +1,238 @@
+package io.kaudit.cli;
+
+import io.kaudit.engine.Alert;
+import io.kaudit.engine.Engine;
+import io.kaudit.engine.LineEvaluator;
+import io.kaudit.engine.RunStats;
+import io.kaudit.event.Location;
+import io.kaudit.report.Sink;
+import io.kaudit.rule.RuleLoadException;
+import io.kaudit.rule.RuleSet;
+import io.kaudit.source.Checkpoint;
+import io.kaudit.source.Tailer;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kaudit follow}: live detection on rotating audit logs, resumable from a checkpoint. */
+@Command(name = "follow", mixinStandardHelpOptions = true,
+        description = {"Follow live audit logs (tail -f) through rotation and raise alerts as lines arrive.",
+            "Starts at the end of each file; with --checkpoint a restart resumes exactly where it stopped."},
+        footer = {"", "Examples:", "  kaudit follow -f jsonl /var/log/kubernetes/audit/audit.log",
+            "  kaudit follow --checkpoint /var/lib/kaudit/follow.json -o alerts.jsonl -f jsonl audit.log",
+            "", "Stops on SIGINT/SIGTERM after flushing alerts and the checkpoint (exit 0)."})
+final class FollowCommand implements Callable<Integer> {
+    private static final long POLL_MILLIS = 100;
+    private static final long CHECKPOINT_MILLIS = 1000;
+    private static final long REPORT_MILLIS = 30_000;
+
+    @Parameters(paramLabel = "PATH", arity = "1..*", description = "Log files to follow (they may not exist yet).")
+    List<Path> paths = new ArrayList<>();
+
+    @Mixin
+    RuleOptions ruleOptions = new RuleOptions();
+
+    @Mixin
+    OutputOptions outputOptions = new OutputOptions();
+
+    @Option(names = "--from-start", description = "Read what the files already hold first (unless the checkpoint knows them).")
+    boolean fromStart;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Where to record and resume progress.")
+    Path checkpointFile;
+
+    @Option(names = "--max-line", paramLabel = "BYTES", converter = Converters.SizeConverter.class,
+            description = "Skip (and count) lines longer than this (default: 64MiB).")
+    long maxLine = 64L << 20;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private volatile boolean stopping;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        RuleSet rules;
+        try {
+            rules = ruleOptions.load();
+        } catch (RuleLoadException e) {
+            err.println("kaudit: invalid rules: " + e.getMessage());
+            return 2;
+        }
+        Checkpoint checkpoint;
+        try {
+            checkpoint = Checkpoint.load(checkpointFile);
+        } catch (IOException e) {
+            err.println("kaudit: " + e.getMessage());
+            return 2;
+        }
+        Engine engine = new Engine(rules, ruleOptions.selection());
+        Writer out = outputOptions.output == null ? spec.commandLine().getOut()
+                : new BufferedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+        Sink sink = outputOptions.sink(out, true);
+        sink.begin(engine.activeRules());
+        Handler handler = new Handler(new LineEvaluator(engine, rules.projection()), sink, out, err);
+
+        Map<String, Tailer> tailers = new LinkedHashMap<>();
+        for (Path p : paths) {
+            Tailer t = new Tailer(p, p.toString(), maxLine, !fromStart);
+            Checkpoint.Entry e = checkpoint.get(p.toString());
+            if (e != null) {
+                t.resume(e, handler);
+            }
+            tailers.put(p.toString(), t);
+        }
+        WatchService watch = FileSystems.getDefault().newWatchService();
+        for (Path p : paths) {
+            Path dir = p.toAbsolutePath().getParent();
+            if (Files.isDirectory(dir)) {
+                dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE);
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping = true;
+            try {
+                stopped.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
+        }, "kaudit-stop"));
+        err.println("kaudit: following " + String.join(", ", tailers.keySet()) + " (" + engine.activeRules().size()
+                + " rules)");
+        err.flush();
+        long lastSave = System.currentTimeMillis();
+        long lastReport = lastSave;
+        long reportedMalformed = 0;
+        try {
+            while (!stopping) {
+                for (Tailer t : tailers.values()) {
+                    try {
+                        t.poll(handler);
+                    } catch (IOException e) {
+                        handler.notice(t.name() + ": " + e.getMessage());
+                    }
+                    if (stopping) {
+                        break;
+                    }
+                }
+                if (handler.written) {
+                    out.flush();   // table output is not flushed per alert by its sink
+                    handler.written = false;
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastSave >= CHECKPOINT_MILLIS) {
+                    save(out, tailers, checkpoint, handler);
+                    lastSave = now;
+                }
+                if (now - lastReport >= REPORT_MILLIS && handler.stats.malformed > reportedMalformed) {
+                    err.println("kaudit: " + handler.stats.summary());
+                    err.flush();
+                    reportedMalformed = handler.stats.malformed;
+                    lastReport = now;
+                }
+                var key = watch.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+        } finally {
+            save(out, tailers, checkpoint, handler);
+            err.println("kaudit: stopped; " + handler.stats.summary());
+            err.flush();
+            for (Tailer t : tailers.values()) {
+                t.close();
+            }
+            stopped.countDown();
+        }
+        return 0;
+    }
+
+    /** Alerts first, then the positions: a checkpoint never claims lines whose alerts were not written. */
+    private void save(Writer out, Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler) {
+        try {
+            out.flush();
+            for (Tailer t : tailers.values()) {
+                Checkpoint.Entry e = t.position();
+                if (e != null) {
+                    checkpoint.put(t.name(), e);
+                }
+            }
+            checkpoint.save();
+        } catch (IOException e) {
+            handler.notice("cannot write checkpoint " + checkpointFile + ": " + e.getMessage());
+        }
+    }
+
+    /** Evaluates each line as it arrives and hands alerts to the sink at once. */
+    private static final class Handler implements Tailer.Lines {
+        final LineEvaluator evaluator;
+        final Sink sink;
+        final Writer out;
+        final PrintWriter err;
+        final RunStats stats = new RunStats();
+        final List<Alert> alerts = new ArrayList<>();
+        boolean written;
+
+        Handler(LineEvaluator evaluator, Sink sink, Writer out, PrintWriter err) {
+            this.evaluator = evaluator;
+            this.sink = sink;
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public void line(String path, byte[] buf, int from, int limit, long lineNumber) {
+            alerts.clear();
+            LineEvaluator.Outcome o = evaluator.line(buf, from, limit, path, lineNumber, alerts);
+            stats.lines++;
+            stats.bytes += limit - from;
+            stats.events += o.events();
+            if (o.problem() != null) {
+                stats.countMalformed(new Location(path, lineNumber, -1), o.problem());
+            }
+            for (Alert a : alerts) {
+                stats.countAlert(a);
+                sink.alert(a);
+                written = true;
+            }
+        }
+
+        @Override
+        public void skipped(String path, long lineNumber, String reason) {
+            stats.lines++;
+            stats.countMalformed(new Location(path, lineNumber, -1), reason);
+        }
+
+        @Override
+        public void notice(String message) {
+            err.println("kaudit: " + message);
+            err.flush();
+        }
+    }
+}

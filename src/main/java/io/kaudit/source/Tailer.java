@@ -1,0 +1,269 @@
+package io.kaudit.source;
+
+import io.kaudit.event.Bytes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Follows one path as kube-apiserver (or logrotate) writes it: complete lines only (a half-written
+ * line waits for its newline), through rename-and-create rotation (the old file is read to its end
+ * first), copytruncate (the file shrinks: start again at 0), delete and re-create, and a file that
+ * does not exist yet. Memory is bounded: a line over {@code maxLine} is skipped and reported.
+ *
+ * <p>Not thread-safe: one thread polls.
+ */
+public final class Tailer {
+    /** Receives each complete line; {@code limit} is just past its newline (or its end). */
+    public interface Lines {
+        void line(String path, byte[] buf, int from, int limit, long lineNumber);
+
+        /** A line that could not be taken whole (over the length limit). */
+        void skipped(String path, long lineNumber, String reason);
+
+        /** Something a person following the log should know (rotation, truncation, resume). */
+        void notice(String message);
+    }
+
+    private final Path path;
+    private final String name;
+    private final long maxLine;
+    private FileChannel channel;
+    private FileIdentity identity;
+    private long offset;       // file offset of buf[0]: everything before it is processed
+    private long line;         // lines processed so far in the current file
+    private byte[] buf = new byte[64 * 1024];
+    private int filled;
+    private boolean skipping;  // inside an over-long line, discarding up to its newline
+    private boolean startAtEnd;
+
+    /**
+     * @param name       how alerts and checkpoints name the path (as the user gave it)
+     * @param startAtEnd for a file already there with no checkpoint: only new lines
+     */
+    public Tailer(Path path, String name, long maxLine, boolean startAtEnd) {
+        this.path = path;
+        this.name = name;
+        this.maxLine = maxLine;
+        this.startAtEnd = startAtEnd;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Resumes where a checkpoint left off. If the checkpointed file was rotated away while kaudit was
+     * stopped, it is found beside the path (renamed, or already gzipped) and finished first.
+     */
+    public void resume(Checkpoint.Entry e, Lines out) throws IOException {
+        startAtEnd = false;
+        if (e.identity().describes(path)) {
+            open(e.offset(), e.line());
+            if (channel.size() < offset) {
+                out.notice(name + ": shorter than the checkpoint says (truncated while stopped): reading from the start");
+                open(0, 0);
+            }
+            return;
+        }
+        Path backup = findRotated(e.identity());
+        if (backup != null) {
+            out.notice(name + ": rotated while stopped; finishing " + backup + " from the checkpoint first");
+            drain(backup, e.offset(), e.line(), out);
+        } else {
+            out.notice(name + ": the checkpointed file is gone; reading the current file from the start");
+        }
+    }
+
+    /** Reads whatever complete lines are there, handling rotation and truncation. */
+    public void poll(Lines out) throws IOException {
+        if (channel == null && !tryOpen()) {
+            return;
+        }
+        read(out);
+        FileIdentity now = FileIdentity.stat(path);
+        if (now == null || !now.sameInode(identity)) {
+            read(out);           // the writer may have added a last line before rotating
+            finishFile(out);
+            if (now != null && tryOpen()) {
+                out.notice(name + ": rotated; now reading the new file");
+                read(out);
+            }
+        } else if (channel.size() < offset + filled) {
+            out.notice(name + ": truncated (copytruncate); reading again from the start");
+            open(0, 0);
+            read(out);
+        }
+    }
+
+    /** The checkpoint entry for what has been processed, or null when no file is open. */
+    public Checkpoint.Entry position() {
+        if (identity == null) {
+            return null;
+        }
+        if (identity.fingerprintLength() < FileIdentity.FINGERPRINT_BYTES) {
+            FileIdentity fresh = FileIdentity.of(path);
+            if (fresh != null && fresh.sameInode(identity)) {
+                identity = fresh;
+            }
+        }
+        return new Checkpoint.Entry(identity, offset, line);
+    }
+
+    public void close() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+
+    private boolean tryOpen() throws IOException {
+        if (!Files.isRegularFile(path)) {
+            startAtEnd = false;   // whatever appears later is new
+            return false;
+        }
+        if (startAtEnd) {
+            startAtEnd = false;
+            long size = Files.size(path);
+            open(size, countLines(size));
+        } else {
+            open(0, 0);
+        }
+        return true;
+    }
+
+    private void open(long at, long lines) throws IOException {
+        close();
+        identity = FileIdentity.of(path);
+        channel = FileChannel.open(path);
+        offset = at;
+        line = lines;
+        filled = 0;
+        skipping = false;
+    }
+
+    private long countLines(long size) throws IOException {
+        long n = 0;
+        byte[] b = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(path)) {
+            long left = size;
+            int r;
+            while (left > 0 && (r = in.read(b, 0, (int) Math.min(b.length, left))) > 0) {
+                for (int i = Bytes.indexOfNewline(b, 0, r); i >= 0; i = Bytes.indexOfNewline(b, i + 1, r)) {
+                    n++;
+                }
+                left -= r;
+            }
+        }
+        return n;
+    }
+
+    /** Reads new bytes from the open file and hands over every complete line. */
+    private void read(Lines out) throws IOException {
+        while (true) {
+            if (filled == buf.length) {
+                if (buf.length > maxLine) {
+                    // an over-long line: drop what we have and discard up to its newline
+                    if (!skipping) {
+                        skipping = true;
+                    }
+                    offset += filled;
+                    filled = 0;
+                } else {
+                    buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 8, Math.min(maxLine + 1, buf.length * 2L)));
+                }
+            }
+            int n = channel.read(ByteBuffer.wrap(buf, filled, buf.length - filled), offset + filled);
+            if (n <= 0) {
+                return;
+            }
+            filled += n;
+            consume(out, false);
+        }
+    }
+
+    /** Hands over complete lines; with {@code atEnd} also a last line without newline. */
+    private void consume(Lines out, boolean atEnd) {
+        int start = 0;
+        int nl;
+        while ((nl = Bytes.indexOfNewline(buf, start, filled)) >= 0) {
+            line++;
+            if (skipping) {
+                skipping = false;
+                out.skipped(name, line, "line longer than --max-line (" + maxLine + " bytes), skipped");
+            } else {
+                out.line(name, buf, start, nl + 1, line);
+            }
+            start = nl + 1;
+        }
+        if (atEnd && start < filled) {
+            line++;
+            if (skipping) {
+                out.skipped(name, line, "line longer than --max-line (" + maxLine + " bytes), skipped");
+            } else {
+                out.line(name, buf, start, filled, line);
+            }
+            start = filled;
+            skipping = false;
+        }
+        offset += start;
+        System.arraycopy(buf, start, buf, 0, filled - start);
+        filled -= start;
+    }
+
+    /** The file was rotated away or deleted: its last bytes are a line too (lines never span files). */
+    private void finishFile(Lines out) throws IOException {
+        consume(out, true);
+        close();
+        identity = null;
+    }
+
+    /** Reads a rotated-away file (plain or gzipped) from {@code at} to its end. */
+    private void drain(Path file, long at, long lines, Lines out) throws IOException {
+        String saved = file.toString();
+        try (InputStream in = new Input(saved, file).open(new AtomicLong())) {
+            in.skipNBytes(at);
+            ChunkReader framer = new ChunkReader(maxLine, new java.util.concurrent.ArrayBlockingQueue<>(1));
+            long[] n = {lines};
+            framer.read(new Input(saved, file), in, chunk -> {
+                if (chunk.data() == null) {
+                    out.skipped(saved, ++n[0], "line longer than --max-line (" + chunk.oversized() + " bytes), skipped");
+                    return;
+                }
+                int start = 0;
+                while (start < chunk.length()) {
+                    int nl = Bytes.indexOfNewline(chunk.data(), start, chunk.length());
+                    int limit = nl < 0 ? chunk.length() : nl + 1;
+                    out.line(saved, chunk.data(), start, limit, ++n[0]);
+                    start = limit;
+                }
+            });
+        }
+    }
+
+    /** The file with this identity beside the path (lumberjack or logrotate backup, maybe gzipped). */
+    private Path findRotated(FileIdentity id) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        Path gz = null;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                if (!Files.isRegularFile(f) || f.equals(path.toAbsolutePath())) {
+                    continue;
+                }
+                if (id.describes(f)) {
+                    return f;
+                }
+                if (f.getFileName().toString().endsWith(".gz") && id.matchesStart(f)) {
+                    gz = f;
+                }
+            }
+        }
+        return gz;
+    }
+}

@@ -1,0 +1,152 @@
+package io.kaudit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.Kaudit;
+import io.kaudit.bench.LogGenerator;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kaudit follow as a real process on real files: rotation, SIGTERM, restart, latency. */
+class FollowCommandTest {
+    private static final Pattern AUDIT_ID = Pattern.compile("\"auditID\":\"([^\"]+)\"");
+
+    @TempDir
+    Path dir;
+
+    private Process start(Path log, Path checkpoint, Path out) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "follow", "-f", "jsonl",
+                "--checkpoint", checkpoint.toString(), "-o", out.toString(), log.toString()));
+        Path console = dir.resolve("follow-" + System.nanoTime() + ".txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        waitFor(() -> contains(console, "following"), 30_000);
+        return p;
+    }
+
+    private static boolean contains(Path file, String text) {
+        try {
+            return Files.exists(file) && Files.readString(file).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** What the follow processes printed, for failure messages. */
+    private String consoles() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var s = Files.list(dir)) {
+            for (Path f : s.filter(f -> f.getFileName().toString().startsWith("follow-")).sorted().toList()) {
+                sb.append(Files.readString(f));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, long millis) {
+        long end = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) {
+                throw new AssertionError("timed out");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static void append(Path p, List<String> lines) throws IOException {
+        Files.write(p, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();   // SIGTERM
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), "SIGTERM is a clean stop");
+    }
+
+    @Test
+    void everyAlertExactlyOnceAcrossRotationAndRestart() throws Exception {
+        LogGenerator gen = new LogGenerator(7, LogGenerator.attacks(Path.of("samples")), 40);
+        List<String> all = new ArrayList<>();
+        List<List<String>> bursts = new ArrayList<>();
+        for (int b = 0; b < 6; b++) {
+            List<String> burst = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                burst.add(gen.next());
+            }
+            bursts.add(burst);
+            all.addAll(burst);
+        }
+        Path log = dir.resolve("audit.log");
+        Path checkpoint = dir.resolve("follow.json");
+        Path out = dir.resolve("alerts.jsonl");
+        Files.createFile(log);
+
+        Process first = start(log, checkpoint, out);
+        append(log, bursts.get(0));
+        Thread.sleep(300);
+        append(log, bursts.get(1));
+        Files.move(log, dir.resolve("audit-2026-03-14T10-00-00.000.log"));   // lumberjack rotation
+        append(log, bursts.get(2));
+        Thread.sleep(1500);
+        stop(first);
+
+        append(log, bursts.get(3));                                          // written while stopped
+        Files.move(log, dir.resolve("audit-2026-03-14T11-00-00.000.log"));   // and rotated away
+        append(log, bursts.get(4));
+
+        Process second = start(log, checkpoint, out);
+        append(log, bursts.get(5));
+        Thread.sleep(1500);
+
+        String attack = Files.readAllLines(Path.of("samples", "privileged-pod.log")).get(0)
+                .replace("debug-tools", "final-attack-pod");
+        long before = Files.readAllLines(out).size();
+        long t0 = System.nanoTime();
+        append(log, List.of(attack));
+        try {
+            waitFor(() -> contains(out, "final-attack-pod"), 2000);
+        } catch (AssertionError e) {
+            throw new AssertionError("no alert within 2 s; follow printed:\n" + consoles(), e);
+        }
+        long latencyMs = (System.nanoTime() - t0) / 1_000_000;
+        stop(second);
+        assertTrue(latencyMs < 2000, "alerted in " + latencyMs + " ms");
+        all.add(attack);
+
+        Path everything = dir.resolve("everything.log");
+        Files.write(everything, all, StandardCharsets.UTF_8);
+        Map<String, Integer> expected = ScanInputsTest.perRule(Kaudit.run("scan", "-q", "-f", "jsonl", everything.toString()));
+        List<String> alerts = Files.readAllLines(out);
+        Map<String, Integer> got = ScanInputsTest.perRule(new Kaudit.Outcome(0, String.join("\n", alerts), ""));
+        assertEquals(expected, got, "every alert exactly once");
+        assertTrue(alerts.size() > before);
+        Set<String> seen = new HashSet<>();
+        for (String a : alerts) {
+            Matcher rule = Pattern.compile("\"rule\":\"([^\"]+)\"").matcher(a);
+            assertTrue(rule.find());
+            String key = rule.group(1) + "|" + a.substring(a.indexOf("\"output\""), a.indexOf("\"output_fields\""));
+            assertTrue(seen.add(key), "duplicate alert " + key);
+        }
+        assertTrue(expected.values().stream().mapToInt(Integer::intValue).sum() > 20);
+        assertTrue(new File(checkpoint.toString()).length() > 0);
+    }
+}
