@@ -1,6 +1,5 @@
 package io.kaudit.engine;
 
-import io.kaudit.event.Bytes;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
 import io.kaudit.source.Chunk;
@@ -156,16 +155,7 @@ public final class Pipeline {
         byte[] head = in.readNBytes(peek);
         in.reset();
         int start = startsWith(head, 0, head.length, BOM) ? BOM.length : 0;
-        while (true) {
-            int nl = Bytes.indexOfNewline(head, start, head.length);
-            if (nl < 0) {
-                return false;
-            }
-            if (nl - start > 1 || nl - start == 1 && head[start] != '\r') {
-                return EnvelopeDecoder.startsMultiLineDocument(head, start, nl - start);
-            }
-            start = nl + 1;
-        }
+        return EnvelopeDecoder.isMultiLineDocument(head, start, head.length);
     }
 
     /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */

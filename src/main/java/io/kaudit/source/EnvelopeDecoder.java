@@ -280,6 +280,24 @@ public final class EnvelopeDecoder {
     }
 
     /**
+     * True when the first non-blank line of {@code head} (an input's start, after any BOM) opens a
+     * pretty-printed document rather than holding one value.
+     */
+    public static boolean isMultiLineDocument(byte[] head, int from, int to) {
+        int start = from;
+        while (true) {
+            int nl = Bytes.indexOfNewline(head, start, to);
+            if (nl < 0) {
+                return false;
+            }
+            if (nl - start > 1 || nl - start == 1 && head[start] != '\r') {
+                return startsMultiLineDocument(head, start, nl - start);
+            }
+            start = nl + 1;
+        }
+    }
+
+    /**
      * True when the bytes are the first line of a pretty-printed document (which must then be read
      * whole, {@link DocumentReader}): an incomplete JSON value whose line ends in '{' or '['. A JSON
      * Lines file whose first line was cut short does not qualify, so its later lines are not lost.

@@ -1,0 +1,249 @@
+package io.kaudit.cli;
+
+import io.kaudit.engine.Alert;
+import io.kaudit.engine.BatchEvaluator;
+import io.kaudit.engine.Engine;
+import io.kaudit.engine.RunStats;
+import io.kaudit.report.Sink;
+import io.kaudit.report.WebhookSink;
+import io.kaudit.rule.Priority;
+import io.kaudit.rule.RuleLoadException;
+import io.kaudit.rule.RuleSet;
+import io.kaudit.source.HttpReceiver;
+import io.kaudit.source.PemFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kaudit serve}: a drop-in for Falco's /k8s-audit endpoint, forwarding alerts to webhooks. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Receive audit events over HTTP (POST /k8s-audit, as Falco does) and raise alerts.",
+            "Bodies: Event, EventList, JSON array, NDJSON, Fluent Bit json/json_lines records; gzip allowed.",
+            "200 once a batch is evaluated and its alerts handed on; 400 malformed, 401 token, 405 method,",
+            "413 too large, 415 content type. GET /healthz and GET /metrics (Prometheus)."},
+        footer = {"", "Examples:", "  kaudit serve --listen 0.0.0.0:8765 --tls-cert tls.crt --tls-key tls.key -f jsonl",
+            "  kaudit serve --webhook http://falcosidekick:2801/ --token-file /etc/kaudit/token",
+            "", "Stops on SIGINT/SIGTERM after finishing batches in flight (exit 0)."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    RuleOptions ruleOptions = new RuleOptions();
+
+    @Mixin
+    OutputOptions outputOptions = new OutputOptions();
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String listen = "127.0.0.1:8765";
+
+    @Option(names = "--webhook", paramLabel = "URL", description = "Also POST each alert (Falco JSON) here; repeatable.")
+    List<URI> webhooks = new ArrayList<>();
+
+    @Option(names = "--webhook-queue", paramLabel = "N", description = "Alerts held per webhook before dropping (default: ${DEFAULT-VALUE}).")
+    int webhookQueue = 10_000;
+
+    @Option(names = "--max-body", paramLabel = "BYTES", converter = Converters.SizeConverter.class,
+            description = "Largest request body, after decompression (default: 16MiB).")
+    long maxBody = 16L << 20;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve HTTPS with this certificate (chain).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key for --tls-cert (PKCS#8 or RSA).")
+    Path tlsKey;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Require 'Authorization: Bearer <token>' with the token in FILE.")
+    Path tokenFile;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Request threads (default: two per core).")
+    int threads = 2 * Runtime.getRuntime().availableProcessors();
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicLong malformedBodies = new AtomicLong();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if ((tlsCert == null) != (tlsKey == null)) {
+            err.println("kaudit: --tls-cert and --tls-key go together");
+            return 2;
+        }
+        InetSocketAddress address;
+        SSLContext tls;
+        byte[] token;
+        RuleSet rules;
+        try {
+            address = parseListen(listen);
+            tls = tlsCert == null ? null : PemFiles.sslContext(tlsCert, tlsKey);
+            token = tokenFile == null ? null : Files.readString(tokenFile, StandardCharsets.UTF_8).trim()
+                    .getBytes(StandardCharsets.UTF_8);
+            if (token != null && token.length == 0) {
+                throw new IOException(tokenFile + ": empty token");
+            }
+            rules = ruleOptions.load();
+        } catch (RuleLoadException e) {
+            err.println("kaudit: invalid rules: " + e.getMessage());
+            return 2;
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("kaudit: " + e.getMessage());
+            return 2;
+        }
+        Engine engine = new Engine(rules, ruleOptions.selection());
+        BatchEvaluator batches = new BatchEvaluator(engine, rules.projection());
+        Writer out = outputOptions.output == null ? spec.commandLine().getOut()
+                : Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        Sink stdout = outputOptions.sink(out, true);
+        stdout.begin(engine.activeRules());
+        List<WebhookSink> hooks = new ArrayList<>();
+        for (URI u : webhooks) {
+            hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m)));
+        }
+        RunStats stats = new RunStats();
+        Object lock = new Object();
+        HttpReceiver[] receiver = new HttpReceiver[1];
+        receiver[0] = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), (body, length, client) -> {
+            BatchEvaluator.Batch b = batches.evaluate(body, length, "http:" + client);
+            if (b.problem() != null) {
+                malformedBodies.incrementAndGet();
+                return b.problem();
+            }
+            synchronized (lock) {   // one batch's alerts stay together and in order
+                stats.events += b.events();
+                stats.bytes += length;
+                for (Alert a : b.alerts()) {
+                    stats.countAlert(a);
+                    stdout.alert(a);
+                    for (WebhookSink h : hooks) {
+                        h.alert(a);
+                    }
+                }
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    log(err, "cannot write alerts: " + e.getMessage());
+                }
+            }
+            return null;
+        }, () -> metrics(stats, lock, receiver[0], hooks));
+        receiver[0].start();
+        if (tls == null && !address.getAddress().isLoopbackAddress()) {
+            log(err, "warning: listening on " + address + " without TLS: audit events (secrets, tokens) travel in clear text");
+        }
+        log(err, "listening on " + (tls == null ? "http" : "https") + "://" + hostPort(receiver[0].address())
+                + HttpReceiver.PATH + " (" + engine.activeRules().size() + " rules"
+                + (hooks.isEmpty() ? "" : ", " + hooks.size() + " webhook(s)") + (token == null ? "" : ", token required") + ")");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            receiver[0].stop(10);         // finish batches in flight
+            for (WebhookSink h : hooks) {
+                h.close(5000);
+            }
+            try {
+                out.flush();
+            } catch (IOException ignored) {
+                // exiting anyway
+            }
+            synchronized (lock) {
+                log(err, "stopped; " + stats.summary());
+            }
+            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
+        }, "kaudit-stop"));
+        stopped.await();   // released only by the JVM stopping
+        return 0;
+    }
+
+    private String metrics(RunStats stats, Object lock, HttpReceiver r, List<WebhookSink> hooks) {
+        StringBuilder sb = new StringBuilder();
+        synchronized (lock) {
+            counter(sb, "kaudit_events_total", "Audit events received and evaluated.", stats.events);
+            sb.append("# HELP kaudit_alerts_total Alerts raised, by priority.\n# TYPE kaudit_alerts_total counter\n");
+            for (Priority p : Priority.values()) {
+                sb.append("kaudit_alerts_total{priority=\"").append(p.falcoName()).append("\"} ")
+                        .append(stats.alertsByPriority.getOrDefault(p, 0L)).append('\n');
+            }
+        }
+        counter(sb, "kaudit_batches_total", "Request bodies accepted.", r.accepted());
+        counter(sb, "kaudit_malformed_bodies_total", "Request bodies rejected as malformed.", malformedBodies.get());
+        sb.append("# HELP kaudit_rejected_requests_total Requests answered with an error, by status.\n")
+                .append("# TYPE kaudit_rejected_requests_total counter\n");
+        for (Map.Entry<Integer, AtomicLong> e : new java.util.TreeMap<>(r.rejected()).entrySet()) {
+            sb.append("kaudit_rejected_requests_total{code=\"").append(e.getKey()).append("\"} ").append(e.getValue().get())
+                    .append('\n');
+        }
+        String[][] hookMetrics = {{"kaudit_webhook_sent_total", "Alerts delivered to a webhook.", "counter"},
+            {"kaudit_webhook_failures_total", "Alerts a webhook did not take after retries.", "counter"},
+            {"kaudit_webhook_dropped_total", "Alerts dropped because a webhook's queue was full.", "counter"},
+            {"kaudit_webhook_retries_total", "Retried webhook posts.", "counter"},
+            {"kaudit_webhook_queue_depth", "Alerts waiting for a webhook.", "gauge"}};
+        for (String[] m : hookMetrics) {
+            sb.append("# HELP ").append(m[0]).append(' ').append(m[1]).append("\n# TYPE ").append(m[0]).append(' ')
+                    .append(m[2]).append('\n');
+            for (WebhookSink h : hooks) {
+                long v = switch (m[0]) {
+                    case "kaudit_webhook_sent_total" -> h.sent();
+                    case "kaudit_webhook_failures_total" -> h.failed();
+                    case "kaudit_webhook_dropped_total" -> h.dropped();
+                    case "kaudit_webhook_retries_total" -> h.retries();
+                    default -> h.queueDepth();
+                };
+                sb.append(m[0]).append("{url=\"").append(h.url().toString().replace("\"", "%22")).append("\"} ").append(v)
+                        .append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void counter(StringBuilder sb, String name, String help, long value) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
+                .append(name).append(' ').append(value).append('\n');
+    }
+
+    private static void log(PrintWriter err, String message) {
+        synchronized (err) {
+            err.println("kaudit: " + message);
+            err.flush();
+        }
+    }
+
+    static InetSocketAddress parseListen(String s) throws IOException {
+        int colon = s.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + s + "'");
+        }
+        String host = s.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--listen: bad port in '" + s + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--listen: port out of range in '" + s + "'");
+        }
+        return new InetSocketAddress(host.isEmpty() ? InetAddress.getByName("0.0.0.0") : InetAddress.getByName(host), port);
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}

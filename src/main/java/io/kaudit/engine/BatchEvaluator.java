@@ -1,0 +1,66 @@
+package io.kaudit.engine;
+
+import io.kaudit.event.Projection;
+import io.kaudit.source.DocumentReader;
+import io.kaudit.source.EnvelopeDecoder;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One HTTP body in, its alerts out, or the reason it is malformed: all or nothing, so a client that
+ * retries a rejected batch never makes half of it alert twice. NDJSON is read line by line; a
+ * pretty-printed document whole. Thread-safe (one {@link LineEvaluator} per thread).
+ */
+public final class BatchEvaluator {
+    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    private final ThreadLocal<LineEvaluator> evaluators;
+
+    public BatchEvaluator(Engine engine, Projection projection) {
+        this.evaluators = ThreadLocal.withInitial(() -> new LineEvaluator(engine, projection));
+    }
+
+    /** What a body held. {@code problem} is null when it was usable. */
+    public record Batch(List<Alert> alerts, int events, String problem) {
+    }
+
+    public Batch evaluate(byte[] body, int length, String source) {
+        LineEvaluator evaluator = evaluators.get();
+        List<Alert> alerts = new ArrayList<>();
+        int start = length >= 3 && body[0] == BOM[0] && body[1] == BOM[1] && body[2] == BOM[2] ? 3 : 0;
+        int events = 0;
+        if (EnvelopeDecoder.isMultiLineDocument(body, start, length)) {
+            int[] count = {0};
+            String[] problem = {null};
+            try {
+                DocumentReader.read(new ByteArrayInputStream(body, start, length - start), (value, line) -> {
+                    LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts);
+                    count[0] += o.events();
+                    if (o.problem() != null && problem[0] == null) {
+                        problem[0] = "line " + line + ": " + o.problem();
+                    }
+                });
+            } catch (IOException e) {
+                return new Batch(List.of(), 0, "invalid JSON: " + EnvelopeDecoder.message(e));
+            }
+            return problem[0] != null ? new Batch(List.of(), 0, problem[0]) : empty(alerts, count[0]);
+        }
+        long line = 0;
+        int pos = start;
+        while (pos < length) {
+            line++;
+            LineEvaluator.Outcome o = evaluator.line(body, pos, length, source, line, alerts);
+            if (o.problem() != null) {
+                return new Batch(List.of(), 0, "line " + line + ": " + o.problem());
+            }
+            events += o.events();
+            pos = o.next();
+        }
+        return empty(alerts, events);
+    }
+
+    private static Batch empty(List<Alert> alerts, int events) {
+        return events == 0 ? new Batch(List.of(), 0, "no audit events in the body") : new Batch(alerts, events, null);
+    }
+}
