@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kaudit's benchmark: generates a realistic audit log (seeded, attack events mixed in), then
 # reports wall time, MiB/s, events/s, alerts and peak RSS for `kaudit scan` against the baseline,
-# a one-thread Jackson pass over every token of the same file. Median of RUNS runs each.
+# a one-thread Jackson pass over every token of the same file (median of RUNS runs each), and
+# events/s for `kaudit serve` fed EventList batches of 250 by a loopback client.
 #
 #   src/bench/run.sh [SIZE_MIB] [RULES...]
 #
@@ -65,3 +66,19 @@ awk -v b="$bytes" -v tt="$t_token" -v ts="$t_scan" -v m="$m_scan" -v e="$events"
   printf "kaudit scan -f jsonl -o FILE:  %6.2f s  %7.1f MiB/s  %9.0f events/s  %d alerts  peak RSS %.0f MiB   runs: %s\n", ts, b/1048576/ts, e/ts, a, m/1024, sl
   printf "speed-up over the token scan:  %.2fx\n", tt/ts
 }'
+
+# serve: EventList batches of 250 over 4 loopback connections (one warm-up pass, then measured)
+"$kaudit" serve "${rule_args[@]}" --listen 127.0.0.1:0 -f jsonl -o "$dir/serve-alerts.jsonl" 2> "$dir/serve.log" &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://[^ ]*' "$dir/serve.log" | head -1 || true)
+  [[ -n "$url" ]] && break
+  sleep 0.1
+done
+java -cp "$jar" io.kaudit.bench.PostBatches "$log" "$url" 250 4 200000 >/dev/null
+java -cp "$jar" io.kaudit.bench.PostBatches "$log" "$url" 250 4 200000
+serve_rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$serve_pid/status" 2>/dev/null || echo "?")
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+echo "serve peak RSS ${serve_rss} MiB"

@@ -53,6 +53,9 @@ public final class HttpReceiver {
         this.config = config;
         this.batches = batches;
         this.metrics = metrics;
+        // Read off (and discard) up to this much of a body we refuse, so the client gets our 413
+        // instead of a connection reset. Read by the JDK server when it first starts.
+        System.setProperty("sun.net.httpserver.drainAmount", Long.toString(Math.max(64L << 20, 2 * config.maxBody())));
         if (config.tls() != null) {
             HttpsServer https = HttpsServer.create(config.address(), 256);
             https.setHttpsConfigurator(new HttpsConfigurator(config.tls()));
