@@ -7,6 +7,7 @@ import io.kaudit.rule.Rule;
 import io.kaudit.source.EnvelopeDecoder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -31,7 +32,16 @@ public final class LineEvaluator {
 
     /** Evaluates the line at {@code from} in a buffer of whole lines ending at {@code limit}. */
     public Outcome line(byte[] data, int from, int limit, String name, long line, List<Alert> alerts) {
+        return line(data, from, limit, name, line, alerts, null);
+    }
+
+    /** The same, also showing each decoded (projected) event to {@code each} before it is evaluated. */
+    public Outcome line(byte[] data, int from, int limit, String name, long line, List<Alert> alerts,
+                        Consumer<AuditEvent> each) {
         EnvelopeDecoder.Result decoded = decoder.decodeLine(data, from, limit, name, line);
+        if (each != null) {
+            decoded.events().forEach(each);
+        }
         evaluate(decoded.events(), () -> fullDecoder.decodeLine(data, from, limit, name, line).events(), alerts);
         return new Outcome(decoded.next(), decoded.events().size(), decoded.problem());
     }

@@ -637,7 +637,12 @@ public final class RuleLoader {
                 warnings.add(d.file + ":" + d.line + ": macro '" + d.name + "' is not used by any k8s_audit rule");
             }
         }
-        return new RuleSet(List.copyOf(compiled), projection, List.copyOf(skipped), List.copyOf(warnings));
+        Map<String, Expr> resolvedMacros = new HashMap<>();
+        for (MacroDef d : macros.values()) {
+            resolvedMacros.put(d.name, d.resolved);
+        }
+        return new RuleSet(List.copyOf(compiled), projection, List.copyOf(skipped), List.copyOf(warnings),
+                new QueryParser(named, resolvedMacros));
     }
 
     private boolean isUsedInList(String name) {

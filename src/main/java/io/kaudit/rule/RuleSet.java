@@ -5,9 +5,11 @@ import java.util.List;
 
 /**
  * What loading rule files produced: every k8s_audit rule in evaluation order (enabled or not), the
- * parts of an event those rules read, rules of other sources that were skipped, and warnings.
+ * parts of an event those rules read, rules of other sources that were skipped, warnings, and a
+ * parser for ad-hoc conditions that sees the same lists and macros.
  */
-public record RuleSet(List<Rule> rules, Projection projection, List<SkippedRule> skipped, List<String> warnings) {
+public record RuleSet(List<Rule> rules, Projection projection, List<SkippedRule> skipped, List<String> warnings,
+                      QueryParser queries) {
 
     /** A rule of another source (syscall, aws_cloudtrail ...), loaded but never evaluated. */
     public record SkippedRule(String name, String source, Priority priority, List<String> tags, boolean enabled) {

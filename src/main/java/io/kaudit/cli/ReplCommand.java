@@ -1,0 +1,112 @@
+package io.kaudit.cli;
+
+import io.kaudit.engine.Engine;
+import io.kaudit.report.Terminal;
+import io.kaudit.repl.Commands;
+import io.kaudit.repl.EventTable;
+import io.kaudit.repl.Repl;
+import io.kaudit.rule.RuleLoadException;
+import io.kaudit.rule.RuleSet;
+import io.kaudit.source.Input;
+import io.kaudit.source.Inputs;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kaudit repl}: ad-hoc questions about audit logs in the rules' condition language. */
+@Command(name = "repl", mixinStandardHelpOptions = true,
+        description = {"Load audit logs and ask questions in the rules' condition language.",
+            "Interactive on a terminal; reads commands from stdin otherwise; -c runs one command."},
+        footer = {"", "Examples:", "  kaudit repl /var/log/kubernetes/audit/",
+            "  kaudit repl -c 'top ka.user.name where ka.target.resource=secrets' audit.log",
+            "  echo 'count ka.verb=delete' | kaudit repl audit.log"})
+final class ReplCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "PATH", description = "Files, folders, globs ('-' is not supported here).")
+    List<String> paths = new ArrayList<>();
+
+    @Mixin
+    RuleOptions ruleOptions = new RuleOptions();
+
+    @Option(names = {"-c", "--command"}, paramLabel = "COMMAND", description = "Run one command and exit.")
+    String command;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RuleSet rules;
+        try {
+            rules = ruleOptions.load();
+        } catch (RuleLoadException e) {
+            err.println("kaudit: invalid rules: " + e.getMessage());
+            return 2;
+        }
+        Engine engine = new Engine(rules, ruleOptions.selection());
+        EventTable table = new EventTable();
+        boolean interactive = command == null && Terminal.isTerminal(0) && Terminal.isTerminal(1);
+        Repl.Loader loader = (path, to) -> load(List.of(path), table, engine, rules, err);
+        if (paths.contains("-")) {
+            err.println("kaudit: the repl reads commands from stdin; give log files as paths");
+            return 2;
+        }
+        try {
+            if (!paths.isEmpty()) {
+                load(paths, table, engine, rules, err);
+            }
+        } catch (IOException e) {
+            err.println("kaudit: " + e.getMessage());
+            return 2;
+        }
+        Commands commands = new Commands(table, rules, engine, out);
+        List<String> macros = new ArrayList<>();
+        Repl repl = new Repl(commands, loader, macros);
+        if (command != null) {
+            return repl.one(command, out, err);
+        }
+        if (!interactive) {
+            return repl.script(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out, err);
+        }
+        try (org.jline.terminal.Terminal terminal = TerminalBuilder.builder().system(true).build()) {
+            return repl.interactive(terminal, Path.of(System.getProperty("user.home"), ".kaudit_history"));
+        }
+    }
+
+    /** Loads logs into the table, with a progress bar on a terminal. */
+    static void load(List<String> paths, EventTable table, Engine engine, RuleSet rules, PrintWriter err) throws IOException {
+        List<Input> inputs = Inputs.expand(paths, FileSystems.getDefault());
+        long total = inputs.stream().mapToLong(Input::size).sum();
+        AtomicLong read = new AtomicLong();
+        long start = System.nanoTime();
+        int before = table.size();
+        int alertsBefore = table.alerts().size();
+        try (Progress progress = new Progress(err, read, total, Terminal.isTerminal(2))) {
+            for (Input in : inputs) {
+                if (in.path() == null) {
+                    throw new IOException("the repl cannot load stdin");
+                }
+                table.load(in, engine, rules.projection(), read, () -> false);
+            }
+        }
+        err.printf("kaudit: loaded %,d events from %d file%s in %.1fs, %,d alerts, %,d malformed lines%n",
+                table.size() - before, inputs.size(), inputs.size() == 1 ? "" : "s", (System.nanoTime() - start) / 1e9,
+                table.alerts().size() - alertsBefore, table.malformed());
+        err.flush();
+    }
+}

@@ -1,0 +1,283 @@
+package io.kaudit.repl;
+
+import io.kaudit.engine.Alert;
+import io.kaudit.engine.Engine;
+import io.kaudit.engine.LineEvaluator;
+import io.kaudit.event.AuditEvent;
+import io.kaudit.event.FieldCache;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.Projection;
+import io.kaudit.rule.CompileException;
+import io.kaudit.rule.FieldSlots;
+import io.kaudit.rule.Getter;
+import io.kaudit.rule.QueryParser;
+import io.kaudit.source.ChunkReader;
+import io.kaudit.source.Input;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The REPL's view of loaded logs, in bounded memory: per event only its time, where it is (input,
+ * byte offset of its line, line number, item) and dictionary-encoded columns of the fields queries
+ * use most. Column values come from the same field getters the rules use. Anything else is read
+ * again from the files when a query needs it.
+ */
+public final class EventTable {
+    /** Column name and the field references it answers for. */
+    public record Column(String name, String... fields) {
+    }
+
+    public static final List<Column> COLUMNS = List.of(new Column("user", "ka.user.name"), new Column("verb", "ka.verb"),
+            new Column("resource", "ka.target.resource"), new Column("subresource", "ka.target.subresource"),
+            new Column("namespace", "ka.target.namespace"), new Column("name", "ka.target.name"),
+            new Column("code", "ka.response.code"), new Column("stage", "ka.stage", "jevt.value[/stage]"),
+            new Column("decision", "ka.auth.decision"), new Column("uri", "ka.uri"),
+            new Column("useragent", "ka.useragent"), new Column("impuser", "ka.impuser.name"),
+            new Column("sourceip", "jevt.value[/sourceIPs/0]"), new Column("group", "jevt.value[/objectRef/apiGroup]"));
+
+    /** Field references answered from the time column alone. */
+    static final List<String> TIME_FIELDS = List.of("evt.time", "evt.time.s", "evt.time.iso8601", "evt.datetime",
+            "evt.rawtime", "evt.rawtime.s", "evt.rawtime.ns", "jevt.rawtime", "json.rawtime", "evt.source",
+            "evt.pluginname");
+
+    private static final JsonObject EMPTY = new JsonObject(1);
+
+    final List<Input> inputs = new ArrayList<>();
+    private final Map<String, Integer> columnOf = new HashMap<>();
+    private final Getter[] getters = new Getter[COLUMNS.size()];
+    private final Dictionary[] dictionaries = new Dictionary[COLUMNS.size()];
+    private int[][] columns = new int[COLUMNS.size()][1024];
+    private long[] times = new long[1024];
+    private long[] offsets = new long[1024];
+    private long[] lines = new long[1024];
+    private short[] inputIndex = new short[1024];
+    private short[] items = new short[1024];
+    private int size;
+    private final List<Alert> alerts = new ArrayList<>();
+    private final List<Integer> alertRows = new ArrayList<>();
+    private long malformed;
+    private final Projection projection;
+
+    public EventTable() {
+        Projection p = new Projection();
+        for (int c = 0; c < COLUMNS.size(); c++) {
+            dictionaries[c] = new Dictionary();
+            for (String f : COLUMNS.get(c).fields()) {
+                columnOf.put(f, c);
+            }
+            try {
+                getters[c] = QueryParser.field(COLUMNS.get(c).fields()[0], p).getter();
+            } catch (CompileException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        projection = p;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public long malformed() {
+        return malformed;
+    }
+
+    public List<Alert> alerts() {
+        return alerts;
+    }
+
+    /** The row of each alert, in the same order. */
+    public List<Integer> alertRows() {
+        return alertRows;
+    }
+
+    /** Reads {@code input} whole: its events become rows, its alerts under {@code engine} are kept. */
+    public void load(Input input, Engine engine, Projection ruleProjection, AtomicLong read, BooleanSupplier cancelled)
+            throws IOException {
+        if (inputs.size() >= Short.MAX_VALUE) {
+            throw new IOException("too many inputs");
+        }
+        int index = inputs.size();
+        inputs.add(input);
+        Projection both = new Projection().merge(ruleProjection).merge(projection);
+        LineEvaluator rules = new LineEvaluator(engine, both);
+        List<Alert> found = new ArrayList<>();
+        long[] offset = {0};
+        long[] line = {0};
+        try (InputStream in = input.open(read)) {
+            new ChunkReader(64L << 20, new ArrayBlockingQueue<>(2)).read(input, in, chunk -> {
+                if (cancelled.getAsBoolean()) {
+                    throw new Cancelled();
+                }
+                if (chunk.data() == null) {
+                    line[0]++;
+                    malformed++;
+                    offset[0] += chunk.oversized();
+                    return;
+                }
+                byte[] data = chunk.data();
+                int pos = chunk.fileStart() && chunk.length() >= 3 && data[0] == (byte) 0xEF && data[1] == (byte) 0xBB
+                        && data[2] == (byte) 0xBF ? 3 : 0;
+                while (pos < chunk.length()) {
+                    line[0]++;
+                    int firstRow = size;
+                    long at = offset[0] + pos;
+                    found.clear();
+                    LineEvaluator.Outcome o = rules.line(data, pos, chunk.length(), input.name(), line[0], found,
+                            e -> add(e, index, at, line[0]));
+                    if (o.problem() != null) {
+                        malformed++;
+                    }
+                    for (Alert a : found) {
+                        alerts.add(a);
+                        alertRows.add(firstRow + Math.max(0, a.location().index()));
+                    }
+                    pos = o.next();
+                }
+                offset[0] += chunk.length();
+            });
+        } catch (Cancelled c) {
+            throw new IOException("loading cancelled");
+        }
+    }
+
+    private static final class Cancelled extends RuntimeException {
+        Cancelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void add(AuditEvent e, int input, long offset, long line) {
+        if (size == times.length) {
+            int n = size * 2;
+            times = Arrays.copyOf(times, n);
+            offsets = Arrays.copyOf(offsets, n);
+            lines = Arrays.copyOf(lines, n);
+            inputIndex = Arrays.copyOf(inputIndex, n);
+            items = Arrays.copyOf(items, n);
+            for (int c = 0; c < columns.length; c++) {
+                columns[c] = Arrays.copyOf(columns[c], n);
+            }
+        }
+        for (int c = 0; c < getters.length; c++) {
+            Object v = getters[c].get(e);
+            columns[c][size] = v instanceof String s ? dictionaries[c].id(s) : -1;
+        }
+        times[size] = e.timeNanos();
+        offsets[size] = offset;
+        lines[size] = line;
+        inputIndex[size] = (short) input;
+        items[size] = (short) Math.min(Short.MAX_VALUE, e.ordinal());
+        size++;
+    }
+
+    /** True when every field of a query can be answered from columns (or the time). */
+    public boolean covers(Iterable<String> fields) {
+        for (String f : fields) {
+            if (!columnOf.containsKey(f) && !TIME_FIELDS.contains(f)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The column index answering {@code field}, or -1. */
+    public int column(String field) {
+        return columnOf.getOrDefault(field, -1);
+    }
+
+    public String value(int column, int row) {
+        int id = columns[column][row];
+        return id < 0 ? null : dictionaries[column].value(id);
+    }
+
+    public int valueId(int column, int row) {
+        return columns[column][row];
+    }
+
+    public String dictionaryValue(int column, int id) {
+        return dictionaries[column].value(id);
+    }
+
+    public long time(int row) {
+        return times[row];
+    }
+
+    public long line(int row) {
+        return lines[row];
+    }
+
+    public long offset(int row) {
+        return offsets[row];
+    }
+
+    public int item(int row) {
+        return items[row];
+    }
+
+    public Input input(int row) {
+        return inputs.get(inputIndex[row]);
+    }
+
+    /**
+     * A reusable event whose field cache is filled from a row's columns, for conditions that
+     * {@link #covers} answers: no JSON is read.
+     */
+    final class RowEvent {
+        private final FieldCache cache = new FieldCache();
+        private final int[] slots;
+        private final int[] slotColumns;
+
+        RowEvent(Iterable<String> fields) {
+            List<int[]> pairs = new ArrayList<>();
+            for (String f : fields) {
+                Integer c = columnOf.get(f);
+                if (c != null) {
+                    pairs.add(new int[] {FieldSlots.slotOf(f), c});
+                }
+            }
+            slots = new int[pairs.size()];
+            slotColumns = new int[pairs.size()];
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = pairs.get(i)[0];
+                slotColumns[i] = pairs.get(i)[1];
+            }
+        }
+
+        AuditEvent at(int row) {
+            for (int i = 0; i < slots.length; i++) {
+                int id = columns[slotColumns[i]][row];
+                cache.put(slots[i], id < 0 ? FieldCache.ABSENT : dictionaries[slotColumns[i]].value(id));
+            }
+            return new AuditEvent(EMPTY, times[row], null, 0, cache);
+        }
+    }
+
+    /** Strings to small ints and back. */
+    private static final class Dictionary {
+        private final Map<String, Integer> ids = new HashMap<>();
+        private final List<String> values = new ArrayList<>();
+
+        int id(String s) {
+            Integer id = ids.get(s);
+            if (id == null) {
+                id = values.size();
+                ids.put(s, id);
+                values.add(s);
+            }
+            return id;
+        }
+
+        String value(int id) {
+            return values.get(id);
+        }
+    }
+}
