@@ -31,7 +31,9 @@ cat > "$prefix/bin/kaudit" <<LAUNCHER
 #!/bin/sh
 # kaudit launcher, written by install.sh. KAUDIT_JAVA_OPTS replaces the JVM options below.
 home="$home"
-opts="\${KAUDIT_JAVA_OPTS:--Xms32m -Xmx160m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
+heap=160m
+[ "\${1:-}" = repl ] && heap=2g   # the repl keeps columns of every event (about 100 MiB per GiB of log)
+opts="\${KAUDIT_JAVA_OPTS:--Xms32m -Xmx\$heap -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
 cds=""
 [ -f "\$home/kaudit.jsa" ] && cds="-XX:SharedArchiveFile=\$home/kaudit.jsa -Xshare:auto"
 exec java \$opts \$cds -Xlog:cds=off -Xlog:cds+dynamic=off -jar "\$home/kaudit.jar" "\$@"

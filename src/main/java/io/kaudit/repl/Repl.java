@@ -14,6 +14,7 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.DefaultParser;
 import org.jline.reader.impl.completer.StringsCompleter;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 
 /**
@@ -39,6 +40,9 @@ public final class Repl {
 
     /** An interactive session on {@code terminal}; returns the exit code. */
     public int interactive(Terminal terminal, Path history) {
+        if (terminal.getWidth() <= 0 || terminal.getHeight() <= 0) {
+            terminal.setSize(new Size(120, 40));   // some ptys report 0x0; JLine would cut the prompt
+        }
         DefaultParser parser = new DefaultParser();
         parser.setEofOnUnclosedBracket(DefaultParser.Bracket.ROUND);
         parser.setEofOnUnclosedQuote(true);

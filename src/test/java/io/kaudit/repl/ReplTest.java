@@ -1,0 +1,181 @@
+package io.kaudit.repl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kaudit.Kaudit;
+import io.kaudit.bench.LogGenerator;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonReader;
+import io.kaudit.event.Projection;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The REPL through stdin, -c, JLine's own terminal and a real pseudo-terminal. */
+class ReplTest {
+    @TempDir
+    static Path dir;
+    static Path log;
+    static long configmapCreates;
+    static Map<String, Long> secretUsers = new TreeMap<>();
+
+    /** A generated log and answers computed independently, line by line with plain JSON parsing. */
+    @BeforeAll
+    static void generate() throws IOException {
+        log = dir.resolve("audit.log");
+        LogGenerator gen = new LogGenerator(5, LogGenerator.attacks(Path.of("samples")), 100);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            lines.add(gen.next());
+        }
+        Files.write(log, lines, StandardCharsets.UTF_8);
+        for (String l : lines) {
+            JsonObject e = (JsonObject) JsonReader.parse(l, Projection.ALL);
+            JsonObject ref = e.object("objectRef");
+            String resource = ref == null ? null : ref.string("resource");
+            if ("create".equals(e.string("verb")) && "configmaps".equals(resource)) {
+                configmapCreates++;
+            }
+            if ("secrets".equals(resource)) {
+                secretUsers.merge(e.object("user").string("username"), 1L, Long::sum);
+            }
+        }
+        assertTrue(configmapCreates > 0 && !secretUsers.isEmpty());
+    }
+
+    private static String topLine(Map.Entry<String, Long> e) {
+        return String.format("%,d", e.getValue()) + "  " + e.getKey();
+    }
+
+    @Test
+    void scriptOnStdinAndOneCommand() throws Exception {
+        String script = "count ka.verb=create and ka.target.resource=configmaps\n"
+                + "count ka.verb = = create\n"
+                + "top ka.user.name where ka.target.resource=secrets\n"
+                + "count where ka.verb=create and ka.target.resource=configmaps and ka.req.configmap.obj contains aws\n";
+        Kaudit.Outcome o = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", log.toString());
+        assertEquals(2, o.code(), "a failed command makes a script exit 2: " + o.err());
+        assertTrue(o.out().contains(String.format("%,d of 20,000 events", configmapCreates)), o.out());
+        assertTrue(o.err().contains("line 2: syntax error at column 11"), o.err());
+        for (Map.Entry<String, Long> e : secretUsers.entrySet()) {
+            assertTrue(o.out().contains(topLine(e)), topLine(e) + " in " + o.out());
+        }
+        assertTrue(o.out().matches("(?s).*\\n[0-9,]+ of 20,000 events\\n\\(\\d+ ms\\)\\n$"), "the slow path answers too");
+
+        Kaudit.Outcome one = Kaudit.run("repl", "-c", "count ka.verb=create and ka.target.resource=configmaps", log.toString());
+        assertEquals(0, one.code(), one.err());
+        assertTrue(one.out().startsWith(String.format("%,d of 20,000 events", configmapCreates)));
+        assertEquals(2, Kaudit.run("repl", "-c", "count ka.nope=1", log.toString()).code());
+    }
+
+    @Test
+    void jlineTerminalCompletesAndSurvivesErrors() throws Exception {
+        EventTable table = new EventTable();
+        io.kaudit.rule.RuleSet rules = new io.kaudit.rule.RuleLoader().load("none.yaml", "[]").compile();
+        io.kaudit.engine.Engine engine = new io.kaudit.engine.Engine(rules, io.kaudit.engine.Selection.defaults());
+        table.load(new io.kaudit.source.Input(log.toString(), log), engine, rules.projection(),
+                new java.util.concurrent.atomic.AtomicLong(), () -> false);
+
+        PipedOutputStream keys = new PipedOutputStream();
+        PipedInputStream in = new PipedInputStream(keys, 1 << 16);
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        Terminal terminal = TerminalBuilder.builder().system(false).streams(in, screen).type("xterm").size(
+                new org.jline.terminal.Size(160, 50)).build();
+        Commands commands = new Commands(table, rules, engine, terminal.writer());
+        Repl repl = new Repl(commands, (p, out) -> { }, List.of());
+        Thread session = new Thread(() -> repl.interactive(terminal, dir.resolve("history")));
+        session.start();
+        type(keys, "count ka.verb=create and ka.target.res\t=configmaps\r");   // Tab completes the field
+        type(keys, "count ka.verb = = create\r");
+        type(keys, "count (ka.verb=create and\rka.target.resource=configmaps)\r");   // open parenthesis: continues
+        type(keys, "\u0004");   // Ctrl-D
+        session.join(30_000);
+        assertTrue(!session.isAlive(), "Ctrl-D ends the session");
+        String text = screen.toString(StandardCharsets.UTF_8);
+        String expected = String.format("%,d of 20,000 events", configmapCreates);
+        assertEquals(2, text.split(java.util.regex.Pattern.quote(expected), -1).length - 1, text);
+        assertTrue(text.contains("error: syntax error at column 11"), text);
+        assertTrue(Files.readString(dir.resolve("history")).contains("count ka.verb = = create"), "history kept");
+        terminal.close();
+    }
+
+    private static void type(OutputStream keys, String s) throws Exception {
+        keys.write(s.getBytes(StandardCharsets.UTF_8));
+        keys.flush();
+        Thread.sleep(400);
+    }
+
+    /** A real pseudo-terminal from script(1): the REPL sees a TTY, as a person at a terminal would. */
+    @Test
+    void realPseudoTerminal() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "script(1) not installed");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cmd = java + " -cp " + System.getProperty("java.class.path") + " io.kaudit.cli.Main repl " + log;
+        Process p = new ProcessBuilder("/usr/bin/script", "-q", "-e", "-c", cmd, "/dev/null")
+                .redirectErrorStream(true).start();
+        StringBuffer screen = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (InputStream in = p.getInputStream()) {
+                byte[] b = new byte[8192];
+                int n;
+                while ((n = in.read(b)) > 0) {
+                    screen.append(new String(b, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        reader.start();
+        OutputStream keys = p.getOutputStream();
+        waitFor(screen, "kaudit> ", 1, 60_000);
+        String[] queries = {"count ka.verb=create and ka.target.resource=configmaps", "count ka.verb = = create",
+            "top ka.user.name where ka.target.resource=secrets"};
+        for (int i = 0; i < queries.length; i++) {
+            long t0 = System.nanoTime();
+            keys.write((queries[i] + "\r").getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            waitFor(screen, "kaudit> ", i + 2, 10_000);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 2000, queries[i] + " took " + ms + " ms");
+        }
+        keys.write(4);   // Ctrl-D
+        keys.flush();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        reader.join(5000);
+        String text = screen.toString().replace("\r", "");
+        assertTrue(text.contains(String.format("%,d of 20,000 events", configmapCreates)), text);
+        assertTrue(text.contains("error: syntax error at column 11"), text);
+        for (Map.Entry<String, Long> e : secretUsers.entrySet()) {
+            assertTrue(text.contains(topLine(e)), topLine(e) + " in " + text);
+        }
+    }
+
+    private static void waitFor(StringBuffer screen, String prompt, int times, long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            if (screen.toString().split(java.util.regex.Pattern.quote(prompt), -1).length - 1 >= times) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no prompt #" + times + "; screen:\n" + screen);
+    }
+}
