@@ -45,9 +45,13 @@ final class FollowCommand implements Callable<Integer> {
     private static final long POLL_MILLIS = 100;
     private static final long CHECKPOINT_MILLIS = 1000;
     private static final long REPORT_MILLIS = 30_000;
+    private static final long GLOB_MILLIS = 2000;
+    private static final java.util.regex.Pattern BACKUP =
+            java.util.regex.Pattern.compile(".*-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}(\\.[^.]*)?(\\.gz)?|.*\\.gz|.*\\.\\d+");
 
-    @Parameters(paramLabel = "PATH", arity = "1..*", description = "Log files to follow (they may not exist yet).")
-    List<Path> paths = new ArrayList<>();
+    @Parameters(paramLabel = "PATH", arity = "1..*",
+            description = "Log files (they may not exist yet) or globs; rotated backups and .gz files are not followed.")
+    List<String> paths = new ArrayList<>();
 
     @Mixin
     RuleOptions ruleOptions = new RuleOptions();
@@ -97,22 +101,9 @@ final class FollowCommand implements Callable<Integer> {
         Handler handler = new Handler(new LineEvaluator(engine, rules.projection()), sink, out, err);
 
         Map<String, Tailer> tailers = new LinkedHashMap<>();
-        for (Path p : paths) {
-            Tailer t = new Tailer(p, p.toString(), maxLine, !fromStart);
-            Checkpoint.Entry e = checkpoint.get(p.toString());
-            if (e != null) {
-                t.resume(e, handler);
-            }
-            tailers.put(p.toString(), t);
-        }
         WatchService watch = FileSystems.getDefault().newWatchService();
-        for (Path p : paths) {
-            Path dir = p.toAbsolutePath().getParent();
-            if (Files.isDirectory(dir)) {
-                dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                        StandardWatchEventKinds.ENTRY_DELETE);
-            }
-        }
+        java.util.Set<Path> watched = new java.util.HashSet<>();
+        addTailers(tailers, checkpoint, handler, !fromStart, watch, watched);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping = true;
             try {
@@ -128,6 +119,7 @@ final class FollowCommand implements Callable<Integer> {
         long lastSave = System.currentTimeMillis();
         long lastReport = lastSave;
         long reportedMalformed = 0;
+        long lastGlob = lastSave;
         try {
             while (!stopping) {
                 for (Tailer t : tailers.values()) {
@@ -145,6 +137,10 @@ final class FollowCommand implements Callable<Integer> {
                     handler.written = false;
                 }
                 long now = System.currentTimeMillis();
+                if (now - lastGlob >= GLOB_MILLIS) {
+                    addTailers(tailers, checkpoint, handler, false, watch, watched);   // files new to a glob
+                    lastGlob = now;
+                }
                 if (now - lastSave >= CHECKPOINT_MILLIS) {
                     save(out, tailers, checkpoint, handler);
                     lastSave = now;
@@ -171,6 +167,47 @@ final class FollowCommand implements Callable<Integer> {
             stopped.countDown();
         }
         return 0;
+    }
+
+    /**
+     * Adds a tailer for each path, and for each file a glob matches that has none yet. Files that
+     * look like rotated backups are left alone: they are the followed files renamed.
+     */
+    private void addTailers(Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler, boolean startAtEnd,
+                            WatchService watch, java.util.Set<Path> watched) throws IOException {
+        for (String arg : paths) {
+            List<Path> files = new ArrayList<>();
+            if (arg.indexOf('*') >= 0 || arg.indexOf('?') >= 0 || arg.indexOf('[') >= 0) {
+                try {
+                    for (io.kaudit.source.Input in : io.kaudit.source.Inputs.expand(List.of(arg), FileSystems.getDefault())) {
+                        if (!BACKUP.matcher(in.path().getFileName().toString()).matches()) {
+                            files.add(in.path());
+                        }
+                    }
+                } catch (IOException noMatchYet) {
+                    // nothing matches yet: look again later
+                }
+            } else {
+                files.add(Path.of(arg));
+            }
+            for (Path p : files) {
+                String name = p.toString();
+                if (tailers.containsKey(name)) {
+                    continue;
+                }
+                Tailer t = new Tailer(p, name, maxLine, startAtEnd);
+                Checkpoint.Entry e = checkpoint.get(name);
+                if (e != null) {
+                    t.resume(e, handler);
+                }
+                tailers.put(name, t);
+                Path dir = p.toAbsolutePath().getParent();
+                if (dir != null && Files.isDirectory(dir) && watched.add(dir)) {
+                    dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                            StandardWatchEventKinds.ENTRY_DELETE);
+                }
+            }
+        }
     }
 
     /** Alerts first, then the positions: a checkpoint never claims lines whose alerts were not written. */

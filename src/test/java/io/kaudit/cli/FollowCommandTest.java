@@ -30,9 +30,13 @@ class FollowCommandTest {
     Path dir;
 
     private Process start(Path log, Path checkpoint, Path out) throws IOException {
+        return start(log.toString(), checkpoint, out);
+    }
+
+    private Process start(String paths, Path checkpoint, Path out) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "follow", "-f", "jsonl",
-                "--checkpoint", checkpoint.toString(), "-o", out.toString(), log.toString()));
+                "--checkpoint", checkpoint.toString(), "-o", out.toString(), paths));
         Path console = dir.resolve("follow-" + System.nanoTime() + ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
         waitFor(() -> contains(console, "following"), 30_000);
@@ -148,5 +152,26 @@ class FollowCommandTest {
         }
         assertTrue(expected.values().stream().mapToInt(Integer::intValue).sum() > 20);
         assertTrue(new File(checkpoint.toString()).length() > 0);
+    }
+
+    @Test
+    void globsPickUpNewFilesButNotRotatedBackups() throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        Path out = dir.resolve("glob-alerts.jsonl");
+        Process p = start(logs + "/*.log", dir.resolve("glob.json"), out);
+        List<String> privileged = Files.readAllLines(Path.of("samples", "privileged-pod.log"));
+        append(logs.resolve("apiserver-a.log"), List.of(privileged.get(0)));
+        append(logs.resolve("apiserver-b.log"), List.of(privileged.get(0).replace("debug-tools", "second-pod")));
+        waitFor(() -> contains(out, "debug-tools") && contains(out, "second-pod"), 10_000);
+        Files.move(logs.resolve("apiserver-a.log"), logs.resolve("apiserver-a-2026-03-14T10-00-00.000.log"));
+        append(logs.resolve("apiserver-a.log"), List.of(privileged.get(0).replace("debug-tools", "third-pod")));
+        waitFor(() -> contains(out, "third-pod"), 10_000);
+        Thread.sleep(2500);   // a glob pass sees the backup: it must not be read again
+        stop(p);
+        String alerts = Files.readString(out);
+        for (String pod : List.of("debug-tools", "second-pod", "third-pod")) {
+            assertEquals(1, alerts.lines().filter(l -> l.contains("Privileged Container Started") && l.contains(pod)).count(),
+                    pod + " exactly once in " + alerts);
+        }
     }
 }
