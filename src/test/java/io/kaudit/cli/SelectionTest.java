@@ -1,0 +1,67 @@
+package io.kaudit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.Kaudit;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Which rules run, and over which events. */
+class SelectionTest {
+    private static Map<String, Integer> rules(String... args) {
+        String[] all = new String[args.length + 4];
+        all[0] = "scan";
+        all[1] = "-q";
+        all[2] = "-f";
+        all[3] = "jsonl";
+        System.arraycopy(args, 0, all, 4, args.length);
+        return ScanInputsTest.perRule(Kaudit.run(all));
+    }
+
+    @Test
+    void minPriorityKeepsOnlySevereRules() {
+        Map<String, Integer> warnings = rules("--min-priority", "WARNING", "samples");
+        assertTrue(warnings.containsKey("Privileged Container Started"));
+        assertFalse(warnings.containsKey("Exec or Attach Into Pod"), "Notice is below Warning");
+        assertFalse(warnings.containsKey("Unexpected User Activity"));
+        assertEquals(Map.of("Container Runtime Socket Mounted", 1, "Secrets Listed Across All Namespaces", 1),
+                rules("--min-priority", "critical", "samples"));
+    }
+
+    @Test
+    void timeWindowFiltersEvents() {
+        Map<String, Integer> all = rules("samples/exec-into-pod.log");
+        Map<String, Integer> late = rules("--since", "2026-03-14T09:02:00Z", "samples/exec-into-pod.log");
+        Map<String, Integer> early = rules("--until", "2026-03-14T09:02:00Z", "samples/exec-into-pod.log");
+        assertFalse(late.containsKey("Interactive Shell Exec Into Pod"), late.toString());
+        assertTrue(early.containsKey("Interactive Shell Exec Into Pod"));
+        int sum = late.values().stream().mapToInt(Integer::intValue).sum()
+                + early.values().stream().mapToInt(Integer::intValue).sum();
+        assertEquals(all.values().stream().mapToInt(Integer::intValue).sum(), sum, "the windows split the alerts");
+        assertEquals(Map.of(), rules("--since", "1h", "samples"), "the samples are older than an hour ago");
+        assertEquals(2, Kaudit.run("scan", "--since", "yesterday", "samples").code());
+    }
+
+    @Test
+    void disableAndTagSelectRules() {
+        Map<String, Integer> without = rules("--disable", "Unexpected User Activity", "--disable", "Tracked Object Created",
+                "samples");
+        assertFalse(without.containsKey("Unexpected User Activity"));
+        assertFalse(without.containsKey("Tracked Object Created"));
+        assertTrue(without.containsKey("Binding to cluster-admin"));
+        Map<String, Integer> tagged = rules("--tag", "T1611", "samples");
+        assertTrue(tagged.containsKey("Privileged Container Started"));
+        assertFalse(tagged.containsKey("Binding to cluster-admin"));
+    }
+
+    @Test
+    void firstMatchGivesOneAlertPerEvent() {
+        Map<String, Integer> first = rules("--rule-matching", "first", "samples/exec-into-pod.log");
+        assertTrue(first.containsKey("Interactive Shell Exec Into Pod"));
+        assertEquals(2, first.get("Exec or Attach Into Pod"),
+                "the shell exec is claimed by the earlier, more specific rule; the plain exec and the attach remain");
+        assertEquals(3, rules("samples/exec-into-pod.log").get("Exec or Attach Into Pod"));
+    }
+}
