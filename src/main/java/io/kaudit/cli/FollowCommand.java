@@ -6,7 +6,6 @@ import io.kaudit.engine.LineEvaluator;
 import io.kaudit.engine.RunStats;
 import io.kaudit.event.Location;
 import io.kaudit.report.Sink;
-import io.kaudit.rule.RuleLoadException;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.source.Checkpoint;
 import io.kaudit.source.Tailer;
@@ -78,11 +77,8 @@ final class FollowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        RuleSet rules;
-        try {
-            rules = ruleOptions.load();
-        } catch (RuleLoadException e) {
-            err.println("kaudit: invalid rules: " + e.getMessage());
+        RuleSet rules = ruleOptions.loadOrReport(err);
+        if (rules == null) {
             return 2;
         }
         Checkpoint checkpoint;

@@ -5,7 +5,6 @@ import io.kaudit.report.Terminal;
 import io.kaudit.repl.Commands;
 import io.kaudit.repl.EventTable;
 import io.kaudit.repl.Repl;
-import io.kaudit.rule.RuleLoadException;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.source.Input;
 import io.kaudit.source.Inputs;
@@ -51,11 +50,8 @@ final class ReplCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RuleSet rules;
-        try {
-            rules = ruleOptions.load();
-        } catch (RuleLoadException e) {
-            err.println("kaudit: invalid rules: " + e.getMessage());
+        RuleSet rules = ruleOptions.loadOrReport(err);
+        if (rules == null) {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());

@@ -5,6 +5,7 @@ import io.kaudit.rule.Priority;
 import io.kaudit.rule.RuleLoadException;
 import io.kaudit.rule.RuleLoader;
 import io.kaudit.rule.RuleSet;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -41,11 +42,27 @@ final class RuleOptions {
     Long until;
 
     RuleSet load() throws RuleLoadException {
+        return load(rules);
+    }
+
+    /** The rules, or null after saying on {@code err} why they are invalid (the caller exits 2). */
+    RuleSet loadOrReport(PrintWriter err) {
+        try {
+            return load();
+        } catch (RuleLoadException e) {
+            err.println("kaudit: invalid rules: " + e.getMessage());
+            err.flush();
+            return null;
+        }
+    }
+
+    /** Loads rule files or folders in order; none means the bundled rules. */
+    static RuleSet load(List<Path> files) throws RuleLoadException {
         RuleLoader loader = new RuleLoader();
-        if (rules.isEmpty()) {
+        if (files.isEmpty()) {
             BundledRules.load(loader);
         }
-        for (Path p : rules) {
+        for (Path p : files) {
             loader.load(p);
         }
         return loader.compile();

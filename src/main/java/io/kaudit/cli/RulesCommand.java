@@ -2,7 +2,6 @@ package io.kaudit.cli;
 
 import io.kaudit.rule.Rule;
 import io.kaudit.rule.RuleLoadException;
-import io.kaudit.rule.RuleLoader;
 import io.kaudit.rule.RuleSet;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -25,16 +24,6 @@ final class RulesCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static RuleSet load(List<Path> files) throws RuleLoadException {
-        RuleLoader loader = new RuleLoader();
-        if (files.isEmpty()) {
-            BundledRules.load(loader);
-        }
-        for (Path f : files) {
-            loader.load(f);
-        }
-        return loader.compile();
-    }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Print each rule with priority, source, tags and whether it is enabled (default: bundled rules).")
@@ -50,7 +39,7 @@ final class RulesCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             RuleSet set;
             try {
-                set = load(files);
+                set = RuleOptions.load(files);
             } catch (RuleLoadException e) {
                 spec.commandLine().getErr().println("kaudit: invalid rules: " + e.getMessage());
                 return 2;
@@ -85,7 +74,7 @@ final class RulesCommand implements Runnable {
         public Integer call() {
             RuleSet set;
             try {
-                set = load(files);
+                set = RuleOptions.load(files);
             } catch (RuleLoadException e) {
                 spec.commandLine().getErr().println("error: " + e.getMessage());
                 return 2;

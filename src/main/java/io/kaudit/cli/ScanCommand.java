@@ -7,7 +7,6 @@ import io.kaudit.engine.RunStats;
 import io.kaudit.report.Sink;
 import io.kaudit.report.Terminal;
 import io.kaudit.rule.Priority;
-import io.kaudit.rule.RuleLoadException;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.source.Input;
 import io.kaudit.source.Inputs;
@@ -61,11 +60,8 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RuleSet rules;
-        try {
-            rules = ruleOptions.load();
-        } catch (RuleLoadException e) {
-            spec.commandLine().getErr().println("kaudit: invalid rules: " + e.getMessage());
+        RuleSet rules = ruleOptions.loadOrReport(spec.commandLine().getErr());
+        if (rules == null) {
             return 2;
         }
         List<Input> inputs;

@@ -7,7 +7,6 @@ import io.kaudit.engine.RunStats;
 import io.kaudit.report.Sink;
 import io.kaudit.report.WebhookSink;
 import io.kaudit.rule.Priority;
-import io.kaudit.rule.RuleLoadException;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.source.HttpReceiver;
 import io.kaudit.source.PemFiles;
@@ -90,7 +89,6 @@ final class ServeCommand implements Callable<Integer> {
         InetSocketAddress address;
         SSLContext tls;
         byte[] token;
-        RuleSet rules;
         try {
             address = parseListen(listen);
             tls = tlsCert == null ? null : PemFiles.sslContext(tlsCert, tlsKey);
@@ -99,12 +97,12 @@ final class ServeCommand implements Callable<Integer> {
             if (token != null && token.length == 0) {
                 throw new IOException(tokenFile + ": empty token");
             }
-            rules = ruleOptions.load();
-        } catch (RuleLoadException e) {
-            err.println("kaudit: invalid rules: " + e.getMessage());
-            return 2;
         } catch (IOException | IllegalArgumentException e) {
             err.println("kaudit: " + e.getMessage());
+            return 2;
+        }
+        RuleSet rules = ruleOptions.loadOrReport(err);
+        if (rules == null) {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());

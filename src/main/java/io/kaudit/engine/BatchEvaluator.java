@@ -1,5 +1,6 @@
 package io.kaudit.engine;
 
+import io.kaudit.event.Bytes;
 import io.kaudit.event.Projection;
 import io.kaudit.source.DocumentReader;
 import io.kaudit.source.EnvelopeDecoder;
@@ -14,7 +15,6 @@ import java.util.List;
  * pretty-printed document whole. Thread-safe (one {@link LineEvaluator} per thread).
  */
 public final class BatchEvaluator {
-    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
     private final ThreadLocal<LineEvaluator> evaluators;
 
     public BatchEvaluator(Engine engine, Projection projection) {
@@ -28,7 +28,7 @@ public final class BatchEvaluator {
     public Batch evaluate(byte[] body, int length, String source) {
         LineEvaluator evaluator = evaluators.get();
         List<Alert> alerts = new ArrayList<>();
-        int start = length >= 3 && body[0] == BOM[0] && body[1] == BOM[1] && body[2] == BOM[2] ? 3 : 0;
+        int start = Bytes.bomLength(body, length);
         int events = 0;
         if (EnvelopeDecoder.isMultiLineDocument(body, start, length)) {
             int[] count = {0};

@@ -1,5 +1,6 @@
 package io.kaudit.engine;
 
+import io.kaudit.event.Bytes;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
 import io.kaudit.source.Chunk;
@@ -28,7 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * numbers. Memory is bounded by the number of chunks in flight, whatever the input size.
  */
 public final class Pipeline {
-    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
     private final Engine engine;
     private final ThreadLocal<LineEvaluator> evaluators;
@@ -154,7 +154,7 @@ public final class Pipeline {
         in.mark(peek);
         byte[] head = in.readNBytes(peek);
         in.reset();
-        int start = startsWith(head, 0, head.length, BOM) ? BOM.length : 0;
+        int start = Bytes.bomLength(head, head.length);
         return EnvelopeDecoder.isMultiLineDocument(head, start, head.length);
     }
 
@@ -200,7 +200,7 @@ public final class Pipeline {
         LineEvaluator evaluator = evaluators.get();
         long events = 0;
         long line = 0;
-        int pos = chunk.fileStart() && startsWith(data, 0, len, BOM) ? BOM.length : 0;
+        int pos = chunk.fileStart() ? Bytes.bomLength(data, len) : 0;
         while (pos < len) {
             line++;
             int start = pos;
@@ -223,18 +223,6 @@ public final class Pipeline {
 
     private String tooLong(long length) {
         return "line longer than --max-line (" + length + " > " + maxLine + " bytes), skipped";
-    }
-
-    private static boolean startsWith(byte[] a, int from, int to, byte[] prefix) {
-        if (to - from < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (a[from + i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

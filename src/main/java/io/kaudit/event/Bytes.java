@@ -61,4 +61,9 @@ public final class Bytes {
         }
         return to;
     }
+
+    /** 3 when {@code a} starts with a UTF-8 byte order mark, else 0. */
+    public static int bomLength(byte[] a, int length) {
+        return length >= 3 && a[0] == (byte) 0xEF && a[1] == (byte) 0xBB && a[2] == (byte) 0xBF ? 3 : 0;
+    }
 }

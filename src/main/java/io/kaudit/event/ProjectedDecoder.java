@@ -51,11 +51,7 @@ public final class ProjectedDecoder {
         Line line = new Line();
         try {
             d.ws();
-            if (d.p < d.end && d.b[d.p] == '{') {
-                line.value = d.lazyRoot(projection);
-            } else {
-                line.value = d.value(projection);
-            }
+            line.value = d.p < d.end && d.b[d.p] == '{' ? d.object(projection, true) : d.value(projection);
             d.ws();
             if (d.p < d.end && d.b[d.p] != '\n') {
                 throw d.error("unexpected data after the JSON value");
@@ -75,67 +71,6 @@ public final class ProjectedDecoder {
             return new ProjectedDecoder(bytes, from, to - from, false).value(projection);
         } catch (JsonSyntaxException e) {
             throw new IllegalStateException("validated JSON failed to decode", e);
-        }
-    }
-
-    /** The root object: kept values are validated and recorded, not built. */
-    private JsonObject lazyRoot(Projection proj) throws JsonSyntaxException {
-        enter();
-        p++;
-        JsonObject o = new JsonObject(12);
-        ws();
-        if (peek() == '}') {
-            p++;
-            depth--;
-            return o;
-        }
-        while (true) {
-            ws();
-            if (peek() != '"') {
-                throw error("expected a field name");
-            }
-            int keyStart = p + 1;
-            int keyEnd = skipString();
-            Projection child;
-            String key;
-            if (proj.whole()) {
-                child = Projection.ALL;
-                key = decode(keyStart, keyEnd);
-            } else {
-                int at = proj.find(b, keyStart, keyEnd);
-                if (at >= 0) {
-                    child = proj.childAt(at);
-                    key = proj.keyAt(at);
-                } else if (indexOfBackslash(keyStart, keyEnd) >= 0) {
-                    key = decode(keyStart, keyEnd);
-                    child = proj.child(key);
-                } else {
-                    child = null;
-                    key = null;
-                }
-            }
-            ws();
-            if (peek() != ':') {
-                throw error("expected ':' after a field name");
-            }
-            p++;
-            ws();
-            int valueStart = p;
-            skip();
-            if (child != null) {
-                o.putLazy(key, b, valueStart, p, child);
-            }
-            ws();
-            byte c = peek();
-            if (c == ',') {
-                p++;
-            } else if (c == '}') {
-                p++;
-                depth--;
-                return o;
-            } else {
-                throw error(p >= end ? "unexpected end of input in an object" : "expected ',' or '}'");
-            }
         }
     }
 
@@ -160,7 +95,7 @@ public final class ProjectedDecoder {
         byte c = b[p];
         switch (c) {
             case '{':
-                return object(proj);
+                return object(proj, false);
             case '[':
                 return array(proj);
             case '"':
@@ -181,10 +116,14 @@ public final class ProjectedDecoder {
         }
     }
 
-    private JsonObject object(Projection proj) throws JsonSyntaxException {
+    /**
+     * An object; with {@code lazy} (a line's root) kept values are validated and recorded, to be
+     * decoded when first read.
+     */
+    private JsonObject object(Projection proj, boolean lazy) throws JsonSyntaxException {
         enter();
         p++;
-        JsonObject o = new JsonObject();
+        JsonObject o = new JsonObject(lazy ? 12 : 4);
         ws();
         if (peek() == '}') {
             p++;
@@ -224,6 +163,10 @@ public final class ProjectedDecoder {
             ws();
             if (child == null) {
                 skip();
+            } else if (lazy) {
+                int valueStart = p;
+                skip();
+                o.putLazy(key, b, valueStart, p, child);
             } else {
                 o.put(key, value(child));
             }

@@ -16,9 +16,9 @@ import io.kaudit.rule.Fields;
 import io.kaudit.rule.QueryParser;
 import io.kaudit.rule.Rule;
 import io.kaudit.rule.RuleSet;
-import io.kaudit.source.ChunkReader;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
+import io.kaudit.source.InputLines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -28,7 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -332,35 +331,20 @@ public final class Commands {
         int[] row = {0};
         try {
             for (Input input : table.inputs) {
-                long[] line = {0};
-                try (InputStream in = input.open(new AtomicLong())) {
-                    new ChunkReader(64L << 20, new ArrayBlockingQueue<>(2)).read(input, in, chunk -> {
-                        if (cancelled) {
-                            throw new IllegalStateException("cancelled");
-                        }
-                        if (chunk.data() == null) {
-                            line[0]++;
-                            return;
-                        }
-                        byte[] data = chunk.data();
-                        int pos = chunk.fileStart() && chunk.length() >= 3 && data[0] == (byte) 0xEF ? 3 : 0;
-                        while (pos < chunk.length()) {
-                            line[0]++;
-                            EnvelopeDecoder.Result res = decoder.decodeLine(data, pos, chunk.length(), input.name(), line[0]);
+                boolean complete = InputLines.read(input, 64L << 20, new AtomicLong(), () -> cancelled,
+                        (data, from, limit, line, offset) -> {
+                            EnvelopeDecoder.Result res = decoder.decodeLine(data, from, limit, input.name(), line);
                             for (AuditEvent e : res.events()) {
                                 if (rows.get(row[0])) {
                                     visitor.visit(row[0], e);
                                 }
                                 row[0]++;
                             }
-                            pos = res.next();
-                        }
-                    });
+                            return res.next();
+                        });
+                if (!complete) {
+                    return;
                 }
-            }
-        } catch (IllegalStateException e) {
-            if (!cancelled) {
-                throw e;
             }
         } catch (IOException e) {
             throw new CommandException("cannot read the logs again: " + e.getMessage());

@@ -11,16 +11,14 @@ import io.kaudit.rule.CompileException;
 import io.kaudit.rule.FieldSlots;
 import io.kaudit.rule.Getter;
 import io.kaudit.rule.QueryParser;
-import io.kaudit.source.ChunkReader;
 import io.kaudit.source.Input;
+import io.kaudit.source.InputLines;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -110,48 +108,30 @@ public final class EventTable {
         Projection both = new Projection().merge(ruleProjection).merge(projection);
         LineEvaluator rules = new LineEvaluator(engine, both);
         List<Alert> found = new ArrayList<>();
-        long[] offset = {0};
-        long[] line = {0};
-        try (InputStream in = input.open(read)) {
-            new ChunkReader(64L << 20, new ArrayBlockingQueue<>(2)).read(input, in, chunk -> {
-                if (cancelled.getAsBoolean()) {
-                    throw new Cancelled();
-                }
-                if (chunk.data() == null) {
-                    line[0]++;
+        boolean complete = InputLines.read(input, 64L << 20, read, cancelled, new InputLines.Visitor() {
+            @Override
+            public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
+                int firstRow = size;
+                found.clear();
+                LineEvaluator.Outcome o = rules.line(data, from, limit, input.name(), lineNumber, found,
+                        e -> add(e, index, offset, lineNumber));
+                if (o.problem() != null) {
                     malformed++;
-                    offset[0] += chunk.oversized();
-                    return;
                 }
-                byte[] data = chunk.data();
-                int pos = chunk.fileStart() && chunk.length() >= 3 && data[0] == (byte) 0xEF && data[1] == (byte) 0xBB
-                        && data[2] == (byte) 0xBF ? 3 : 0;
-                while (pos < chunk.length()) {
-                    line[0]++;
-                    int firstRow = size;
-                    long at = offset[0] + pos;
-                    found.clear();
-                    LineEvaluator.Outcome o = rules.line(data, pos, chunk.length(), input.name(), line[0], found,
-                            e -> add(e, index, at, line[0]));
-                    if (o.problem() != null) {
-                        malformed++;
-                    }
-                    for (Alert a : found) {
-                        alerts.add(a);
-                        alertRows.add(firstRow + Math.max(0, a.location().index()));
-                    }
-                    pos = o.next();
+                for (Alert a : found) {
+                    alerts.add(a);
+                    alertRows.add(firstRow + Math.max(0, a.location().index()));
                 }
-                offset[0] += chunk.length();
-            });
-        } catch (Cancelled c) {
-            throw new IOException("loading cancelled");
-        }
-    }
+                return o.next();
+            }
 
-    private static final class Cancelled extends RuntimeException {
-        Cancelled() {
-            super(null, null, false, false);
+            @Override
+            public void oversized(long lineNumber) {
+                malformed++;
+            }
+        });
+        if (!complete) {
+            throw new IOException("loading cancelled");
         }
     }
 

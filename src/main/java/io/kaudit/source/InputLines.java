@@ -1,0 +1,52 @@
+package io.kaudit.source;
+
+import io.kaudit.event.Bytes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/** Reads one input's lines in order on the calling thread (the REPL's load and re-reads). */
+public final class InputLines {
+    /** Sees each line; returns where the next line starts (a decoder finds the end in one pass). */
+    public interface Visitor {
+        int line(byte[] data, int from, int limit, long lineNumber, long offset);
+
+        /** A line over the length limit, skipped unread. */
+        default void oversized(long lineNumber) {
+        }
+    }
+
+    private InputLines() {
+    }
+
+    /** Returns false when {@code cancelled} stopped it early. */
+    public static boolean read(Input input, long maxLine, AtomicLong rawBytes, BooleanSupplier cancelled, Visitor visitor)
+            throws IOException {
+        long[] offset = {0};
+        long[] line = {0};
+        try (InputStream in = input.open(rawBytes)) {
+            new ChunkReader(maxLine, new ArrayBlockingQueue<>(2)).read(input, in, chunk -> {
+                if (cancelled.getAsBoolean()) {
+                    throw new CancellationException();
+                }
+                if (chunk.data() == null) {
+                    visitor.oversized(++line[0]);
+                    offset[0] += chunk.oversized();
+                    return;
+                }
+                byte[] data = chunk.data();
+                int pos = chunk.fileStart() ? Bytes.bomLength(data, chunk.length()) : 0;
+                while (pos < chunk.length()) {
+                    pos = visitor.line(data, pos, chunk.length(), ++line[0], offset[0] + pos);
+                }
+                offset[0] += chunk.length();
+            });
+        } catch (CancellationException e) {
+            return false;
+        }
+        return true;
+    }
+}
