@@ -47,8 +47,12 @@ final class RuleOptions {
 
     /** The rules, or null after saying on {@code err} why they are invalid (the caller exits 2). */
     RuleSet loadOrReport(PrintWriter err) {
+        return loadOrReport(rules, err);
+    }
+
+    static RuleSet loadOrReport(List<Path> files, PrintWriter err) {
         try {
-            return load();
+            return load(files);
         } catch (RuleLoadException e) {
             err.println("kaudit: invalid rules: " + e.getMessage());
             err.flush();

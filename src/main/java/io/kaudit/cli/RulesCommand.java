@@ -1,7 +1,6 @@
 package io.kaudit.cli;
 
 import io.kaudit.rule.Rule;
-import io.kaudit.rule.RuleLoadException;
 import io.kaudit.rule.RuleSet;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -37,11 +36,8 @@ final class RulesCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            RuleSet set;
-            try {
-                set = RuleOptions.load(files);
-            } catch (RuleLoadException e) {
-                spec.commandLine().getErr().println("kaudit: invalid rules: " + e.getMessage());
+            RuleSet set = RuleOptions.loadOrReport(files, spec.commandLine().getErr());
+            if (set == null) {
                 return 2;
             }
             int w = 4;
@@ -72,11 +68,8 @@ final class RulesCommand implements Runnable {
 
         @Override
         public Integer call() {
-            RuleSet set;
-            try {
-                set = RuleOptions.load(files);
-            } catch (RuleLoadException e) {
-                spec.commandLine().getErr().println("error: " + e.getMessage());
+            RuleSet set = RuleOptions.loadOrReport(files, spec.commandLine().getErr());
+            if (set == null) {
                 return 2;
             }
             for (String w : set.warnings()) {
