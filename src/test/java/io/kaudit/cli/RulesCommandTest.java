@@ -1,0 +1,55 @@
+package io.kaudit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.Kaudit;
+import io.kaudit.Shared;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kaudit rules list and check. */
+class RulesCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void listShowsPrioritySourceTagsAndEnabled() {
+        Kaudit.Outcome o = Kaudit.run("rules", "list");
+        assertEquals(0, o.code());
+        assertTrue(o.out().startsWith("RULE"));
+        assertTrue(o.out().lines().anyMatch(l -> l.startsWith("Privileged Container Started") && l.contains("Warning")
+                && l.contains("k8s_audit") && l.contains("yes") && l.contains("T1611")), o.out());
+    }
+
+    @Test
+    void checkValidatesUpstreamFilesAndSkipsOtherSources() {
+        Path legacy = Shared.require("conformance/falco/rules/legacy/falco_rules.yaml");
+        Kaudit.Outcome o = Kaudit.run("rules", "check", legacy.toString(),
+                Shared.FALCO.resolve("rules/k8s_audit_rules.yaml").toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("ok: 48 k8s_audit rules"), o.out());
+        assertTrue(o.out().contains("80 rules of other sources skipped"), o.out());
+        assertTrue(o.err().contains("warning: rules of source 'syscall' are skipped"), o.err());
+        Kaudit.Outcome list = Kaudit.run("rules", "list", legacy.toString());
+        assertTrue(list.out().lines().anyMatch(l -> l.contains("syscall") && l.contains("skipped")));
+    }
+
+    @Test
+    void checkFailsWithFileLineAndItem() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "- macro: m\n  condition: ka.verb=get\n- rule: R\n  desc: d\n  condition: m and ka.nope=1\n"
+                + "  output: o\n  priority: INFO\n  source: k8s_audit\n");
+        Kaudit.Outcome o = Kaudit.run("rules", "check", bad.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains(bad + ":5: rule 'R': unknown field 'ka.nope'"), o.err());
+        Path unused = dir.resolve("unused.yaml");
+        Files.writeString(unused, "- list: never\n  items: [a]\n- rule: R\n  desc: d\n  condition: ka.verb=get\n"
+                + "  output: o\n  priority: INFO\n  source: k8s_audit\n");
+        Kaudit.Outcome w = Kaudit.run("rules", "check", unused.toString());
+        assertEquals(0, w.code());
+        assertTrue(w.err().contains("list 'never' is not used"), w.err());
+    }
+}
