@@ -1,7 +1,6 @@
 package io.kaudit;
 
 import io.kaudit.cli.Main;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,9 +50,5 @@ public final class Kaudit {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
-    }
-
-    public static String classPath() {
-        return System.getProperty("java.class.path").replace(File.pathSeparator, File.pathSeparator);
     }
 }

@@ -71,6 +71,10 @@ final class ScanCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("kaudit: " + e.getMessage());
             return 2;
         }
+        if (inputs.stream().anyMatch(i -> i.path() == null) && Terminal.isTerminal(0) && !quiet) {
+            spec.commandLine().getErr().println("kaudit: reading audit events from stdin (Ctrl-D ends; give a PATH to scan files)");
+            spec.commandLine().getErr().flush();
+        }
         Engine engine = new Engine(rules, ruleOptions.selection());
         Pipeline pipeline = new Pipeline(engine, rules.projection(), threads, maxLine, strict);
         long total = inputs.stream().mapToLong(Input::size).sum();

@@ -45,7 +45,6 @@ public final class SarifSink implements Sink {
         g.writeObjectFieldStart("driver");
         g.writeStringField("name", "kaudit");
         g.writeStringField("version", version);
-        g.writeStringField("informationUri", "https://github.com/kaudit/kaudit");
         g.writeArrayFieldStart("rules");
         for (Rule r : rules) {
             ruleIndex.put(r.name(), ruleIndex.size());

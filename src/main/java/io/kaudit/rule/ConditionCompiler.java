@@ -210,7 +210,7 @@ public final class ConditionCompiler {
                     return false;
                 }
                 Set<String> set = r instanceof String s ? Set.of(s) : new HashSet<>(strings(r));
-                return inSet(v, set, op, left.list());
+                return inSet(v, set, op);
             };
         }
         List<String> values = ((ListOperand) right).values();
@@ -219,10 +219,9 @@ public final class ConditionCompiler {
             return ev -> g.get(ev) instanceof String v && pathMatch(v, prefixes);
         }
         Set<String> set = Set.copyOf(new HashSet<>(values));
-        boolean list = left.list();
         return ev -> {
             Object v = g.get(ev);
-            return v != null && inSet(v, set, op, list);
+            return v != null && inSet(v, set, op);
         };
     }
 
@@ -231,7 +230,7 @@ public final class ConditionCompiler {
         return (List<String>) v;
     }
 
-    private static boolean inSet(Object v, Set<String> set, String op, boolean list) {
+    private static boolean inSet(Object v, Set<String> set, String op) {
         if (v instanceof String s) {
             return set.contains(s);
         }

@@ -126,8 +126,7 @@ public final class Fields {
                         return null;
                     }
                     for (JsonValue c : cs.items()) {
-                        if (at(c, "securityContext", "privileged") == JsonLiteral.TRUE
-                                || JsonLiteral.TRUE.equals(at(c, "securityContext", "privileged"))) {
+                        if (JsonLiteral.TRUE.equals(at(c, "securityContext", "privileged"))) {   // the JSON boolean only
                             return "true";
                         }
                     }
