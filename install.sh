@@ -14,8 +14,22 @@ while (($#)); do
 done
 
 here="$(cd "$(dirname "$0")" && pwd)"
-command -v java >/dev/null || { echo "install.sh: java (17 or newer) is required" >&2; exit 2; }
 command -v mvn >/dev/null || { echo "install.sh: maven (mvn) is required" >&2; exit 2; }
+
+# The JVM that runs kaudit: $KAUDIT_JAVA if set, else the newest Java 17+ among $JAVA_HOME, the
+# java on PATH and /usr/lib/jvm (newer JITs warm up faster; Java 25 adds an ahead-of-time cache).
+java_version() { "$1" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit}'; }
+java_bin="${KAUDIT_JAVA:-}"
+if [[ -z "$java_bin" ]]; then
+  best=0
+  for j in "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
+    [[ -n "$j" && -x "$j" ]] || continue
+    v=$(java_version "$j"); [[ "$v" =~ ^[0-9]+$ ]] || continue
+    if ((v >= 17 && v > best)); then best=$v; java_bin=$j; fi
+  done
+fi
+[[ -n "$java_bin" ]] || { echo "install.sh: Java 17 or newer is required (set KAUDIT_JAVA or JAVA_HOME)" >&2; exit 2; }
+java_major=$(java_version "$java_bin")
 
 echo "Building kaudit..."
 (cd "$here" && mvn -q -B -DskipTests package)
@@ -24,7 +38,7 @@ mkdir -p "$prefix/bin" "$prefix/share/kaudit"
 prefix="$(cd "$prefix" && pwd)"
 home="$prefix/share/kaudit"
 cp "$here/target/kaudit.jar" "$home/kaudit.jar"
-rm -f "$home/kaudit.jsa"
+rm -f "$home/kaudit.jsa" "$home/kaudit.aot"
 
 # Heap and GC sized so peak RSS stays far below 256 MiB whatever the input size (kaudit streams).
 cat > "$prefix/bin/kaudit" <<LAUNCHER
@@ -35,18 +49,28 @@ heap=160m
 [ "\${1:-}" = repl ] && heap=2g   # the repl keeps columns of every event (about 100 MiB per GiB of log)
 opts="\${KAUDIT_JAVA_OPTS:--Xms32m -Xmx\$heap -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
 cds=""
-[ -f "\$home/kaudit.jsa" ] && cds="-XX:SharedArchiveFile=\$home/kaudit.jsa -Xshare:auto"
-exec java \$opts \$cds -Xlog:cds=off -Xlog:cds+dynamic=off -jar "\$home/kaudit.jar" "\$@"
+[ -f "\$home/kaudit.jsa" ] && cds="-XX:SharedArchiveFile=\$home/kaudit.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
+[ -f "\$home/kaudit.aot" ] && cds="-XX:AOTCache=\$home/kaudit.aot -Xlog:aot=off -Xlog:cds=off"
+exec "$java_bin" \$opts \$cds -jar "\$home/kaudit.jar" "\$@"
 LAUNCHER
 chmod +x "$prefix/bin/kaudit"
 
-# Class-data sharing archive: start-up well under half a second on the JVM.
+# Start-up and warm-up: Java 25+ gets an ahead-of-time cache (classes loaded and linked, method
+# profiles) from a training scan of a generated log; older JVMs a class-data sharing archive.
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-printf '%s\n' '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{"username":"u"},"stageTimestamp":"2026-01-01T00:00:00.000000Z"}' > "$tmp/one.log"
-java -XX:ArchiveClassesAtExit="$home/kaudit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$home/kaudit.jar" scan -q -f jsonl "$tmp/one.log" >/dev/null 2>&1 || rm -f "$home/kaudit.jsa"
+if ((java_major >= 25)); then
+  "$java_bin" -cp "$home/kaudit.jar" io.kaudit.bench.LogGenerator "$tmp/train.log" 64 1 500 "$here/samples" 2>/dev/null \
+    && "$java_bin" -XX:AOTCacheOutput="$home/kaudit.aot" -Xlog:aot=off -Xlog:cds=off -Xmx160m -XX:+UseSerialGC \
+         -jar "$home/kaudit.jar" scan -q -f jsonl -o "$tmp/out.jsonl" "$tmp/train.log" >/dev/null 2>&1 \
+    || rm -f "$home/kaudit.aot"
+else
+  printf '%s\n' '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{"username":"u"},"stageTimestamp":"2026-01-01T00:00:00.000000Z"}' > "$tmp/one.log"
+  "$java_bin" -XX:ArchiveClassesAtExit="$home/kaudit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$home/kaudit.jar" \
+    scan -q -f jsonl "$tmp/one.log" >/dev/null 2>&1 || rm -f "$home/kaudit.jsa"
+fi
 
-echo "Installed $prefix/bin/kaudit ($("$prefix/bin/kaudit" --version | head -1))"
+echo "Installed $prefix/bin/kaudit ($("$prefix/bin/kaudit" --version | head -1), Java $java_major at $java_bin)"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "Add $prefix/bin to your PATH to run kaudit." ;;
