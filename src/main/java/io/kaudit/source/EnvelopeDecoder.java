@@ -284,17 +284,60 @@ public final class EnvelopeDecoder {
      * pretty-printed document rather than holding one value.
      */
     public static boolean isMultiLineDocument(byte[] head, int from, int to) {
+        int first = nextNonEmptyLine(head, from, to);
+        if (first < 0) {
+            return false;
+        }
+        int firstEnd = Bytes.indexOfNewline(head, first, to);
+        if (firstEnd < 0 || !startsMultiLineDocument(head, first, firstEnd - first)) {
+            return false;
+        }
+        if (bareBracket(head, first, firstEnd)) {
+            return true;   // "[" or "{" alone: nothing else starts that way
+        }
+        // Pretty-printed JSON continues indented, or with a bracket alone on its line; a JSON Lines
+        // file whose first line was cut after a '{' continues with a whole value.
+        int second = nextNonEmptyLine(head, firstEnd + 1, to);
+        if (second < 0) {
+            return false;
+        }
+        if (head[second] == ' ' || head[second] == '\t') {
+            return true;
+        }
+        int secondEnd = Bytes.indexOfNewline(head, second, to);
+        return bareBracket(head, second, secondEnd < 0 ? to : secondEnd);
+    }
+
+    /** The line {@code [from, to)} is one bracket, give or take blanks. */
+    private static boolean bareBracket(byte[] b, int from, int to) {
         int start = from;
-        while (true) {
-            int nl = Bytes.indexOfNewline(head, start, to);
-            if (nl < 0) {
-                return false;
+        int end = to;
+        while (start < end && isBlank(b[start])) {
+            start++;
+        }
+        while (end > start && isBlank(b[end - 1])) {
+            end--;
+        }
+        return end - start == 1 && "{[]}".indexOf(b[start]) >= 0;
+    }
+
+    /** The start of the next line holding more than blanks, or -1. */
+    private static int nextNonEmptyLine(byte[] b, int from, int to) {
+        int start = from;
+        while (start < to) {
+            int nl = Bytes.indexOfNewline(b, start, to);
+            int end = nl < 0 ? to : nl;
+            for (int i = start; i < end; i++) {
+                if (!isBlank(b[i])) {
+                    return start;
+                }
             }
-            if (nl - start > 1 || nl - start == 1 && head[start] != '\r') {
-                return startsMultiLineDocument(head, start, nl - start);
+            if (nl < 0) {
+                return -1;
             }
             start = nl + 1;
         }
+        return -1;
     }
 
     /**

@@ -244,4 +244,29 @@ class ScanInputsTest {
         }
         assertTrue(a.lines().size() > 400 * 50);
     }
+
+    @Test
+    void prettyPrintedDocumentsAndArraysAreReadWhole() throws IOException {
+        List<String> privileged = Files.readAllLines(Path.of("samples", "privileged-pod.log"));
+        Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", "samples/privileged-pod.log"));
+        // an array with one event per line, as some exporters write it
+        List<String> arrayLines = new ArrayList<>(List.of("["));
+        for (int i = 0; i < privileged.size(); i++) {
+            arrayLines.add(privileged.get(i) + (i < privileged.size() - 1 ? "," : ""));
+        }
+        arrayLines.add("]");
+        assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("array.json", arrayLines).toString())));
+        // indented, with a BOM, as AKS and gcloud exports look
+        String indented = "\uFEFF{\n  \"records\": [\n" + String.join(",\n", privileged.stream()
+                .map(e -> "    {\"category\": \"kube-audit\", \"properties\": {\"log\": " + e + "}}").toList()) + "\n  ]\n}\n";
+        Path pretty = dir.resolve("pretty.json");
+        Files.writeString(pretty, indented);
+        assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", pretty.toString())));
+        // JSON Lines whose first line was cut after a '{': only that line is lost
+        List<String> cut = new ArrayList<>(List.of("{\"kind\":\"Event\",\"requestObject\":{"));
+        cut.addAll(privileged);
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", write("cut.log", cut).toString());
+        assertEquals(expected, perRule(o));
+        assertTrue(o.err().contains("1 malformed line skipped"), o.err());
+    }
 }
