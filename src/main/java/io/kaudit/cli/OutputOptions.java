@@ -26,6 +26,11 @@ final class OutputOptions {
 
     /** A sink of the chosen format writing to {@code out}; {@code live} flushes each alert. */
     Sink sink(Writer out, boolean live) throws IOException {
+        return sink(out, live, 0);
+    }
+
+    /** The same, with the longest input name known (the table sizes its location column to it). */
+    Sink sink(Writer out, boolean live, int longestPath) throws IOException {
         boolean tty = output == null && Terminal.isTerminal(1);
         switch (format) {
             case jsonl:
@@ -37,7 +42,7 @@ final class OutputOptions {
             case sarif:
                 return new SarifSink(out, Version.VERSION);
             default:
-                return new TableSink(out, tty && Terminal.colorAllowed(), tty ? Terminal.width() : 0);
+                return new TableSink(out, tty && Terminal.colorAllowed(), tty ? Terminal.width() : 0, longestPath);
         }
     }
 }

@@ -81,7 +81,8 @@ final class ScanCommand implements Callable<Integer> {
         AtomicLong read = new AtomicLong();
         RunStats stats;
         try (AtomicOutput out = new AtomicOutput(outputOptions.output, spec.commandLine().getOut())) {
-            Sink sink = outputOptions.sink(out.writer(), false);
+            int longestPath = inputs.stream().mapToInt(i -> i.name().length()).max().orElse(0);
+            Sink sink = outputOptions.sink(out.writer(), false, longestPath);
             sink.begin(engine.activeRules());
             try (Progress progress = new Progress(spec.commandLine().getErr(), read, total, !quiet && Terminal.isTerminal(2))) {
                 stats = pipeline.run(inputs, sink, read);

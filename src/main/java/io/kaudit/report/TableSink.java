@@ -24,11 +24,17 @@ public final class TableSink implements Sink {
     private long rows;
     private boolean headerWritten;
 
-    /** @param width maximum row width, or 0 for no limit */
-    public TableSink(Writer out, boolean color, int width) {
+    /**
+     * @param width          maximum row width, or 0 for no limit
+     * @param longestPath    the longest input name, to size the location column (0 if unknown)
+     */
+    public TableSink(Writer out, boolean color, int width, int longestPath) {
         this.out = out;
         this.color = color;
         this.width = width;
+        if (longestPath > 0) {
+            this.locationWidth = Math.max(16, Math.min(64, longestPath + 7));   // path:line
+        }
     }
 
     @Override
