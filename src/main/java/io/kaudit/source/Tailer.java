@@ -31,6 +31,8 @@ public final class Tailer {
         void notice(String message);
     }
 
+    private static final int HEAD_BYTES = 64;
+
     private final Path path;
     private final String name;
     private final long maxLine;
@@ -42,6 +44,7 @@ public final class Tailer {
     private int filled;
     private boolean skipping;  // inside an over-long line, discarding up to its newline
     private boolean startAtEnd;
+    private byte[] head = new byte[0];   // the file's first bytes as first seen: a rewrite changes them
 
     /**
      * @param name       how alerts and checkpoints name the path (as the user gave it)
@@ -86,18 +89,19 @@ public final class Tailer {
         if (channel == null && !tryOpen()) {
             return;
         }
-        read(out);
         FileIdentity now = FileIdentity.stat(path);
         if (now == null || !now.sameInode(identity)) {
-            read(out);           // the writer may have added a last line before rotating
+            read(out);           // renamed or deleted: finish the old file first
             finishFile(out);
             if (now != null && tryOpen()) {
                 out.notice(name + ": rotated; now reading the new file");
                 read(out);
             }
-        } else if (channel.size() < offset + filled) {
+        } else if (channel.size() < offset + filled || rewritten()) {
             out.notice(name + ": truncated (copytruncate); reading again from the start");
             open(0, 0);
+            read(out);
+        } else {
             read(out);
         }
     }
@@ -138,10 +142,28 @@ public final class Tailer {
         return true;
     }
 
+    /** True when the first bytes differ from those first seen: truncated and written again since the last poll. */
+    private boolean rewritten() throws IOException {
+        if (head.length < HEAD_BYTES) {
+            byte[] now = new byte[HEAD_BYTES];
+            int n = Math.max(0, channel.read(ByteBuffer.wrap(now), 0));
+            if (n < head.length) {
+                return true;
+            }
+            boolean same = Arrays.equals(now, 0, head.length, head, 0, head.length);
+            head = Arrays.copyOf(now, n);
+            return !same;
+        }
+        byte[] now = new byte[HEAD_BYTES];
+        int n = channel.read(ByteBuffer.wrap(now), 0);
+        return n < HEAD_BYTES || !Arrays.equals(now, head);
+    }
+
     private void open(long at, long lines) throws IOException {
         close();
         identity = FileIdentity.of(path);
         channel = FileChannel.open(path);
+        head = new byte[0];
         offset = at;
         line = lines;
         filled = 0;

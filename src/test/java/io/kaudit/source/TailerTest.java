@@ -99,6 +99,19 @@ class TailerTest {
     }
 
     @Test
+    void copytruncateRewrittenPastTheOffsetIsStillNoticed() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "one\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        Files.write(log, new byte[0]);
+        append(log, "rewritten-first-line-longer-than-before\n");   // past the old offset before the next poll
+        t.poll(r);
+        assertEquals(List.of("one", "rewritten-first-line-longer-than-before"), r.lines);
+    }
+
+    @Test
     void deleteAndRecreateAndLateCreation() throws IOException {
         Path log = dir.resolve("audit.log");
         Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
