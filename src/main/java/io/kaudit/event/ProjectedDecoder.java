@@ -53,6 +53,17 @@ public final class ProjectedDecoder {
             d.ws();
             line.value = d.p < d.end && d.b[d.p] == '{' ? d.object(projection, true) : d.value(projection);
             d.ws();
+            boolean container = line.value instanceof JsonObject || line.value instanceof JsonArray;
+            if (container && d.p < d.end && (d.b[d.p] == '{' || d.b[d.p] == '[')) {
+                // concatenated values on one line (Fluent Bit json_stream, Firehose): read them all
+                List<JsonValue> values = new ArrayList<>();
+                values.add(line.value);
+                while (d.p < d.end && (d.b[d.p] == '{' || d.b[d.p] == '[')) {
+                    values.add(d.value(projection));
+                    d.ws();
+                }
+                line.value = new JsonArray(values);
+            }
             if (d.p < d.end && d.b[d.p] != '\n') {
                 throw d.error("unexpected data after the JSON value");
             }

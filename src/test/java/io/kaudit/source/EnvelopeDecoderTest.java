@@ -61,6 +61,15 @@ class EnvelopeDecoderTest {
     }
 
     @Test
+    void concatenatedEventsOnOneLine() {
+        byte[] b = (EVENT + EVENT + "\n").getBytes(StandardCharsets.UTF_8);
+        EnvelopeDecoder.Result r = new EnvelopeDecoder(Projection.ALL).decodeLine(b, 0, b.length, "f", 1);
+        assertNull(r.problem());
+        assertEquals(List.of(0, 1), r.events().stream().map(e -> e.location().index()).toList());
+        assertEquals(b.length, r.next());
+    }
+
+    @Test
     void gkeEntriesAreMappedOntoEventFields() {
         String entry = "{\"insertId\":\"abc\",\"timestamp\":\"2026-03-14T09:00:01.5Z\",\"labels\":{"
                 + "\"authorization.k8s.io/decision\":\"allow\"},\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
