@@ -196,6 +196,7 @@ final class FollowCommand implements Callable<Integer> {
                 if (e != null) {
                     t.resume(e, handler);
                 }
+                t.open();
                 tailers.put(name, t);
                 Path dir = p.toAbsolutePath().getParent();
                 if (dir != null && Files.isDirectory(dir) && watched.add(dir)) {

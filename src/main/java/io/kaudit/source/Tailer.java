@@ -84,6 +84,16 @@ public final class Tailer {
         }
     }
 
+    /**
+     * Opens the file now if it exists, so "start at the end" means the end at start-up, not at the
+     * first poll (lines written in between are new lines).
+     */
+    public void open() throws IOException {
+        if (channel == null) {
+            tryOpen();
+        }
+    }
+
     /** Reads whatever complete lines are there, handling rotation and truncation. */
     public void poll(Lines out) throws IOException {
         if (channel == null && !tryOpen()) {

@@ -119,7 +119,8 @@ class FollowCommandTest {
 
         Process second = start(log, checkpoint, out);
         append(log, bursts.get(5));
-        Thread.sleep(1500);
+        long size = Files.size(log);
+        waitFor(() -> contains(checkpoint, "\"offset\" : " + size + ","), 30_000);   // everything so far processed
 
         String attack = Files.readAllLines(Path.of("samples", "privileged-pod.log")).get(0)
                 .replace("debug-tools", "final-attack-pod");

@@ -103,9 +103,15 @@ class ReplTest {
         Repl repl = new Repl(commands, (p, out) -> { }, List.of());
         Thread session = new Thread(() -> repl.interactive(terminal, dir.resolve("history")));
         session.start();
-        type(keys, "count ka.verb=create and ka.target.res\t=configmaps\r");   // Tab completes the field
+        prompts(screen, 1);
+        type(keys, "count ka.verb=create and ka.target.res\t");   // Tab completes the field
+        Thread.sleep(300);
+        type(keys, "=configmaps\r");
+        prompts(screen, 2);
         type(keys, "count ka.verb = = create\r");
+        prompts(screen, 3);
         type(keys, "count (ka.verb=create and\rka.target.resource=configmaps)\r");   // open parenthesis: continues
+        prompts(screen, 4);
         type(keys, "\u0004");   // Ctrl-D
         session.join(30_000);
         assertTrue(!session.isAlive(), "Ctrl-D ends the session");
@@ -120,7 +126,21 @@ class ReplTest {
     private static void type(OutputStream keys, String s) throws Exception {
         keys.write(s.getBytes(StandardCharsets.UTF_8));
         keys.flush();
-        Thread.sleep(400);
+    }
+
+    /** Waits until the screen shows the n-th prompt. */
+    private static void prompts(ByteArrayOutputStream screen, int n) throws InterruptedException {
+        StringBuffer text = new StringBuffer();
+        long end = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < end) {
+            text.setLength(0);
+            text.append(screen.toString(StandardCharsets.UTF_8));
+            if (text.toString().split("kaudit> ", -1).length - 1 >= n) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no prompt #" + n + "; screen:\n" + text);
     }
 
     /** A real pseudo-terminal from script(1): the REPL sees a TTY, as a person at a terminal would. */

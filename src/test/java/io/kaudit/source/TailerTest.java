@@ -68,6 +68,18 @@ class TailerTest {
     }
 
     @Test
+    void theEndIsTakenWhenFollowingStartsNotAtTheFirstPoll() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "old\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
+        t.open();
+        append(log, "written-before-the-first-poll\n");
+        Recorder r = new Recorder();
+        t.poll(r);
+        assertEquals(List.of("written-before-the-first-poll"), r.lines);
+    }
+
+    @Test
     void renameAndCreateFinishesTheOldFileFirst() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "a\n");
