@@ -83,6 +83,10 @@ final class FollowCommand implements Callable<Integer> {
         }
         Checkpoint checkpoint;
         try {
+            Path dir = checkpointFile == null ? null : checkpointFile.toAbsolutePath().getParent();
+            if (dir != null && !Files.isDirectory(dir)) {
+                throw new IOException(checkpointFile + ": no such directory for the checkpoint");
+            }
             checkpoint = Checkpoint.load(checkpointFile);
         } catch (IOException e) {
             err.println("kaudit: " + e.getMessage());

@@ -119,7 +119,7 @@ final class ServeCommand implements Callable<Integer> {
         RunStats stats = new RunStats();
         Object lock = new Object();
         HttpReceiver[] receiver = new HttpReceiver[1];
-        receiver[0] = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), (body, length, client) -> {
+        HttpReceiver.Batches onBatch = (body, length, client) -> {
             BatchEvaluator.Batch b = batches.evaluate(body, length, "http:" + client);
             if (b.problem() != null) {
                 malformedBodies.incrementAndGet();
@@ -142,7 +142,14 @@ final class ServeCommand implements Callable<Integer> {
                 }
             }
             return null;
-        }, () -> metrics(stats, lock, receiver[0], hooks));
+        };
+        try {
+            receiver[0] = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), onBatch,
+                    () -> metrics(stats, lock, receiver[0], hooks));
+        } catch (IOException e) {
+            err.println("kaudit: cannot listen on " + listen + ": " + e.getMessage());
+            return 2;
+        }
         receiver[0].start();
         if (tls == null && !address.getAddress().isLoopbackAddress()) {
             log(err, "warning: listening on " + address + " without TLS: audit events (secrets, tokens) travel in clear text");
