@@ -154,7 +154,11 @@ public final class OutputFormat {
         if (v instanceof String s) {
             return s;
         }
-        String joined = "(" + String.join(",", (List<String>) v) + ")";
+        StringBuilder sb = new StringBuilder("(");
+        for (Object item : (List<?>) v) {
+            sb.append(sb.length() > 1 ? "," : "").append(item);
+        }
+        String joined = sb.append(')').toString();
         return joined.length() > MAX_LIST_TEXT ? joined.substring(0, MAX_LIST_TEXT) : joined;
     }
 }
