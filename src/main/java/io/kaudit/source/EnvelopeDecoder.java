@@ -22,7 +22,8 @@ import java.util.List;
  * an Event, an EventList, an array of either, an AKS {@code records[]} batch ({@code properties.log}
  * as a string or an object), EKS CloudWatch {@code events[]}/{@code logEvents[]}, a Fluent Bit record
  * (event keys at top level, or the event as a string under {@code log}), a GKE {@code protoPayload}
- * entry, or a line with a leading timestamp (CloudWatch S3 export, CRI log).
+ * entry, an AKS Log Analytics row (PascalCase columns), or a line with a leading timestamp
+ * (CloudWatch S3 export, CRI log).
  */
 public final class EnvelopeDecoder {
     private static final String[] STRING_WRAPPERS = {"properties", "log", "log_s", "message", "@message",
@@ -45,7 +46,10 @@ public final class EnvelopeDecoder {
         event.add(List.of("metadata", "creationTimestamp"));
         envelope = new Projection().merge(event);
         for (String k : new String[] {"kind", "protoPayload", "insertId", "operation", "timestamp", "labels",
-            "messageType", "log_s", "message", "@message", "MESSAGE", "_raw"}) {
+            "messageType", "log_s", "message", "@message", "MESSAGE", "_raw", "TimeGenerated"}) {
+            envelope.add(List.of(k));
+        }
+        for (String k : AksAuditRecords.columns()) {
             envelope.add(List.of(k));
         }
         envelope.link("items", event);
@@ -206,6 +210,8 @@ public final class EnvelopeDecoder {
             event(o, ctx);
         } else if (o.get("protoPayload") instanceof JsonObject pp) {
             event(GkeEvents.toEvent(o, pp), ctx);
+        } else if (AksAuditRecords.isRow(o)) {
+            event(AksAuditRecords.toEvent(o), ctx);
         } else if (o.get("records") instanceof JsonArray records) {
             batch(records, ctx, depth);
         } else if (o.get("logEvents") instanceof JsonArray logEvents) {

@@ -89,6 +89,21 @@ class EnvelopeDecoderTest {
     }
 
     @Test
+    void aksLogAnalyticsRowsAreMappedOntoEventFields() {
+        String row = "{\"TimeGenerated\":\"2026-03-14T09:00:02.0000000Z\",\"Level\":\"Request\",\"AuditId\":\"a1\","
+                + "\"Stage\":\"ResponseComplete\",\"RequestUri\":\"/api/v1/namespaces/p/configmaps\",\"Verb\":\"create\","
+                + "\"User\":\"{\\\"username\\\":\\\"bob\\\"}\",\"ObjectRef\":{\"resource\":\"configmaps\",\"namespace\":\"p\"},"
+                + "\"ResponseObject\":\"skipped-too-big-size-object\",\"StageReceivedTime\":\"2026-03-14T09:00:01.5000000Z\"}";
+        EnvelopeDecoder.Result r = decode(row);
+        assertNull(r.problem());
+        String json = JsonWriter.compact(r.events().get(0).root());
+        assertTrue(json.contains("\"auditID\":\"a1\""), json);
+        assertTrue(json.contains("\"user\":{\"username\":\"bob\"}"), "object columns given as JSON text are parsed: " + json);
+        assertTrue(!json.contains("skipped-too-big"), json);
+        assertEquals(1773478801_500_000_000L, r.events().get(0).timeNanos());
+    }
+
+    @Test
     void problemsAreNamedAndGoodItemsKept() {
         assertEquals("data not recognized as a k8s audit event", decode("{\"kind\": 0}").problem());
         assertTrue(decode("{\"kind\":\"Event\",\"auditID\":\"x\"").problem().startsWith("invalid JSON"));
