@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kaudit and installs it: DIR/bin/kaudit (launcher) and DIR/share/kaudit (jar, CDS archive).
+# Builds kaudit and installs it: DIR/bin/kaudit (launcher) and DIR/share/kaudit (jar, CDS archive or AOT cache).
 # Usage: ./install.sh [--prefix DIR]     (default DIR: ~/.local)
 set -euo pipefail
 

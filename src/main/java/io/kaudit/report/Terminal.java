@@ -18,12 +18,21 @@ public final class Terminal {
         }
     }
 
-    /** $COLUMNS, else 120. */
+    /** $COLUMNS, else the terminal's own width (asked through JLine), else 120. */
     public static int width() {
         try {
             int w = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", ""));
+            if (w > 20) {
+                return w;
+            }
+        } catch (NumberFormatException ignored) {
+            // not set: ask the terminal
+        }
+        try (org.jline.terminal.Terminal t = org.jline.terminal.TerminalBuilder.builder().system(true)
+                .streams(System.in, System.out).nativeSignals(false).build()) {
+            int w = t.getWidth();
             return w > 20 ? w : 120;
-        } catch (NumberFormatException e) {
+        } catch (Exception | LinkageError e) {
             return 120;
         }
     }
