@@ -60,14 +60,16 @@ chmod +x "$prefix/bin/kaudit"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 if ((java_major >= 25)); then
-  "$java_bin" -cp "$home/kaudit.jar" io.kaudit.bench.LogGenerator "$tmp/train.log" 64 1 500 "$here/samples" 2>/dev/null \
+  # (run in $tmp: should the JVM fail while assembling the cache, its crash report stays there)
+  (cd "$tmp" && "$java_bin" -cp "$home/kaudit.jar" io.kaudit.bench.LogGenerator train.log 64 1 500 "$here/samples" 2>/dev/null \
     && "$java_bin" -XX:AOTCacheOutput="$home/kaudit.aot" -Xlog:aot=off -Xlog:cds=off -Xmx160m -XX:+UseSerialGC \
-         -jar "$home/kaudit.jar" scan -q -f jsonl -o "$tmp/out.jsonl" "$tmp/train.log" >/dev/null 2>&1 \
+         -jar "$home/kaudit.jar" scan -q -f jsonl -o out.jsonl train.log >/dev/null 2>&1) \
     || rm -f "$home/kaudit.aot"
-else
+fi
+if [[ ! -f "$home/kaudit.aot" ]]; then
   printf '%s\n' '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{"username":"u"},"stageTimestamp":"2026-01-01T00:00:00.000000Z"}' > "$tmp/one.log"
-  "$java_bin" -XX:ArchiveClassesAtExit="$home/kaudit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$home/kaudit.jar" \
-    scan -q -f jsonl "$tmp/one.log" >/dev/null 2>&1 || rm -f "$home/kaudit.jsa"
+  (cd "$tmp" && "$java_bin" -XX:ArchiveClassesAtExit="$home/kaudit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off \
+    -jar "$home/kaudit.jar" scan -q -f jsonl one.log >/dev/null 2>&1) || rm -f "$home/kaudit.jsa"
 fi
 
 echo "Installed $prefix/bin/kaudit ($("$prefix/bin/kaudit" --version | head -1), Java $java_major at $java_bin)"
