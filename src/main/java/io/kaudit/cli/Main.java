@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,6 @@ import picocli.CommandLine.Command;
 /** {@code kaudit}: the entry point. Subcommands share the one pipeline; see README. */
 @Command(name = "kaudit", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Forensic analyzer for Kubernetes API-server audit logs, speaking Falco's rule language.", ""},
-        subcommands = {ScanCommand.class, FollowCommand.class, ServeCommand.class, ReplCommand.class, RulesCommand.class, AutoComplete.GenerateCompletion.class},
         footer = {"", "Examples:",
             "  kaudit scan /var/log/kubernetes/audit/          all logs of a folder, rotated sets in time order",
             "  kaudit scan -f jsonl -o alerts.jsonl audit.log.gz",
@@ -38,16 +38,49 @@ public final class Main implements Runnable {
         System.exit(code);
     }
 
+    /** The subcommands, in the order help lists them. */
+    private static final List<String> SUBCOMMANDS = List.of("scan", "follow", "serve", "repl", "rules",
+            "generate-completion");
+
+    private static Object subcommand(String name) {
+        switch (name) {
+            case "scan":
+                return new ScanCommand();
+            case "follow":
+                return new FollowCommand();
+            case "serve":
+                return new ServeCommand();
+            case "repl":
+                return new ReplCommand();
+            case "rules":
+                return new RulesCommand();
+            default:
+                return new AutoComplete.GenerateCompletion();
+        }
+    }
+
     /** Runs a command line against the given streams and returns its exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // Building a command's model is much of start-up: when the first argument names a subcommand
+        // (other than completion, which needs them all), only that one is built.
+        String first = args.length > 0 ? args[0] : "";
+        boolean one = SUBCOMMANDS.contains(first) && !first.equals("generate-completion");
+        for (String name : SUBCOMMANDS) {
+            if (!one || name.equals(first)) {
+                cl.addSubcommand(name, subcommand(name));
+            }
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("kaudit: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 2;
         });
-        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        CommandLine completion = cl.getSubcommands().get("generate-completion");
+        if (completion != null) {
+            completion.getCommandSpec().usageMessage().hidden(false);
+        }
         return cl.execute(args);
     }
 
