@@ -78,18 +78,8 @@ final class FollowCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         RuleSet rules = ruleOptions.loadOrReport(err);
-        if (rules == null) {
-            return 2;
-        }
-        Checkpoint checkpoint;
-        try {
-            Path dir = checkpointFile == null ? null : checkpointFile.toAbsolutePath().getParent();
-            if (dir != null && !Files.isDirectory(dir)) {
-                throw new IOException(checkpointFile + ": no such directory for the checkpoint");
-            }
-            checkpoint = Checkpoint.load(checkpointFile);
-        } catch (IOException e) {
-            err.println("kaudit: " + e.getMessage());
+        Checkpoint checkpoint = rules == null ? null : loadCheckpoint(err);
+        if (checkpoint == null) {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
@@ -104,59 +94,12 @@ final class FollowCommand implements Callable<Integer> {
         WatchService watch = FileSystems.getDefault().newWatchService();
         java.util.Set<Path> watched = new java.util.HashSet<>();
         addTailers(tailers, checkpoint, handler, !fromStart, watch, watched);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopping = true;
-            try {
-                stopped.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
-        }, "kaudit-stop"));
+        installStopHook();
         err.println("kaudit: following " + String.join(", ", tailers.keySet()) + " (" + engine.activeRules().size()
                 + " rules)");
         err.flush();
-        long lastSave = System.currentTimeMillis();
-        long lastReport = lastSave;
-        long reportedMalformed = 0;
-        long lastGlob = lastSave;
         try {
-            while (!stopping) {
-                for (Tailer t : tailers.values()) {
-                    try {
-                        t.poll(handler);
-                    } catch (IOException e) {
-                        handler.notice(t.name() + ": " + e.getMessage());
-                    }
-                    if (stopping) {
-                        break;
-                    }
-                }
-                if (handler.written) {
-                    out.flush();   // table output is not flushed per alert by its sink
-                    handler.written = false;
-                }
-                long now = System.currentTimeMillis();
-                if (now - lastGlob >= GLOB_MILLIS) {
-                    addTailers(tailers, checkpoint, handler, false, watch, watched);   // files new to a glob
-                    lastGlob = now;
-                }
-                if (now - lastSave >= CHECKPOINT_MILLIS) {
-                    save(out, tailers, checkpoint, handler);
-                    lastSave = now;
-                }
-                if (now - lastReport >= REPORT_MILLIS && handler.stats.malformed > reportedMalformed) {
-                    err.println("kaudit: " + handler.stats.summary());
-                    err.flush();
-                    reportedMalformed = handler.stats.malformed;
-                    lastReport = now;
-                }
-                var key = watch.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-                if (key != null) {
-                    key.pollEvents();
-                    key.reset();
-                }
-            }
+            loop(tailers, checkpoint, handler, out, err, watch, watched);
         } finally {
             save(out, tailers, checkpoint, handler);
             err.println("kaudit: stopped; " + handler.stats.summary());
@@ -167,6 +110,78 @@ final class FollowCommand implements Callable<Integer> {
             stopped.countDown();
         }
         return 0;
+    }
+
+    /** The checkpoint (empty when new), or null after saying why it cannot be used. */
+    private Checkpoint loadCheckpoint(PrintWriter err) {
+        try {
+            Path dir = checkpointFile == null ? null : checkpointFile.toAbsolutePath().getParent();
+            if (dir != null && !Files.isDirectory(dir)) {
+                throw new IOException(checkpointFile + ": no such directory for the checkpoint");
+            }
+            return Checkpoint.load(checkpointFile);
+        } catch (IOException e) {
+            err.println("kaudit: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** SIGINT/SIGTERM: let the loop finish its line, flush and save, then exit 0. */
+    private void installStopHook() {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping = true;
+            try {
+                stopped.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
+        }, "kaudit-stop"));
+    }
+
+    /** Polls every file until stopped: on file-system events, else every 100 ms. */
+    private void loop(Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler, Writer out, PrintWriter err,
+                      WatchService watch, java.util.Set<Path> watched) throws IOException, InterruptedException {
+        long lastSave = System.currentTimeMillis();
+        long lastReport = lastSave;
+        long lastGlob = lastSave;
+        long reportedMalformed = 0;
+        while (!stopping) {
+            for (Tailer t : tailers.values()) {
+                try {
+                    t.poll(handler);
+                } catch (IOException e) {
+                    handler.notice(t.name() + ": " + e.getMessage());
+                }
+                if (stopping) {
+                    break;
+                }
+            }
+            if (handler.written) {
+                out.flush();   // table output is not flushed per alert by its sink
+                handler.written = false;
+            }
+            long now = System.currentTimeMillis();
+            if (now - lastGlob >= GLOB_MILLIS) {
+                addTailers(tailers, checkpoint, handler, false, watch, watched);   // files new to a glob
+                lastGlob = now;
+            }
+            if (now - lastSave >= CHECKPOINT_MILLIS) {
+                save(out, tailers, checkpoint, handler);
+                lastSave = now;
+            }
+            if (now - lastReport >= REPORT_MILLIS && handler.stats.malformed > reportedMalformed) {
+                err.println("kaudit: " + handler.stats.summary());
+                err.flush();
+                reportedMalformed = handler.stats.malformed;
+                lastReport = now;
+            }
+            var key = watch.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            if (key != null) {
+                key.pollEvents();
+                key.reset();
+            }
+        }
     }
 
     /**

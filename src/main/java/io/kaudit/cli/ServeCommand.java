@@ -106,7 +106,6 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        BatchEvaluator batches = new BatchEvaluator(engine, rules.projection());
         Writer out = outputOptions.output == null ? spec.commandLine().getOut()
                 : Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
@@ -116,16 +115,57 @@ final class ServeCommand implements Callable<Integer> {
         for (URI u : webhooks) {
             hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m)));
         }
-        RunStats stats = new RunStats();
-        Object lock = new Object();
-        HttpReceiver[] receiver = new HttpReceiver[1];
-        HttpReceiver.Batches onBatch = (body, length, client) -> {
+        Delivery delivery = new Delivery(new BatchEvaluator(engine, rules.projection()), stdout, hooks, out, err);
+        HttpReceiver receiver;
+        try {
+            receiver = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), delivery::onBatch,
+                    delivery::metrics);
+        } catch (IOException e) {
+            err.println("kaudit: cannot listen on " + listen + ": " + e.getMessage());
+            return 2;
+        }
+        delivery.receiver = receiver;
+        receiver.start();
+        if (tls == null && !address.getAddress().isLoopbackAddress()) {
+            log(err, "warning: listening on " + address + " without TLS: audit events (secrets, tokens) travel in clear text");
+        }
+        log(err, "listening on " + (tls == null ? "http" : "https") + "://" + hostPort(receiver.address())
+                + HttpReceiver.PATH + " (" + engine.activeRules().size() + " rules"
+                + (hooks.isEmpty() ? "" : ", " + hooks.size() + " webhook(s)") + (token == null ? "" : ", token required") + ")");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            delivery.stop();
+            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
+        }, "kaudit-stop"));
+        stopped.await();   // released only by the JVM stopping
+        return 0;
+    }
+
+    /** Where evaluated batches go: stdout and webhooks, with the counters /metrics shows. */
+    private final class Delivery {
+        private final BatchEvaluator batches;
+        private final Sink stdout;
+        private final List<WebhookSink> hooks;
+        private final Writer out;
+        private final PrintWriter err;
+        private final RunStats stats = new RunStats();
+        private volatile HttpReceiver receiver;
+
+        Delivery(BatchEvaluator batches, Sink stdout, List<WebhookSink> hooks, Writer out, PrintWriter err) {
+            this.batches = batches;
+            this.stdout = stdout;
+            this.hooks = hooks;
+            this.out = out;
+            this.err = err;
+        }
+
+        /** Evaluates a body; its alerts go out together and in order. Null, or why it is malformed. */
+        String onBatch(byte[] body, int length, String client) {
             BatchEvaluator.Batch b = batches.evaluate(body, length, "http:" + client);
             if (b.problem() != null) {
                 malformedBodies.incrementAndGet();
                 return b.problem();
             }
-            synchronized (lock) {   // one batch's alerts stay together and in order
+            synchronized (this) {
                 stats.events += b.events();
                 stats.bytes += length;
                 for (Alert a : b.alerts()) {
@@ -142,23 +182,17 @@ final class ServeCommand implements Callable<Integer> {
                 }
             }
             return null;
-        };
-        try {
-            receiver[0] = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), onBatch,
-                    () -> metrics(stats, lock, receiver[0], hooks));
-        } catch (IOException e) {
-            err.println("kaudit: cannot listen on " + listen + ": " + e.getMessage());
-            return 2;
         }
-        receiver[0].start();
-        if (tls == null && !address.getAddress().isLoopbackAddress()) {
-            log(err, "warning: listening on " + address + " without TLS: audit events (secrets, tokens) travel in clear text");
+
+        String metrics() {
+            return ServeCommand.this.metrics(stats, this, receiver, hooks);
         }
-        log(err, "listening on " + (tls == null ? "http" : "https") + "://" + hostPort(receiver[0].address())
-                + HttpReceiver.PATH + " (" + engine.activeRules().size() + " rules"
-                + (hooks.isEmpty() ? "" : ", " + hooks.size() + " webhook(s)") + (token == null ? "" : ", token required") + ")");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            receiver[0].stop(10);         // finish batches in flight
+
+        /** Finishes batches in flight, gives webhooks time to drain, flushes. */
+        void stop() {
+            if (receiver != null) {
+                receiver.stop(10);
+            }
             for (WebhookSink h : hooks) {
                 h.close(5000);
             }
@@ -167,13 +201,10 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IOException ignored) {
                 // exiting anyway
             }
-            synchronized (lock) {
+            synchronized (this) {
                 log(err, "stopped; " + stats.summary());
             }
-            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
-        }, "kaudit-stop"));
-        stopped.await();   // released only by the JVM stopping
-        return 0;
+        }
     }
 
     private String metrics(RunStats stats, Object lock, HttpReceiver r, List<WebhookSink> hooks) {
