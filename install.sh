@@ -45,7 +45,7 @@ cat > "$prefix/bin/kaudit" <<LAUNCHER
 #!/bin/sh
 # kaudit launcher, written by install.sh. KAUDIT_JAVA_OPTS replaces the JVM options below.
 home="$home"
-heap=160m
+heap=512m   # a ceiling: the heap grows only as live data needs (~80 MiB RSS on a 1 GiB scan); one huge line needs ~4x its size
 [ "\${1:-}" = repl ] && heap=2g   # the repl keeps columns of every event (about 100 MiB per GiB of log)
 opts="\${KAUDIT_JAVA_OPTS:--Xms32m -Xmx\$heap -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
 cds=""

@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Pipeline {
 
     private final Engine engine;
+    private static final String OUT_OF_MEMORY = "out of memory (a line of many MiB?): lower --max-line, or give the"
+            + " JVM more heap with KAUDIT_JAVA_OPTS=-Xmx2g";
+
     private final ThreadLocal<LineEvaluator> evaluators;
     private final int threads;
     private final long maxLine;
@@ -111,6 +114,9 @@ public final class Pipeline {
             if (c instanceof RuntimeException re) {
                 throw re;
             }
+            if (c instanceof OutOfMemoryError) {
+                throw new IOException(OUT_OF_MEMORY);
+            }
             throw new IOException(c);
         } finally {
             reader.interrupt();
@@ -126,14 +132,30 @@ public final class Pipeline {
         try {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
-                    if (isDocument(in)) {
-                        readDocuments(input, in, pending);
-                    } else {
-                        framer.read(input, in, chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                    try {
+                        if (isDocument(in)) {
+                            readDocuments(input, in, pending);
+                        } else {
+                            framer.read(input, in, chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                        }
+                    } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                        // a gzip cut short (copied while being written): keep what came before, go on
+                        Chunk end = new Chunk(input, null, 0, false, 0);
+                        submit(pending, CompletableFuture.completedFuture(new Result(end, 0, 0, 0, List.of(),
+                                List.of(new Bad(1, "compressed data ends early (" + e.getMessage() + "); rest of file lost")),
+                                null)));
                     }
                 } catch (IOException e) {
-                    submit(pending, CompletableFuture.completedFuture(new Result(null, 0, 0, 0, List.of(), List.of(),
-                            new IOException(input.name() + ": cannot read: " + e.getMessage(), e))));
+                    fail(pending, new IOException(input.name() + ": cannot read: " + e.getMessage(), e));
+                    return;
+                } catch (OutOfMemoryError e) {
+                    fail(pending, new IOException(input.name() + ": " + OUT_OF_MEMORY));
+                    return;
+                } catch (RuntimeException e) {
+                    if (e instanceof UncheckedIOException) {
+                        throw e;   // interrupted: the run is over
+                    }
+                    fail(pending, new IOException(input.name() + ": " + e, e));
                     return;
                 }
             }
@@ -152,10 +174,18 @@ public final class Pipeline {
     private static boolean isDocument(InputStream in) throws IOException {
         int peek = 1 << 16;
         in.mark(peek);
-        byte[] head = in.readNBytes(peek);
+        byte[] head = new byte[peek];
+        int n = 0;
+        try {
+            int r;
+            while (n < peek && (r = in.read(head, n, peek - n)) > 0) {
+                n += r;
+            }
+        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+            // a gzip cut short: judge by what there is; the framer meets the cut again and keeps the lines before it
+        }
         in.reset();
-        int start = Bytes.bomLength(head, head.length);
-        return EnvelopeDecoder.isMultiLineDocument(head, start, head.length);
+        return EnvelopeDecoder.isMultiLineDocument(head, Bytes.bomLength(head, n), n);
     }
 
     /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */
@@ -175,6 +205,11 @@ public final class Pipeline {
             submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
                     List.of(new Bad(line, "invalid JSON, rest of the document skipped: " + EnvelopeDecoder.message(e))), null)));
         }
+    }
+
+    /** Ends the run with {@code failure} (reported in order, after what came before). */
+    private static void fail(BlockingQueue<Future<Result>> pending, IOException failure) {
+        submit(pending, CompletableFuture.completedFuture(new Result(null, 0, 0, 0, List.of(), List.of(), failure)));
     }
 
     private static void submit(BlockingQueue<Future<Result>> pending, Future<Result> f) {

@@ -35,7 +35,15 @@ public final class ChunkReader {
         boolean eof = false;
         while (!eof) {
             while (filled < buf.length) {
-                int n = in.read(buf, filled, buf.length - filled);
+                int n;
+                try {
+                    n = in.read(buf, filled, buf.length - filled);
+                } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+                    if (filled > 0) {
+                        out.accept(new Chunk(input, buf, filled, first, 0));   // what came before the cut
+                    }
+                    throw cut;
+                }
                 if (n < 0) {
                     eof = true;
                     break;

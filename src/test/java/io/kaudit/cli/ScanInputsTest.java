@@ -269,4 +269,25 @@ class ScanInputsTest {
         assertEquals(expected, perRule(o));
         assertTrue(o.err().contains("1 malformed line skipped"), o.err());
     }
+
+    @Test
+    void aTruncatedGzipKeepsWhatCameBeforeTheCutAndTheScanGoesOn() throws IOException {
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            many.addAll(events);
+        }
+        Path whole = gzip("whole.log.gz", many);
+        byte[] bytes = Files.readAllBytes(whole);
+        Path cut = dir.resolve("cut.log.gz");
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 2000));
+        Path next = write("next.log", events);
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", cut.toString(), next.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("2 malformed lines skipped"), "the line cut in two, and the cut itself: " + o.err());
+        Matcher m = Pattern.compile("([0-9,]+) events").matcher(o.err());
+        assertTrue(m.find());
+        long seen = Long.parseLong(m.group(1).replace(",", ""));
+        assertTrue(seen > many.size() * 9L / 10, "most events before the cut are kept: " + seen);
+        assertTrue(o.out().contains(next.getFileName().toString()), "the next input is still scanned");
+    }
 }
