@@ -129,8 +129,16 @@ public final class HttpReceiver {
             } else {
                 reply(ex, 404, "not found: use POST " + PATH + "\n");
             }
-        } catch (IOException | RuntimeException e) {
-            // a broken connection or a failure while answering: the client sees it, we keep serving
+        } catch (RuntimeException e) {
+            if (ex.getResponseCode() < 0) {   // nothing sent yet: say so, so the client retries knowingly
+                try {
+                    reply(ex, 500, "internal error: " + e + "\n");
+                } catch (IOException ignored) {
+                    // the connection is gone
+                }
+            }
+        } catch (IOException e) {
+            // a broken connection while answering: the client sees it, we keep serving
         }
     }
 
