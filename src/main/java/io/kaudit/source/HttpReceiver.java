@@ -109,36 +109,38 @@ public final class HttpReceiver {
         return rejected;
     }
 
-    private void route(HttpExchange ex) throws IOException {
+    private void route(HttpExchange ex) {
         try (ex) {
-            String path = ex.getRequestURI().getPath();
-            String method = ex.getRequestMethod();
-            if (path.equals("/healthz")) {
-                reply(ex, method.equals("GET") || method.equals("HEAD") ? 200 : 405, "ok\n");
-            } else if (path.equals("/metrics")) {
-                if (!authorized(ex)) {
-                    reply(ex, 401, "missing or wrong bearer token\n");
-                } else if (!method.equals("GET")) {
-                    reply(ex, 405, method + " method not allowed\n");
-                } else {
-                    ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                    reply(ex, 200, metrics.get());
-                }
-            } else if (path.equals(PATH)) {
-                audit(ex, method);
-            } else {
-                reply(ex, 404, "not found: use POST " + PATH + "\n");
-            }
-        } catch (RuntimeException e) {
-            if (ex.getResponseCode() < 0) {   // nothing sent yet: say so, so the client retries knowingly
-                try {
+            try {
+                dispatch(ex);
+            } catch (RuntimeException e) {
+                if (ex.getResponseCode() < 0) {   // nothing sent yet: say so, so the client retries knowingly
                     reply(ex, 500, "internal error: " + e + "\n");
-                } catch (IOException ignored) {
-                    // the connection is gone
                 }
             }
         } catch (IOException e) {
             // a broken connection while answering: the client sees it, we keep serving
+        }
+    }
+
+    private void dispatch(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        if (path.equals("/healthz")) {
+            reply(ex, method.equals("GET") || method.equals("HEAD") ? 200 : 405, "ok\n");
+        } else if (path.equals("/metrics")) {
+            if (!authorized(ex)) {
+                reply(ex, 401, "missing or wrong bearer token\n");
+            } else if (!method.equals("GET")) {
+                reply(ex, 405, method + " method not allowed\n");
+            } else {
+                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                reply(ex, 200, metrics.get());
+            }
+        } else if (path.equals(PATH)) {
+            audit(ex, method);
+        } else {
+            reply(ex, 404, "not found: use POST " + PATH + "\n");
         }
     }
 
