@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kaudit's benchmark: generates a realistic audit log (seeded, attack events mixed in), then
 # reports wall time, MiB/s, events/s, alerts and peak RSS for `kaudit scan` against the baseline,
-# a one-thread Jackson pass over every token of the same file (median of RUNS runs each), and
-# events/s for `kaudit serve` fed EventList batches of 250 by a loopback client.
+# a one-thread Jackson pass over every token of the same file (median of RUNS runs each),
+# events/s for `kaudit serve` fed EventList batches of 250 by a loopback client, and the REPL's
+# load time, query times and peak RSS.
 #
 #   src/bench/run.sh [SIZE_MIB] [RULES...]
 #
@@ -82,3 +83,12 @@ java -cp "$jar" io.kaudit.bench.PostBatches "$log" "$url" 250 4 200000
 serve_rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$serve_pid/status" 2>/dev/null || echo "?")
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 echo "serve peak RSS ${serve_rss} MiB"
+
+# repl: load the log, then a few queries from a script (each prints its own time)
+queries='count ka.verb=create and ka.target.resource=configmaps
+top ka.user.name where ka.target.resource=secrets
+timeline 1h where ka.response.code startswith 4
+count ka.uri.param[command] exists'
+/usr/bin/time -o "$dir/time.txt" -f "%e %M" "$kaudit" repl "${rule_args[@]}" "$log" <<< "$queries" > "$dir/repl.out" 2> "$dir/repl.err"
+read -r repl_wall repl_rss < "$dir/time.txt"
+echo "repl: $(grep -o 'loaded .*' "$dir/repl.err" | head -1); queries (ms): $(grep -o '^([0-9]* ms)' "$dir/repl.out" | tr -d '()ms' | tr '\n' ' ')(the last reads the files again); total ${repl_wall} s, peak RSS $((repl_rss / 1024)) MiB"
