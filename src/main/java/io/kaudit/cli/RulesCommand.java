@@ -24,19 +24,27 @@ final class RulesCommand implements Runnable {
     }
 
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Print each rule with priority, source, tags and whether it is enabled (default: bundled rules).")
-    static final class ListRules implements Callable<Integer> {
+    /** What both subcommands take: rule files or folders (none: the bundled rules). */
+    abstract static class WithFiles {
         @Parameters(paramLabel = "FILE", description = "Rule files or folders, loaded in order.")
         List<Path> files = new ArrayList<>();
 
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
+        /** The rules, or null after saying why they are invalid. */
+        RuleSet load() {
+            return RuleOptions.loadOrReport(files, spec.commandLine().getErr());
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Print each rule with priority, source, tags and whether it is enabled (default: bundled rules).")
+    static final class ListRules extends WithFiles implements Callable<Integer> {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            RuleSet set = RuleOptions.loadOrReport(files, spec.commandLine().getErr());
+            RuleSet set = load();
             if (set == null) {
                 return 2;
             }
@@ -59,16 +67,10 @@ final class RulesCommand implements Runnable {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Validate rule files: exit 2 with file, line and item on the first error; warn about unused lists and macros.")
-    static final class CheckRules implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE", description = "Rule files or folders, loaded in order.")
-        List<Path> files = new ArrayList<>();
-
-        @Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-
+    static final class CheckRules extends WithFiles implements Callable<Integer> {
         @Override
         public Integer call() {
-            RuleSet set = RuleOptions.loadOrReport(files, spec.commandLine().getErr());
+            RuleSet set = load();
             if (set == null) {
                 return 2;
             }

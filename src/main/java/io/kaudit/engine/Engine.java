@@ -9,7 +9,6 @@ import io.kaudit.rule.RuleSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Runs the selected rules of a rule set over events, in rule order, under all- or first-match.
@@ -58,7 +57,7 @@ public final class Engine {
     /** The alert of rule {@code r} for {@code full}, the event decoded whole (outputs may read any part). */
     public Alert alert(Rule r, AuditEvent full) {
         String message = r.output().render(full);
-        Map<String, Object> fields = new TreeMap<>(r.output().fields(full));
+        Map<String, Object> fields = r.output().fields(full);
         fields.put("evt.time", full.timeNanos());
         String line = Timestamps.clock(full.timeNanos()) + ": " + r.priority().falcoName() + " " + message;
         JsonObject root = full.root();

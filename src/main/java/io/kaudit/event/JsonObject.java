@@ -39,19 +39,14 @@ public final class JsonObject implements JsonValue {
 
     /** Adds a value to decode from {@code source[start, end)} when first read; the bytes must be valid JSON. */
     void putLazy(String key, byte[] source, int start, int end, Projection projection) {
+        int i = size;
+        put(key, null);   // grows keys and values when full
         if (starts == null || starts.length < keys.length) {
             starts = starts == null ? new int[keys.length] : Arrays.copyOf(starts, keys.length);
             ends = ends == null ? new int[keys.length] : Arrays.copyOf(ends, keys.length);
             projections = projections == null ? new Projection[keys.length] : Arrays.copyOf(projections, keys.length);
         }
         this.source = source;
-        int i = size;
-        put(key, null);
-        if (starts.length <= i) {
-            starts = Arrays.copyOf(starts, keys.length);
-            ends = Arrays.copyOf(ends, keys.length);
-            projections = Arrays.copyOf(projections, keys.length);
-        }
         starts[i] = start;
         ends[i] = end;
         projections[i] = projection;

@@ -136,6 +136,7 @@ public final class OutputFormat {
     /**
      * Falco's {@code output_fields}: one entry per field token, keyed by its text, sorted by key;
      * a String, a List of Strings, or null when absent. Transformed fields are left out, as in Falco.
+     * The map is the caller's to add to.
      */
     public Map<String, Object> fields(AuditEvent e) {
         Map<String, Object> out = new TreeMap<>();

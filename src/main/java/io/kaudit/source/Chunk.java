@@ -2,8 +2,8 @@ package io.kaudit.source;
 
 /**
  * A run of whole lines of one input, for a worker to split and decode. Lines are numbered by the
- * consumer (which sees chunks in order); {@code oversizedLines} marks a chunk standing for one line
- * longer than the limit, skipped unread.
+ * consumer (which sees chunks in order); a chunk without data stands for one line longer than the
+ * limit, skipped unread ({@code oversized} bytes).
  *
  * @param input     the input it came from
  * @param data      the bytes; {@code [0, length)} holds whole lines (the last may lack its newline)

@@ -101,14 +101,8 @@ public final class EnvelopeDecoder {
     }
 
     public Result decode(byte[] buf, int off, int len, String path, long line) {
-        int start = off;
-        int end = off + len;
-        while (start < end && isBlank(buf[start])) {
-            start++;
-        }
-        while (end > start && isBlank(buf[end - 1])) {
-            end--;
-        }
+        int start = skipBlanks(buf, off, off + len);
+        int end = trimEnd(buf, start, off + len);
         if (start == end) {
             return new Result(List.of(), null);
         }
@@ -316,14 +310,8 @@ public final class EnvelopeDecoder {
 
     /** The line {@code [from, to)} is one bracket, give or take blanks. */
     private static boolean bareBracket(byte[] b, int from, int to) {
-        int start = from;
-        int end = to;
-        while (start < end && isBlank(b[start])) {
-            start++;
-        }
-        while (end > start && isBlank(b[end - 1])) {
-            end--;
-        }
+        int start = skipBlanks(b, from, to);
+        int end = trimEnd(b, start, to);
         return end - start == 1 && "{[]}".indexOf(b[start]) >= 0;
     }
 
@@ -333,10 +321,8 @@ public final class EnvelopeDecoder {
         while (start < to) {
             int nl = Bytes.indexOfNewline(b, start, to);
             int end = nl < 0 ? to : nl;
-            for (int i = start; i < end; i++) {
-                if (!isBlank(b[i])) {
-                    return start;
-                }
+            if (skipBlanks(b, start, end) < end) {
+                return start;
             }
             if (nl < 0) {
                 return -1;
@@ -352,14 +338,8 @@ public final class EnvelopeDecoder {
      * Lines file whose first line was cut short does not qualify, so its later lines are not lost.
      */
     public static boolean startsMultiLineDocument(byte[] buf, int off, int len) {
-        int start = off;
-        int end = off + len;
-        while (start < end && isBlank(buf[start])) {
-            start++;
-        }
-        while (end > start && isBlank(buf[end - 1])) {
-            end--;
-        }
+        int start = skipBlanks(buf, off, off + len);
+        int end = trimEnd(buf, start, off + len);
         if (start == end || buf[start] != '{' && buf[start] != '[' || buf[end - 1] != '{' && buf[end - 1] != '[') {
             return false;
         }
@@ -371,6 +351,24 @@ public final class EnvelopeDecoder {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The first index in {@code [from, to)} that is not blank, or {@code to}. */
+    private static int skipBlanks(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && isBlank(b[i])) {
+            i++;
+        }
+        return i;
+    }
+
+    /** {@code to} moved back over trailing blanks, not below {@code from}. */
+    private static int trimEnd(byte[] b, int from, int to) {
+        int i = to;
+        while (i > from && isBlank(b[i - 1])) {
+            i--;
+        }
+        return i;
     }
 
     private static boolean isBlank(byte b) {
