@@ -25,9 +25,16 @@ public final class InputLines {
     /** Returns false when {@code cancelled} stopped it early. */
     public static boolean read(Input input, long maxLine, AtomicLong rawBytes, BooleanSupplier cancelled, Visitor visitor)
             throws IOException {
-        long[] offset = {0};
-        long[] line = {0};
+        return read(input, 0, 0, maxLine, rawBytes, cancelled, visitor);
+    }
+
+    /** The same from byte {@code from} of the (decompressed) input, {@code linesBefore} lines in. */
+    public static boolean read(Input input, long from, long linesBefore, long maxLine, AtomicLong rawBytes,
+                               BooleanSupplier cancelled, Visitor visitor) throws IOException {
+        long[] offset = {from};
+        long[] line = {linesBefore};
         try (InputStream in = input.open(rawBytes)) {
+            in.skipNBytes(from);
             new ChunkReader(maxLine, new ArrayBlockingQueue<>(2)).read(input, in, chunk -> {
                 if (cancelled.getAsBoolean()) {
                     throw new CancellationException();
@@ -38,7 +45,7 @@ public final class InputLines {
                     return;
                 }
                 byte[] data = chunk.data();
-                int pos = chunk.fileStart() ? Bytes.bomLength(data, chunk.length()) : 0;
+                int pos = chunk.fileStart() && from == 0 ? Bytes.bomLength(data, chunk.length()) : 0;
                 while (pos < chunk.length()) {
                     pos = visitor.line(data, pos, chunk.length(), ++line[0], offset[0] + pos);
                 }

@@ -259,24 +259,21 @@ public final class Tailer {
     /** Reads a rotated-away file (plain or gzipped) from {@code at} to its end. */
     private void drain(Path file, long at, long lines, Lines out) throws IOException {
         String saved = file.toString();
-        try (InputStream in = new Input(saved, file).open(new AtomicLong())) {
-            in.skipNBytes(at);
-            ChunkReader framer = new ChunkReader(maxLine, new java.util.concurrent.ArrayBlockingQueue<>(1));
-            long[] n = {lines};
-            framer.read(new Input(saved, file), in, chunk -> {
-                if (chunk.data() == null) {
-                    out.skipped(saved, ++n[0], "line longer than --max-line (" + chunk.oversized() + " bytes), skipped");
-                    return;
-                }
-                int start = 0;
-                while (start < chunk.length()) {
-                    int nl = Bytes.indexOfNewline(chunk.data(), start, chunk.length());
-                    int limit = nl < 0 ? chunk.length() : nl + 1;
-                    out.line(saved, chunk.data(), start, limit, ++n[0]);
-                    start = limit;
-                }
-            });
-        }
+        InputLines.read(new Input(saved, file), at, lines, maxLine, new AtomicLong(), () -> false,
+                new InputLines.Visitor() {
+                    @Override
+                    public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
+                        int nl = Bytes.indexOfNewline(data, from, limit);
+                        int end = nl < 0 ? limit : nl + 1;
+                        out.line(saved, data, from, end, lineNumber);
+                        return end;
+                    }
+
+                    @Override
+                    public void oversized(long lineNumber) {
+                        out.skipped(saved, lineNumber, "line longer than --max-line (" + maxLine + " bytes), skipped");
+                    }
+                });
     }
 
     /** The file with this identity beside the path (lumberjack or logrotate backup, maybe gzipped). */
