@@ -126,10 +126,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         delivery.receiver = receiver;
         receiver.start();
+        String where = hostPort(receiver.address());
         if (tls == null && !address.getAddress().isLoopbackAddress()) {
-            log(err, "warning: listening on " + address + " without TLS: audit events (secrets, tokens) travel in clear text");
+            log(err, "warning: listening on " + where + " without TLS: audit events (secrets, tokens) travel in clear text");
         }
-        log(err, "listening on " + (tls == null ? "http" : "https") + "://" + hostPort(receiver.address())
+        log(err, "listening on " + (tls == null ? "http" : "https") + "://" + where
                 + HttpReceiver.PATH + " (" + engine.activeRules().size() + " rules"
                 + (hooks.isEmpty() ? "" : ", " + hooks.size() + " webhook(s)") + (token == null ? "" : ", token required") + ")");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -278,8 +279,9 @@ final class ServeCommand implements Callable<Integer> {
         return new InetSocketAddress(host.isEmpty() ? InetAddress.getByName("0.0.0.0") : InetAddress.getByName(host), port);
     }
 
+    /** The bound address as a URL authority; the wildcard address is shown as 0.0.0.0. */
     private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "0.0.0.0" : a.getAddress().getHostAddress();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }
