@@ -12,12 +12,15 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.kaudit.Kaudit;
 import io.kaudit.Shared;
+import io.kaudit.engine.Alert;
+import io.kaudit.rule.Priority;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +131,42 @@ class FormatsTest {
         assertFalse(o.out().contains("\u001b["), "no colour off a terminal");
         assertTrue(o.out().contains("Privileged Container Started"));
         assertEquals("", Kaudit.run("scan", "-q", "samples/busy-cluster.log").out(), "no header without alerts");
+    }
+
+    @Test
+    void tableColoursPriorityAndFitsAWidth() throws Exception {
+        java.io.StringWriter w = new java.io.StringWriter();
+        TableSink t = new TableSink(w, true, 80, 20);
+        Alert a = new Alert(0, "Privileged Container Started", Priority.WARNING, "k8s_audit", List.of(), "o",
+                "a long message ".repeat(10), Map.of(), "h", new io.kaudit.event.Location("audit.log", 7, -1), "", "d");
+        t.begin(List.of());
+        t.alert(a);
+        String[] rows = w.toString().split("\n");
+        assertEquals(2, rows.length);
+        assertTrue(rows[1].contains("\u001b[33mWarning"), "warnings in yellow: " + rows[1]);
+        for (String r : rows) {
+            assertTrue(r.replaceAll("\u001b\\[[0-9;]*m", "").length() <= 80, "fits 80 columns: " + r);
+        }
+        assertTrue(rows[1].contains("audit.log:7"));
+    }
+
+    /** On a real terminal (script(1)) the table is coloured, unless NO_COLOR is set. */
+    @Test
+    void colourOnlyOnATerminalAndNotWithNoColor() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "script(1) missing");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java") + " -cp " + System.getProperty("java.class.path")
+                + " io.kaudit.cli.Main scan -q samples/privileged-pod.log";
+        assertTrue(pty(java).contains("\u001b[33mWarning"), "coloured on a terminal");
+        assertFalse(pty("NO_COLOR=1 " + java).contains("\u001b[33m"), "NO_COLOR honoured");
+    }
+
+    private static String pty(String command) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/script", "-q", "-e", "-c", command, "/dev/null").redirectErrorStream(true)
+                .start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        return out;
     }
 
     @Test
