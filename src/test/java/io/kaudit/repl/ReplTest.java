@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kaudit.Kaudit;
 import io.kaudit.bench.LogGenerator;
+import io.kaudit.engine.Engine;
+import io.kaudit.engine.Selection;
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonReader;
 import io.kaudit.event.Projection;
+import io.kaudit.rule.RuleLoader;
+import io.kaudit.rule.RuleSet;
+import io.kaudit.source.Input;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jline.terminal.impl.ExternalTerminal;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,16 +97,16 @@ class ReplTest {
     @Test
     void jlineTerminalCompletesAndSurvivesErrors() throws Exception {
         EventTable table = new EventTable();
-        io.kaudit.rule.RuleSet rules = new io.kaudit.rule.RuleLoader().load("none.yaml", "[]").compile();
-        io.kaudit.engine.Engine engine = new io.kaudit.engine.Engine(rules, io.kaudit.engine.Selection.defaults());
-        table.load(new io.kaudit.source.Input(log.toString(), log), engine, rules.projection(),
-                new java.util.concurrent.atomic.AtomicLong(), () -> false);
+        RuleSet rules = new RuleLoader().load("none.yaml", "[]").compile();
+        Engine engine = new Engine(rules, Selection.defaults());
+        table.load(new Input(log.toString(), log), engine, rules.projection(),
+                new AtomicLong(), () -> false);
 
         PipedOutputStream keys = new PipedOutputStream();
         PipedInputStream in = new PipedInputStream(keys, 1 << 16);
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         Terminal terminal = TerminalBuilder.builder().system(false).streams(in, screen).type("xterm").size(
-                new org.jline.terminal.Size(160, 50)).build();
+                new Size(160, 50)).build();
         Commands commands = new Commands(table, rules, engine, terminal.writer());
         Repl repl = new Repl(commands, (p, out) -> { }, List.of());
         Thread session = new Thread(() -> repl.interactive(terminal, dir.resolve("history")));
@@ -120,6 +128,43 @@ class ReplTest {
         assertEquals(2, text.split(java.util.regex.Pattern.quote(expected), -1).length - 1, text);
         assertTrue(text.contains("error: syntax error at column 11"), text);
         assertTrue(Files.readString(dir.resolve("history")).contains("count ka.verb = = create"), "history kept");
+        terminal.close();
+    }
+
+    @Test
+    void ctrlCCancelsARunningQueryAndTheSessionGoesOn() throws Exception {
+        EventTable table = new EventTable();
+        RuleSet rules = new RuleLoader().load("none.yaml", "[]").compile();
+        Engine engine = new Engine(rules, Selection.defaults());
+        for (int i = 0; i < 12; i++) {   // the same log twelve times: a query that reads the files takes a while
+            table.load(new Input(log.toString(), log), engine, rules.projection(),
+                    new AtomicLong(), () -> false);
+        }
+        PipedOutputStream keys = new PipedOutputStream();
+        PipedInputStream in = new PipedInputStream(keys, 1 << 16);
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        // JLine's own line discipline, which turns ^C into SIGINT as a tty does (TerminalBuilder would open a
+        // native pty here whose SIGINT goes to no process).
+        Terminal terminal = new ExternalTerminal("test", "xterm", in, screen, StandardCharsets.UTF_8);
+        terminal.setSize(new Size(160, 50));
+        Repl repl = new Repl(new Commands(table, rules, engine, terminal.writer()), (p, out) -> { }, List.of());
+        Thread session = new Thread(() -> repl.interactive(terminal, dir.resolve("history-cancel")));
+        session.start();
+        prompts(screen, 1);
+        type(keys, "count ka.uri.param[command] exists\r");   // not a column: reads the files again
+        Thread.sleep(150);
+        long t0 = System.nanoTime();
+        type(keys, "\u0003");   // Ctrl-C
+        prompts(screen, 2);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        type(keys, "count\r");
+        prompts(screen, 3);
+        type(keys, "\u0004");
+        session.join(30_000);
+        String text = screen.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("(cancelled)"), text);
+        assertTrue(ms < 1500, "the query stopped " + ms + " ms after Ctrl-C");
+        assertTrue(text.contains("240,000 events"), "the session goes on: " + text);
         terminal.close();
     }
 
