@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -134,6 +135,25 @@ class ProjectedDecoderTest {
         byte[] bad = "{\"skip\":{\"deep\":[1,{\"x\" \"y\"}]},\"keep\":\"v\"}".getBytes(StandardCharsets.UTF_8);
         JsonSyntaxException e = assertThrows(JsonSyntaxException.class, () -> ProjectedDecoder.parse(bad, 0, bad.length, p));
         assertTrue(e.getMessage().contains("expected ':'"), e.getMessage());
+    }
+
+    @Test
+    void errorsSayWhatWasExpectedWhetherTheValueIsKeptOrSkipped() {
+        Projection skipAll = new Projection().add(List.of("keep"));
+        Map<String, String> cases = Map.of(
+                "{\"a\":{\"b\":1 \"c\":2}}", "expected ',' or '}'",
+                "{\"a\":[1 2]}", "expected ',' or ']'",
+                "{\"a\":[1,", "unexpected end of input",
+                "{\"a\":{\"b\":1", "unexpected end of input in an object",
+                "{\"a\":" + "[".repeat(1200) + "]".repeat(1200) + "}", "nested too deeply");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            byte[] b = c.getKey().getBytes(StandardCharsets.UTF_8);
+            for (Projection p : List.of(Projection.ALL, skipAll)) {
+                JsonSyntaxException e = assertThrows(JsonSyntaxException.class, () -> ProjectedDecoder.parse(b, 0, b.length, p),
+                        c.getKey());
+                assertTrue(e.getMessage().contains(c.getValue()), () -> c.getKey().substring(0, 10) + ": " + e.getMessage());
+            }
+        }
     }
 
     @Test
