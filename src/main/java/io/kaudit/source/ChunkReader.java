@@ -66,7 +66,7 @@ public final class ChunkReader {
                 buf = next;
                 filled = carry;
             } else if (buf.length <= maxLine) {
-                buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 8, Math.min(maxLine + 1, buf.length * 2L)));
+                buf = grow(buf, maxLine);
             } else {
                 long skipped = filled + skipLine(in);
                 out.accept(new Chunk(input, null, 0, first, skipped));
@@ -75,6 +75,11 @@ public final class ChunkReader {
                 filled = 0;
             }
         }
+    }
+
+    /** Doubles a buffer that holds part of one line, up to one byte past {@code maxLine} (the sign it is too long). */
+    static byte[] grow(byte[] buf, long maxLine) {
+        return Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 8, Math.min(maxLine + 1, buf.length * 2L)));
     }
 
     private static int lastNewline(byte[] buf, int end) {

@@ -202,13 +202,11 @@ public final class Tailer {
             if (filled == buf.length) {
                 if (buf.length > maxLine) {
                     // an over-long line: drop what we have and discard up to its newline
-                    if (!skipping) {
-                        skipping = true;
-                    }
+                    skipping = true;
                     offset += filled;
                     filled = 0;
                 } else {
-                    buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 8, Math.min(maxLine + 1, buf.length * 2L)));
+                    buf = ChunkReader.grow(buf, maxLine);
                 }
             }
             int n = channel.read(ByteBuffer.wrap(buf, filled, buf.length - filled), offset + filled);
@@ -228,7 +226,7 @@ public final class Tailer {
             line++;
             if (skipping) {
                 skipping = false;
-                out.skipped(name, line, "line longer than --max-line (" + maxLine + " bytes), skipped");
+                out.skipped(name, line, tooLong());
             } else {
                 out.line(name, buf, start, nl + 1, line);
             }
@@ -237,7 +235,7 @@ public final class Tailer {
         if (atEnd && start < filled) {
             line++;
             if (skipping) {
-                out.skipped(name, line, "line longer than --max-line (" + maxLine + " bytes), skipped");
+                out.skipped(name, line, tooLong());
             } else {
                 out.line(name, buf, start, filled, line);
             }
@@ -247,6 +245,10 @@ public final class Tailer {
         offset += start;
         System.arraycopy(buf, start, buf, 0, filled - start);
         filled -= start;
+    }
+
+    private String tooLong() {
+        return "line longer than --max-line (" + maxLine + " bytes), skipped";
     }
 
     /** The file was rotated away or deleted: its last bytes are a line too (lines never span files). */
@@ -271,7 +273,7 @@ public final class Tailer {
 
                     @Override
                     public void oversized(long lineNumber) {
-                        out.skipped(saved, lineNumber, "line longer than --max-line (" + maxLine + " bytes), skipped");
+                        out.skipped(saved, lineNumber, tooLong());
                     }
                 });
     }
