@@ -20,7 +20,10 @@ public final class Bytes {
     private Bytes() {
     }
 
-    /** Non-zero when some byte of {@code x} is zero (may also flag bytes above a true zero). */
+    /**
+     * Flags (high bit) the zero bytes of {@code x}; a false flag only ever sits above a true one,
+     * so the lowest flag is exact.
+     */
     private static long zeroByte(long x) {
         return (x - ONES) & ~x & HIGHS;
     }
@@ -29,8 +32,9 @@ public final class Bytes {
     public static int indexOfNewline(byte[] a, int from, int to) {
         int i = from;
         while (i + 8 <= to) {
-            if (zeroByte((long) LONGS.get(a, i) ^ NEWLINES) != 0) {
-                break;
+            long hit = zeroByte((long) LONGS.get(a, i) ^ NEWLINES);
+            if (hit != 0) {
+                return i + (Long.numberOfTrailingZeros(hit) >>> 3);
             }
             i += 8;
         }
@@ -49,7 +53,7 @@ public final class Bytes {
             long x = (long) LONGS.get(a, i);
             long hit = zeroByte(x ^ QUOTES) | zeroByte(x ^ BACKSLASHES) | ((x - SPACES) & ~x & HIGHS);
             if (hit != 0) {
-                break;
+                return i + (Long.numberOfTrailingZeros(hit) >>> 3);
             }
             i += 8;
         }

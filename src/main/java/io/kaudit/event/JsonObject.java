@@ -5,18 +5,11 @@ import java.util.Arrays;
 /**
  * A JSON object in input key order. Audit objects are small, so lookup is a linear scan
  * (faster than hashing at these sizes and allocation-free). With duplicate keys the first wins.
- *
- * <p>A value may be held undecoded (validated bytes plus the projection to decode them with) and
- * decoded on first access: the rules reject most events after reading a few fields.
  */
 public final class JsonObject implements JsonValue {
     private String[] keys;
     private JsonValue[] values;
     private int size;
-    private byte[] source;
-    private int[] starts;
-    private int[] ends;
-    private Projection[] projections;
 
     public JsonObject() {
         this(4);
@@ -35,21 +28,6 @@ public final class JsonObject implements JsonValue {
         keys[size] = key;
         values[size] = value;
         size++;
-    }
-
-    /** Adds a value to decode from {@code source[start, end)} when first read; the bytes must be valid JSON. */
-    void putLazy(String key, byte[] source, int start, int end, Projection projection) {
-        int i = size;
-        put(key, null);   // grows keys and values when full
-        if (starts == null || starts.length < keys.length) {
-            starts = starts == null ? new int[keys.length] : Arrays.copyOf(starts, keys.length);
-            ends = ends == null ? new int[keys.length] : Arrays.copyOf(ends, keys.length);
-            projections = projections == null ? new Projection[keys.length] : Arrays.copyOf(projections, keys.length);
-        }
-        this.source = source;
-        starts[i] = start;
-        ends[i] = end;
-        projections[i] = projection;
     }
 
     public JsonValue get(String key) {
@@ -84,12 +62,7 @@ public final class JsonObject implements JsonValue {
     }
 
     public JsonValue valueAt(int i) {
-        JsonValue v = values[i];
-        if (v == null) {
-            v = ProjectedDecoder.decodeValidated(source, starts[i], ends[i], projections[i]);
-            values[i] = v;
-        }
-        return v;
+        return values[i];
     }
 
     @Override

@@ -43,15 +43,14 @@ public final class ProjectedDecoder {
 
     /**
      * Decodes the value starting at {@code from} that must end its line (or the range at
-     * {@code limit}). A newline inside the value is an error, so lines stay lines. The root
-     * object's kept values are validated but decoded only when first read.
+     * {@code limit}). A newline inside the value is an error, so lines stay lines.
      */
     public static Line parseLine(byte[] bytes, int from, int limit, Projection projection) {
         ProjectedDecoder d = new ProjectedDecoder(bytes, from, limit - from, true);
         Line line = new Line();
         try {
             d.ws();
-            line.value = d.p < d.end && d.b[d.p] == '{' ? d.object(projection, true) : d.value(projection);
+            line.value = d.value(projection);
             d.ws();
             boolean container = line.value instanceof JsonObject || line.value instanceof JsonArray;
             if (container && d.p < d.end && (d.b[d.p] == '{' || d.b[d.p] == '[')) {
@@ -76,15 +75,6 @@ public final class ProjectedDecoder {
         return line;
     }
 
-    /** Decodes bytes already validated by {@link #parseLine}. */
-    static JsonValue decodeValidated(byte[] bytes, int from, int to, Projection projection) {
-        try {
-            return new ProjectedDecoder(bytes, from, to - from, false).value(projection);
-        } catch (JsonSyntaxException e) {
-            throw new IllegalStateException("validated JSON failed to decode", e);
-        }
-    }
-
     public static JsonValue parse(byte[] bytes, int off, int len, Projection projection) throws JsonSyntaxException {
         ProjectedDecoder d = new ProjectedDecoder(bytes, off, len, false);
         d.ws();
@@ -106,7 +96,7 @@ public final class ProjectedDecoder {
         byte c = b[p];
         switch (c) {
             case '{':
-                return object(proj, false);
+                return object(proj);
             case '[':
                 return array(proj);
             case '"':
@@ -127,14 +117,10 @@ public final class ProjectedDecoder {
         }
     }
 
-    /**
-     * An object; with {@code lazy} (a line's root) kept values are validated and recorded, to be
-     * decoded when first read.
-     */
-    private JsonObject object(Projection proj, boolean lazy) throws JsonSyntaxException {
+    private JsonObject object(Projection proj) throws JsonSyntaxException {
         enter();
         p++;
-        JsonObject o = new JsonObject(lazy ? 12 : 4);
+        JsonObject o = new JsonObject(depth == 1 ? 12 : 4);
         ws();
         if (peek() == '}') {
             p++;
@@ -174,10 +160,6 @@ public final class ProjectedDecoder {
             ws();
             if (child == null) {
                 skip();
-            } else if (lazy) {
-                int valueStart = p;
-                skip();
-                o.putLazy(key, b, valueStart, p, child);
             } else {
                 o.put(key, value(child));
             }

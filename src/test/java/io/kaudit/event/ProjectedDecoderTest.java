@@ -157,7 +157,7 @@ class ProjectedDecoderTest {
     }
 
     @Test
-    void linesEndAtTheirNewlineAndLazyValuesDecodeOnRead() {
+    void linesEndAtTheirNewline() {
         byte[] two = "{\"a\":1,\"b\":{\"c\":\"d\"}}\r\n{\"a\":2}".getBytes(StandardCharsets.UTF_8);
         ProjectedDecoder.Line first = ProjectedDecoder.parseLine(two, 0, two.length, Projection.ALL);
         assertNull(first.error);
