@@ -23,6 +23,8 @@ public final class ProjectedDecoder {
     private final boolean lineMode;
     private int p;
     private int depth;
+    /** Whether the string {@link #skipString} last passed holds an escape. */
+    private boolean escaped;
 
     private ProjectedDecoder(byte[] b, int off, int len, boolean lineMode) {
         this.b = b;
@@ -144,7 +146,7 @@ public final class ProjectedDecoder {
                 if (at >= 0) {
                     child = proj.childAt(at);
                     key = proj.keyAt(at);
-                } else if (indexOfBackslash(keyStart, keyEnd) >= 0) {
+                } else if (escaped) {
                     key = decode(keyStart, keyEnd);
                     child = proj.child(key);
                 } else {
@@ -290,6 +292,7 @@ public final class ProjectedDecoder {
 
     /** Skips a string starting at the opening quote; returns the offset of its closing quote. */
     private int skipString() throws JsonSyntaxException {
+        escaped = false;
         int i = p + 1;
         byte[] a = b;
         int e = end;
@@ -304,6 +307,7 @@ public final class ProjectedDecoder {
                 return i;
             }
             if (c == '\\') {
+                escaped = true;
                 if (i + 1 >= e) {
                     break;
                 }
@@ -336,19 +340,12 @@ public final class ProjectedDecoder {
         return decode(s, close);
     }
 
-    /** The text of string content {@code [from, to)}: escapes resolved, UTF-8 decoded. */
+    /**
+     * The text of the string content {@code [from, to)} that {@link #skipString} just passed:
+     * escapes resolved, UTF-8 decoded (the JDK's decoder copies ASCII in bulk).
+     */
     private String decode(int from, int to) {
-        boolean ascii = true;
-        for (int i = from; i < to; i++) {
-            byte c = b[i];
-            if (c == '\\') {
-                return unescape(from, to);
-            }
-            if (c < 0) {
-                ascii = false;
-            }
-        }
-        return new String(b, from, to - from, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        return escaped ? unescape(from, to) : new String(b, from, to - from, StandardCharsets.UTF_8);
     }
 
     private String unescape(int from, int to) {
@@ -377,15 +374,6 @@ public final class ProjectedDecoder {
         }
         sb.append(new String(b, run, to - run, StandardCharsets.UTF_8));
         return sb.toString();
-    }
-
-    private int indexOfBackslash(int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] == '\\') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static int hex(byte c) {
