@@ -66,6 +66,19 @@ public final class Bytes {
         return to;
     }
 
+    /** The first {@code min(len, 8)} bytes at {@code from} as a little-endian long, zero above them. */
+    static long head(byte[] a, int from, int len) {
+        if (from + 8 <= a.length) {
+            long word = (long) LONGS.get(a, from);
+            return len >= 8 ? word : word & ((1L << (len << 3)) - 1);
+        }
+        long word = 0;
+        for (int i = Math.min(len, 8) - 1; i >= 0; i--) {
+            word = word << 8 | (a[from + i] & 0xff);
+        }
+        return word;
+    }
+
     /** 3 when {@code a} starts with a UTF-8 byte order mark, else 0. */
     public static int bomLength(byte[] a, int length) {
         return length >= 3 && a[0] == (byte) 0xEF && a[1] == (byte) 0xBB && a[2] == (byte) 0xBF ? 3 : 0;

@@ -457,6 +457,9 @@ public final class ProjectedDecoder {
     private void ws() {
         while (p < end) {
             byte c = b[p];
+            if (c > ' ') {
+                return;   // the usual case in compact JSON: one compare
+            }
             if (c == ' ' || c == '\r' || c == '\t' || c == '\n' && !lineMode) {
                 p++;
             } else {

@@ -1,5 +1,6 @@
 package io.kaudit.event;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +20,8 @@ public final class Projection {
     /** The children as UTF-8 key bytes, for matching keys in place without making Strings. */
     private volatile Index index;
 
-    /** Children by key length, then compared byte by byte (few keys share a length). */
-    private record Index(int[][] byLength, byte[][] keys, String[] names, Projection[] nodes) {
+    /** Children by key length, then by their first eight bytes as one long (few keys share a length). */
+    private record Index(int[][] byLength, byte[][] keys, long[] heads, String[] names, Projection[] nodes) {
     }
 
     public Projection() {
@@ -75,16 +76,15 @@ public final class Projection {
         if (len >= ix.byLength.length) {
             return -1;
         }
-        byte[][] keys = ix.keys;
-        outer:
-        for (int i : ix.byLength[len]) {
-            byte[] k = keys[i];
-            for (int j = 0; j < len; j++) {
-                if (k[j] != b[from + j]) {
-                    continue outer;
-                }
+        int[] sameLength = ix.byLength[len];
+        if (sameLength.length == 0) {
+            return -1;
+        }
+        long head = Bytes.head(b, from, len);
+        for (int i : sameLength) {
+            if (ix.heads[i] == head && (len <= 8 || Arrays.equals(ix.keys[i], 8, len, b, from + 8, to))) {
+                return i;
             }
-            return i;
         }
         return -1;
     }
@@ -129,7 +129,11 @@ public final class Projection {
                     }
                 }
             }
-            index = new Index(byLength, keys, names, nodes);
+            long[] heads = new long[n];
+            for (int k = 0; k < n; k++) {
+                heads[k] = Bytes.head(keys[k], 0, keys[k].length);
+            }
+            index = new Index(byLength, keys, heads, names, nodes);
         }
         return index;
     }

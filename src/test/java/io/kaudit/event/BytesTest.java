@@ -62,4 +62,18 @@ class BytesTest {
             assertEquals(naiveNewline(a, from, to), Bytes.indexOfNewline(a, from, to));
         }
     }
+
+    @Test
+    void headIsTheFirstEightBytesWhereverTheArrayEnds() {
+        byte[] a = "abcdefghij\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int from = 0; from < a.length; from++) {
+            for (int len = 0; from + len <= a.length && len <= 12; len++) {
+                long expected = 0;
+                for (int i = Math.min(len, 8) - 1; i >= 0; i--) {
+                    expected = expected << 8 | (a[from + i] & 0xff);
+                }
+                assertEquals(expected, Bytes.head(a, from, len), "from " + from + " len " + len);
+            }
+        }
+    }
 }
