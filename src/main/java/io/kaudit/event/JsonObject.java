@@ -31,9 +31,16 @@ public final class JsonObject implements JsonValue {
     }
 
     public JsonValue get(String key) {
+        // Decoded keys are the projection's interned names and callers mostly pass literals:
+        // look for the same instance first, then compare text.
+        for (int i = 0; i < size; i++) {
+            if (keys[i] == key) {
+                return values[i];
+            }
+        }
         for (int i = 0; i < size; i++) {
             if (keys[i].equals(key)) {
-                return valueAt(i);
+                return values[i];
             }
         }
         return null;

@@ -122,7 +122,7 @@ public final class ProjectedDecoder {
     private JsonObject object(Projection proj) throws JsonSyntaxException {
         enter();
         p++;
-        JsonObject o = new JsonObject(depth == 1 ? 12 : 4);
+        JsonObject o = new JsonObject(depth == 1 ? 16 : 4);   // an audit event has 12 to 17 keys
         ws();
         if (peek() == '}') {
             p++;

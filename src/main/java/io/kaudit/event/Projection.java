@@ -107,7 +107,7 @@ public final class Projection {
             int i = 0;
             for (Map.Entry<String, Projection> e : children.entrySet()) {
                 keys[i] = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                names[i] = e.getKey();
+                names[i] = e.getKey().intern();   // the same instance as a literal naming the key
                 nodes[i] = e.getValue();
                 i++;
             }
