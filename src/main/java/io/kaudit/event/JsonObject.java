@@ -8,7 +8,8 @@ import java.util.Arrays;
  */
 public final class JsonObject implements JsonValue {
     private String[] keys;
-    private JsonValue[] values;
+    /** Object[] rather than JsonValue[]: a store then needs no interface type check (a JIT trap spot). */
+    private Object[] values;
     private int size;
 
     public JsonObject() {
@@ -17,7 +18,7 @@ public final class JsonObject implements JsonValue {
 
     public JsonObject(int capacity) {
         keys = new String[Math.max(capacity, 1)];
-        values = new JsonValue[keys.length];
+        values = new Object[keys.length];
     }
 
     public void put(String key, JsonValue value) {
@@ -35,12 +36,12 @@ public final class JsonObject implements JsonValue {
         // look for the same instance first, then compare text.
         for (int i = 0; i < size; i++) {
             if (keys[i] == key) {
-                return values[i];
+                return (JsonValue) values[i];
             }
         }
         for (int i = 0; i < size; i++) {
             if (keys[i].equals(key)) {
-                return values[i];
+                return (JsonValue) values[i];
             }
         }
         return null;
@@ -69,7 +70,7 @@ public final class JsonObject implements JsonValue {
     }
 
     public JsonValue valueAt(int i) {
-        return values[i];
+        return (JsonValue) values[i];
     }
 
     @Override
