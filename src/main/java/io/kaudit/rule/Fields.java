@@ -560,7 +560,7 @@ public final class Fields {
         String p = arg.startsWith("/") ? arg.substring(1) : arg;
         List<String> keys = new ArrayList<>();
         for (String seg : p.split("/", -1)) {
-            keys.add(seg.replace("~1", "/").replace("~0", "~"));
+            keys.add(seg.replace("~1", "/").replace("~0", "~").intern());   // matches decoded keys by identity
         }
         return keys;
     }
