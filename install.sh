@@ -45,9 +45,10 @@ cat > "$prefix/bin/kaudit" <<LAUNCHER
 #!/bin/sh
 # kaudit launcher, written by install.sh. KAUDIT_JAVA_OPTS replaces the JVM options below.
 home="$home"
-heap=512m   # a ceiling: the heap grows only as live data needs (~80 MiB RSS on a 1 GiB scan); one huge line needs ~4x its size
+heap=512m   # a ceiling: the heap grows only as live data needs (~125 MiB RSS on a 1 GiB scan); one huge line needs ~4x its size
 [ "\${1:-}" = repl ] && heap=2g   # the repl keeps columns of every event (about 100 MiB per GiB of log)
-opts="\${KAUDIT_JAVA_OPTS:--Xms32m -Xmx\$heap -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
+# A 64 MiB young generation: events die young, and fewer collections stop the workers less often.
+opts="\${KAUDIT_JAVA_OPTS:--Xms96m -Xmn64m -Xmx\$heap -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
 cds=""
 [ -f "\$home/kaudit.jsa" ] && cds="-XX:SharedArchiveFile=\$home/kaudit.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
 [ -f "\$home/kaudit.aot" ] && cds="-XX:AOTCache=\$home/kaudit.aot -Xlog:aot=off -Xlog:cds=off"
