@@ -20,58 +20,78 @@ import java.util.Set;
  * Picks, per event, the rules that can possibly match. From each rule's resolved condition it
  * derives the literal values a scalar field must take ({@code ka.target.resource in (roles,
  * clusterroles)} from {@code (role or clusterrole)}): a requirement implied by the condition, so
- * skipping rules that fail it never changes a result. The most selective field becomes the key
- * (the smallest candidate list on average, over the values rules name and "anything else"); an
- * event's value selects a precomputed list in rule order (so first-match is unaffected).
+ * skipping rules that fail it never changes a result. The rules form a small decision tree: at
+ * each level the most selective field (the smallest candidate list on average, over the values
+ * rules name and "anything else") splits them by the event's value, down to a few levels or a
+ * few rules. Lists keep rule order, so first-match is unaffected.
  */
 final class RuleIndex {
-    private final Getter key;
-    private final String keyField;
-    private final Map<String, Rule[]> byValue;
-    private final Rule[] unconstrained;
+    private static final int MAX_DEPTH = 3;
+    private static final int SMALL = 2;
+
+    /** A leaf ({@code key == null}: try {@code rules}) or a split on one field's value. */
+    private record Node(Getter key, String field, Map<String, Node> byValue, Node other, Rule[] rules) {
+    }
+
+    private final Node root;
 
     RuleIndex(List<Rule> rules) {
-        Map<String, Map<Rule, Set<String>>> requirements = new LinkedHashMap<>();
+        Map<Rule, Map<String, Set<String>>> requirements = new HashMap<>();
         for (Rule r : rules) {
-            Map<String, Set<String>> req = requirements(r.tree());
-            for (Map.Entry<String, Set<String>> e : req.entrySet()) {
-                requirements.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(r, e.getValue());
+            requirements.put(r, requirements(r.tree()));
+        }
+        this.root = build(rules, requirements, Set.of());
+    }
+
+    /** The tree for {@code rules}, splitting on fields not in {@code used} (those of the levels above). */
+    private static Node build(List<Rule> rules, Map<Rule, Map<String, Set<String>>> requirements, Set<String> used) {
+        Node leaf = new Node(null, null, null, null, rules.toArray(new Rule[0]));
+        if (used.size() == MAX_DEPTH || rules.size() <= SMALL) {
+            return leaf;
+        }
+        Map<String, Map<Rule, Set<String>>> byField = new LinkedHashMap<>();
+        for (Rule r : rules) {
+            for (Map.Entry<String, Set<String>> e : requirements.get(r).entrySet()) {
+                if (!used.contains(e.getKey())) {
+                    byField.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(r, e.getValue());
+                }
             }
         }
         String best = null;
-        double bestScore = rules.size();
-        for (Map.Entry<String, Map<Rule, Set<String>>> e : requirements.entrySet()) {
+        double bestScore = rules.size() - 0.5;   // a split must cut the list, not just reshuffle it
+        for (Map.Entry<String, Map<Rule, Set<String>>> e : byField.entrySet()) {
             double score = expectedCandidates(rules, e.getValue());
             if (score < bestScore) {
                 best = e.getKey();
                 bestScore = score;
             }
         }
-        Map<Rule, Set<String>> chosen = best == null ? Map.of() : requirements.get(best);
-        List<Rule> open = new ArrayList<>();
-        Set<String> values = new HashSet<>();
-        for (Rule r : rules) {
-            if (chosen.containsKey(r)) {
-                values.addAll(chosen.get(r));
-            } else {
-                open.add(r);
-            }
+        if (best == null) {
+            return leaf;
         }
-        Map<String, Rule[]> map = new HashMap<>();
+        Map<Rule, Set<String>> chosen = byField.get(best);
+        Set<String> below = new HashSet<>(used);
+        below.add(best);
+        Set<String> values = new HashSet<>();
+        chosen.values().forEach(values::addAll);
+        Map<String, Node> byValue = new HashMap<>();
         for (String v : values) {
-            List<Rule> list = new ArrayList<>();
+            List<Rule> sub = new ArrayList<>();
             for (Rule r : rules) {
                 Set<String> allowed = chosen.get(r);
                 if (allowed == null || allowed.contains(v)) {
-                    list.add(r);
+                    sub.add(r);
                 }
             }
-            map.put(v, list.toArray(new Rule[0]));
+            byValue.put(v, build(sub, requirements, below));
         }
-        this.keyField = best;
-        this.byValue = map;
-        this.unconstrained = open.toArray(new Rule[0]);
-        this.key = best == null ? null : getter(best);
+        List<Rule> open = new ArrayList<>();
+        for (Rule r : rules) {
+            if (!chosen.containsKey(r)) {
+                open.add(r);
+            }
+        }
+        return new Node(getter(best), best, byValue, build(open, requirements, below), null);
     }
 
     /** Mean candidate-list size over each named value and one unnamed value. */
@@ -88,19 +108,17 @@ final class RuleIndex {
 
     /** The rules to try for {@code e}, in rule order. */
     Rule[] candidates(AuditEvent e) {
-        if (key == null) {
-            return unconstrained;
+        Node n = root;
+        while (n.key != null) {
+            Node next = n.key.get(e) instanceof String s ? n.byValue.get(s) : null;
+            n = next != null ? next : n.other;
         }
-        Object v = key.get(e);
-        if (!(v instanceof String s)) {
-            return unconstrained;
-        }
-        Rule[] list = byValue.get(s);
-        return list == null ? unconstrained : list;
+        return n.rules;
     }
 
+    /** The field of the first split, or null when every event gets the same list. */
     String keyField() {
-        return keyField;
+        return root.field;
     }
 
     private static Getter getter(String field) {

@@ -1,0 +1,105 @@
+package io.kaudit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.Shared;
+import io.kaudit.event.AuditEvent;
+import io.kaudit.event.Projection;
+import io.kaudit.rule.Rule;
+import io.kaudit.rule.RuleLoader;
+import io.kaudit.rule.RuleSet;
+import io.kaudit.source.EnvelopeDecoder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rule index may only skip rules that cannot match: over real events, the rules the indexed
+ * engine reports must be exactly those found by testing every rule.
+ */
+class RuleIndexTest {
+
+    @Test
+    void bundledRulesMatchAsWithoutTheIndex() throws Exception {
+        RuleLoader loader = new RuleLoader();
+        loader.load(Path.of("rules/kaudit_rules.yaml"));
+        int matched = compare(loader.compile(), events(Path.of("samples")));
+        assertTrue(matched > 20, "the samples should make the bundled rules fire, got " + matched);
+    }
+
+    @Test
+    void falcoRulesMatchAsWithoutTheIndex() throws Exception {
+        Path rules = Shared.require("conformance/falco/rules/k8s_audit_rules.yaml");
+        RuleLoader loader = new RuleLoader();
+        loader.load(rules);
+        List<AuditEvent> events = events(Shared.FALCO.resolve("traces"));
+        events.addAll(events(Path.of("samples")));
+        int matched = compare(loader.compile(), events);
+        assertTrue(matched > 20, "Falco's traces should make its rules fire, got " + matched);
+    }
+
+    @Test
+    void theTreeSplitsOnMoreThanOneField() throws Exception {
+        RuleLoader loader = new RuleLoader();
+        loader.load(Path.of("rules/kaudit_rules.yaml"));
+        List<Rule> rules = loader.compile().rules().stream().filter(Rule::enabled).toList();
+        RuleIndex index = new RuleIndex(rules);
+        assertEquals("ka.target.resource", index.keyField());
+        // a read of a pod tries fewer rules than the rule set holds, a create of a pod more than a read
+        List<AuditEvent> reads = decode("{\"kind\":\"Event\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"verb\":\"get\","
+                + "\"objectRef\":{\"resource\":\"pods\"},\"user\":{\"username\":\"u\"},\"stageTimestamp\":\"2026-01-01T00:00:00Z\"}");
+        List<AuditEvent> creates = decode("{\"kind\":\"Event\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"verb\":\"create\","
+                + "\"objectRef\":{\"resource\":\"pods\"},\"user\":{\"username\":\"u\"},\"stageTimestamp\":\"2026-01-01T00:00:00Z\"}");
+        int read = index.candidates(reads.get(0)).length;
+        int create = index.candidates(creates.get(0)).length;
+        assertTrue(read < create && create < rules.size(), "read " + read + ", create " + create + " of " + rules.size());
+    }
+
+    /** Runs every event through the indexed engine and through all rules; returns how many rules matched. */
+    private static int compare(RuleSet set, List<AuditEvent> events) {
+        Engine engine = new Engine(set, Selection.defaults());
+        int matched = 0;
+        for (AuditEvent e : events) {
+            List<Rule> indexed = new ArrayList<>();
+            engine.match(e, indexed);
+            List<Rule> all = new ArrayList<>();
+            for (Rule r : engine.activeRules()) {
+                if (r.condition().test(e)) {
+                    all.add(r);
+                }
+            }
+            assertEquals(names(all), names(indexed), () -> "event " + e.root().string("auditID"));
+            matched += all.size();
+        }
+        return matched;
+    }
+
+    private static List<String> names(List<Rule> rules) {
+        return rules.stream().map(Rule::name).toList();
+    }
+
+    private static List<AuditEvent> events(Path dir) throws IOException {
+        List<AuditEvent> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    if (!line.isBlank()) {
+                        out.addAll(decode(line));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<AuditEvent> decode(String line) {
+        byte[] b = line.getBytes(StandardCharsets.UTF_8);
+        return new EnvelopeDecoder(Projection.ALL).decode(b, 0, b.length, "test", 1).events();
+    }
+}
