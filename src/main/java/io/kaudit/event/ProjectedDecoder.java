@@ -17,6 +17,23 @@ import java.util.List;
  */
 public final class ProjectedDecoder {
     private static final int MAX_DEPTH = 1000;
+    /*
+     * Tables rather than chains of comparisons: a comparison the JIT never saw true (an escape
+     * like \t first met a gigabyte in) compiles to a trap that throws away the compiled decoder.
+     */
+    private static final boolean[] SIMPLE_ESCAPE = new boolean[128];
+    private static final int[] HEX = new int[256];
+
+    static {
+        for (char c : "\"\\/bfnrt".toCharArray()) {
+            SIMPLE_ESCAPE[c] = true;
+        }
+        java.util.Arrays.fill(HEX, -1);
+        for (int i = 0; i < 16; i++) {
+            HEX["0123456789abcdef".charAt(i)] = i;
+            HEX["0123456789ABCDEF".charAt(i)] = i;
+        }
+    }
     private final byte[] b;
     private final int start;
     private final int end;
@@ -320,7 +337,7 @@ public final class ProjectedDecoder {
                     i += 6;
                     continue;
                 }
-                if (x != '"' && x != '\\' && x != '/' && x != 'b' && x != 'f' && x != 'n' && x != 'r' && x != 't') {
+                if (x < 0 || !SIMPLE_ESCAPE[x]) {
                     p = i;
                     throw error("invalid escape in a string");
                 }
@@ -377,16 +394,7 @@ public final class ProjectedDecoder {
     }
 
     private static int hex(byte c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
+        return HEX[c & 0xff];
     }
 
     private void number() throws JsonSyntaxException {
