@@ -185,6 +185,18 @@ class ScanInputsTest {
     }
 
     @Test
+    void linesLongerThanAChunkAreReadWhole() throws IOException {
+        // each line outgrows the 256 KiB read buffer twice over; the events must come out as if short
+        List<String> plain = events.subList(0, 6);
+        List<String> padded = plain.stream().map(l -> "{\"zzpad\":\"" + "y".repeat(600_000) + "\"," + l.substring(1)).toList();
+        Kaudit.Outcome want = Kaudit.run("scan", "-f", "jsonl", write("plain.log", plain).toString());
+        Kaudit.Outcome got = Kaudit.run("scan", "-f", "jsonl", write("padded.log", padded).toString());
+        assertFalse(perRule(want).isEmpty(), "the events should fire rules");
+        assertEquals(perRule(want), perRule(got));
+        assertTrue(got.err().contains("6 events") && !got.err().contains("malformed"), got.err());
+    }
+
+    @Test
     void exitCodesForCi() throws IOException {
         assertEquals(1, Kaudit.run("scan", "-q", "--fail-on", "warning", "samples/privileged-pod.log").code());
         assertEquals(0, Kaudit.run("scan", "-q", "--fail-on", "critical", "samples/privileged-pod.log").code());
