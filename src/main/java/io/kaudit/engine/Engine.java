@@ -18,7 +18,6 @@ public final class Engine {
     private final Rule[] rules;
     private final RuleIndex index;
     private final Selection selection;
-    private final String hostname = Hostname.get();
 
     public Engine(RuleSet set, Selection selection) {
         List<Rule> active = new ArrayList<>();
@@ -62,7 +61,7 @@ public final class Engine {
         String line = Timestamps.clock(full.timeNanos()) + ": " + r.priority().falcoName() + " " + message;
         JsonObject root = full.root();
         String auditId = root.string("auditID");
-        return new Alert(full.timeNanos(), r.name(), r.priority(), r.source(), r.tags(), line, message, fields, hostname,
+        return new Alert(full.timeNanos(), r.name(), r.priority(), r.source(), r.tags(), line, message, fields, Hostname.get(),
                 full.location(), auditId == null ? "" : auditId, r.description());
     }
 }

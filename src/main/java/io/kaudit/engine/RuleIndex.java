@@ -11,6 +11,7 @@ import io.kaudit.rule.Rule;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ final class RuleIndex {
     private final Node root;
 
     RuleIndex(List<Rule> rules) {
-        Map<Rule, Map<String, Set<String>>> requirements = new HashMap<>();
+        Map<Rule, Map<String, Set<String>>> requirements = new IdentityHashMap<>();   // (a Rule's hash walks its whole condition)
         for (Rule r : rules) {
             requirements.put(r, requirements(r.tree()));
         }
@@ -53,7 +54,7 @@ final class RuleIndex {
         for (Rule r : rules) {
             for (Map.Entry<String, Set<String>> e : requirements.get(r).entrySet()) {
                 if (!used.contains(e.getKey())) {
-                    byField.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(r, e.getValue());
+                    byField.computeIfAbsent(e.getKey(), k -> new IdentityHashMap<>()).put(r, e.getValue());
                 }
             }
         }
