@@ -61,7 +61,7 @@ public final class Engine {
         String line = Timestamps.clock(full.timeNanos()) + ": " + r.priority().falcoName() + " " + message;
         JsonObject root = full.root();
         String auditId = root.string("auditID");
-        return new Alert(full.timeNanos(), r.name(), r.priority(), r.source(), r.tags(), line, message, fields, Hostname.get(),
-                full.location(), auditId == null ? "" : auditId, r.description());
+        return new Alert(full.timeNanos(), r.name(), r.priority(), r.source(), r.tags(), line, message, fields,
+                Hostname.get(), full.location(), auditId == null ? "" : auditId, r.description());
     }
 }

@@ -37,7 +37,8 @@ final class RuleIndex {
     private final Node root;
 
     RuleIndex(List<Rule> rules) {
-        Map<Rule, Map<String, Set<String>>> requirements = new IdentityHashMap<>();   // (a Rule's hash walks its whole condition)
+        // by identity: a Rule is a record, and its hash would walk the whole condition tree
+        Map<Rule, Map<String, Set<String>>> requirements = new IdentityHashMap<>();
         for (Rule r : rules) {
             requirements.put(r, requirements(r.tree()));
         }
