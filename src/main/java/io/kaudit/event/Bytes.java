@@ -51,7 +51,9 @@ public final class Bytes {
         int i = from;
         while (i + 8 <= to) {
             long x = (long) LONGS.get(a, i);
-            long hit = zeroByte(x ^ QUOTES) | zeroByte(x ^ BACKSLASHES) | ((x - SPACES) & ~x & HIGHS);
+            // zeroByte of x ^ '"', of x ^ '\\' and "below 0x20", sharing the ~x & HIGHS term: none of
+            // the three bytes sets the high bit, so ~(x ^ c) & HIGHS == ~x & HIGHS
+            long hit = (((x ^ QUOTES) - ONES) | ((x ^ BACKSLASHES) - ONES) | (x - SPACES)) & ~x & HIGHS;
             if (hit != 0) {
                 return i + (Long.numberOfTrailingZeros(hit) >>> 3);
             }
