@@ -109,10 +109,11 @@ public final class ProjectedDecoder {
     }
 
     private JsonValue value(Projection proj) throws JsonSyntaxException {
-        if (p >= end) {
-            throw error("unexpected end of input");
-        }
-        byte c = b[p];
+        return value(proj, token());
+    }
+
+    /** The value starting at {@code p}, whose first byte {@link #token} returned as {@code c}. */
+    private JsonValue value(Projection proj, byte c) throws JsonSyntaxException {
         switch (c) {
             case '{':
                 return object(proj);
@@ -131,7 +132,7 @@ public final class ProjectedDecoder {
                 return JsonLiteral.NULL;
             default:
                 int s = p;
-                number();
+                number();   // also reports the end of input, where token() gave 0
                 return new JsonLiteral(new String(b, s, p - s, StandardCharsets.ISO_8859_1));
         }
     }
@@ -140,15 +141,14 @@ public final class ProjectedDecoder {
         enter();
         p++;
         JsonObject o = new JsonObject(depth == 1 ? 16 : 4);   // an audit event has 12 to 17 keys
-        ws();
-        if (peek() == '}') {
+        byte c = token();
+        if (c == '}') {
             p++;
             depth--;
             return o;
         }
         while (true) {
-            ws();
-            if (peek() != '"') {
+            if (c != '"') {
                 throw error("expected a field name");
             }
             int keyStart = p + 1;
@@ -171,21 +171,19 @@ public final class ProjectedDecoder {
                     key = null;
                 }
             }
-            ws();
-            if (peek() != ':') {
+            if (token() != ':') {
                 throw error("expected ':' after a field name");
             }
             p++;
-            ws();
             if (child == null) {
-                skip();
+                skip(token());
             } else {
-                o.put(key, value(child));
+                o.put(key, value(child, token()));
             }
-            ws();
-            byte c = peek();
+            c = token();
             if (c == ',') {
                 p++;
+                c = token();
             } else if (c == '}') {
                 p++;
                 depth--;
@@ -200,19 +198,18 @@ public final class ProjectedDecoder {
         enter();
         p++;
         List<JsonValue> items = new ArrayList<>();
-        ws();
-        if (peek() == ']') {
+        byte c = token();
+        if (c == ']') {
             p++;
             depth--;
             return new JsonArray(items);
         }
         while (true) {
-            ws();
-            items.add(value(proj));
-            ws();
-            byte c = peek();
+            items.add(value(proj, c));
+            c = token();
             if (c == ',') {
                 p++;
+                c = token();
             } else if (c == ']') {
                 p++;
                 depth--;
@@ -223,39 +220,32 @@ public final class ProjectedDecoder {
         }
     }
 
-    /** Validates and skips one value without building it. */
-    private void skip() throws JsonSyntaxException {
-        if (p >= end) {
-            throw error("unexpected end of input");
-        }
-        byte c = b[p];
+    /** Validates and skips the value whose first byte {@link #token} returned as {@code c}, building nothing. */
+    private void skip(byte c) throws JsonSyntaxException {
         switch (c) {
             case '{': {
                 enter();
                 p++;
-                ws();
-                if (peek() == '}') {
+                byte d = token();
+                if (d == '}') {
                     p++;
                     depth--;
                     return;
                 }
                 while (true) {
-                    ws();
-                    if (peek() != '"') {
+                    if (d != '"') {
                         throw error("expected a field name");
                     }
                     skipString();
-                    ws();
-                    if (peek() != ':') {
+                    if (token() != ':') {
                         throw error("expected ':' after a field name");
                     }
                     p++;
-                    ws();
-                    skip();
-                    ws();
-                    byte d = peek();
+                    skip(token());
+                    d = token();
                     if (d == ',') {
                         p++;
+                        d = token();
                     } else if (d == '}') {
                         p++;
                         depth--;
@@ -268,19 +258,18 @@ public final class ProjectedDecoder {
             case '[': {
                 enter();
                 p++;
-                ws();
-                if (peek() == ']') {
+                byte d = token();
+                if (d == ']') {
                     p++;
                     depth--;
                     return;
                 }
                 while (true) {
-                    ws();
-                    skip();
-                    ws();
-                    byte d = peek();
+                    skip(d);
+                    d = token();
                     if (d == ',') {
                         p++;
+                        d = token();
                     } else if (d == ']') {
                         p++;
                         depth--;
@@ -460,6 +449,21 @@ public final class ProjectedDecoder {
         if (++depth > MAX_DEPTH) {
             throw error("nested too deeply");
         }
+    }
+
+    /**
+     * Skips whitespace and returns the byte there (0 at the end of input). In compact JSON there is
+     * none, so this is one load and one compare; callers dispatch on the byte without reading it again.
+     */
+    private byte token() {
+        if (p < end) {
+            byte c = b[p];
+            if (c > ' ') {
+                return c;
+            }
+        }
+        ws();
+        return peek();
     }
 
     private void ws() {
