@@ -50,10 +50,7 @@ public final class Bytes {
     public static int indexOfStringSpecial(byte[] a, int from, int to) {
         int i = from;
         while (i + 8 <= to) {
-            long x = (long) LONGS.get(a, i);
-            // zeroByte of x ^ '"', of x ^ '\\' and "below 0x20", sharing the ~x & HIGHS term: none of
-            // the three bytes sets the high bit, so ~(x ^ c) & HIGHS == ~x & HIGHS
-            long hit = (((x ^ QUOTES) - ONES) | ((x ^ BACKSLASHES) - ONES) | (x - SPACES)) & ~x & HIGHS;
+            long hit = stringSpecial((long) LONGS.get(a, i));
             if (hit != 0) {
                 return i + (Long.numberOfTrailingZeros(hit) >>> 3);
             }
@@ -66,6 +63,15 @@ public final class Bytes {
             }
         }
         return to;
+    }
+
+    /**
+     * Flags the bytes of {@code x} that are '"', '\\' or below 0x20 (the lowest flag exact): the
+     * zeroByte tests of x ^ '"', x ^ '\\' and x - 0x20 share their ~x & HIGHS term, since none of
+     * the three sets the high bit.
+     */
+    private static long stringSpecial(long x) {
+        return (((x ^ QUOTES) - ONES) | ((x ^ BACKSLASHES) - ONES) | (x - SPACES)) & ~x & HIGHS;
     }
 
     /** The first {@code min(len, 8)} bytes at {@code from} as a little-endian long, zero above them. */
