@@ -262,7 +262,7 @@ final class FollowCommand implements Callable<Integer> {
         @Override
         public void line(String path, byte[] buf, int from, int limit, long lineNumber) {
             alerts.clear();
-            LineEvaluator.Outcome o = evaluator.line(buf, from, limit, path, lineNumber, alerts);
+            LineEvaluator.Outcome o = evaluator.line(buf, from, limit, path, lineNumber, alerts, null);
             stats.lines++;
             stats.bytes += limit - from;
             stats.events += o.events();

@@ -50,7 +50,7 @@ public final class BatchEvaluator {
         int pos = start;
         while (pos < length) {
             line++;
-            LineEvaluator.Outcome o = evaluator.line(body, pos, length, source, line, alerts);
+            LineEvaluator.Outcome o = evaluator.line(body, pos, length, source, line, alerts, null);
             if (o.problem() != null) {
                 return new Batch(List.of(), 0, "line " + line + ": " + o.problem());
             }

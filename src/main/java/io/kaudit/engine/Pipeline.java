@@ -247,7 +247,7 @@ public final class Pipeline {
             line++;
             int start = pos;
             int before = alerts.size();
-            LineEvaluator.Outcome o = evaluator.line(data, start, len, name, line, alerts);
+            LineEvaluator.Outcome o = evaluator.line(data, start, len, name, line, alerts, null);
             pos = o.next();
             int length = pos - start - (pos > start && data[pos - 1] == '\n' ? 1 : 0);
             if (length > maxLine) {
