@@ -2,12 +2,16 @@ package io.kaudit.source;
 
 import java.io.BufferedInputStream;
 import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 
@@ -39,10 +43,15 @@ public record Input(String name, Path path) {
      * @throws IOException naming the file when it cannot be opened
      */
     public InputStream open(AtomicLong rawBytes) throws IOException {
-        InputStream raw = path == null ? System.in
-                // on the default file system FileInputStream reads ~1.3x faster than a channel stream
-                : path.getFileSystem() == FileSystems.getDefault() ? new FileInputStream(path.toFile())
-                : Files.newInputStream(path);
+        InputStream raw;
+        try {
+            raw = path == null ? System.in
+                    // on the default file system FileInputStream reads ~1.3x faster than a channel stream
+                    : path.getFileSystem() == FileSystems.getDefault() ? new FileInputStream(path.toFile())
+                    : Files.newInputStream(path);
+        } catch (IOException e) {
+            throw new IOException(reason(e), e);
+        }
         BufferedInputStream in = new BufferedInputStream(new Counting(raw, rawBytes), BUFFER);
         in.mark(2);
         int b0 = in.read();
@@ -52,6 +61,25 @@ public record Input(String name, Path path) {
             return new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER);
         }
         return in;
+    }
+
+    /**
+     * Why a file would not open, without its path (callers name the input): FileInputStream says
+     * "PATH (Permission denied)", NIO throws exceptions whose message is the path.
+     */
+    static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        String m = String.valueOf(e.getMessage());
+        int open = m.lastIndexOf(" (");
+        if (e instanceof FileNotFoundException && open >= 0 && m.endsWith(")")) {
+            return m.substring(open + 2, m.length() - 1).toLowerCase(Locale.ROOT);
+        }
+        return m;
     }
 
     private static final class Counting extends FilterInputStream {

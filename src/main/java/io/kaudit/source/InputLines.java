@@ -33,7 +33,7 @@ public final class InputLines {
                                BooleanSupplier cancelled, Visitor visitor) throws IOException {
         long[] offset = {from};
         long[] line = {linesBefore};
-        try (InputStream in = input.open(rawBytes)) {
+        try (InputStream in = open(input, rawBytes)) {
             in.skipNBytes(from);
             new ChunkReader(maxLine, new ArrayBlockingQueue<>(2)).read(input, in, chunk -> {
                 if (cancelled.getAsBoolean()) {
@@ -55,5 +55,13 @@ public final class InputLines {
             return false;
         }
         return true;
+    }
+
+    private static InputStream open(Input input, AtomicLong rawBytes) throws IOException {
+        try {
+            return input.open(rawBytes);
+        } catch (IOException e) {
+            throw new IOException(input.name() + ": cannot read: " + e.getMessage(), e);
+        }
     }
 }

@@ -54,4 +54,17 @@ class InputsTest {
             assertTrue(e.getMessage().contains("no file matches"));
         }
     }
+
+    @Test
+    void anInputThatWillNotOpenSaysWhyWithoutRepeatingItsPath(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Input gone = new Input("/gone.log", fs.getPath("/gone.log"));   // removed after expansion
+            IOException e = assertThrows(IOException.class, () -> gone.open(new java.util.concurrent.atomic.AtomicLong()));
+            assertEquals("no such file or directory", e.getMessage());
+        }
+        Input dir = new Input("d.log", Files.createDirectory(tmp.resolve("d.log")));   // FileInputStream's message
+        IOException e = assertThrows(IOException.class, () -> dir.open(new java.util.concurrent.atomic.AtomicLong()));
+        assertEquals("is a directory", e.getMessage());
+    }
 }
