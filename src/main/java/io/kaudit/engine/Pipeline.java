@@ -8,6 +8,7 @@ import io.kaudit.source.ChunkReader;
 import io.kaudit.source.DocumentReader;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
+import io.kaudit.source.YamlDocuments;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -140,8 +141,9 @@ public final class Pipeline {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
                     try {
-                        if (isDocument(in)) {
-                            readDocuments(input, in, pending);
+                        Documents documents = documents(in);
+                        if (documents != null) {
+                            readDocuments(input, in, pending, documents);
                         } else {
                             framer.read(input, in, chunk -> submit(pending, workers.submit(() -> process(chunk))));
                         }
@@ -177,8 +179,17 @@ public final class Pipeline {
         }
     }
 
-    /** Peeks at the first line: does the input hold pretty-printed JSON rather than one value per line? */
-    private static boolean isDocument(InputStream in) throws IOException {
+    /** How an input that does not hold one value per line is read. */
+    @FunctionalInterface
+    private interface Documents {
+        void read(InputStream in, DocumentReader.Handler handler) throws IOException;
+    }
+
+    /**
+     * Peeks at the first lines: pretty-printed JSON or YAML documents are read whole, as documents
+     * (null: one value per line).
+     */
+    private static Documents documents(InputStream in) throws IOException {
         int peek = 1 << 16;
         in.mark(peek);
         byte[] head = new byte[peek];
@@ -192,15 +203,19 @@ public final class Pipeline {
             // a gzip cut short: judge by what there is; the framer meets the cut again and keeps the lines before it
         }
         in.reset();
-        return EnvelopeDecoder.isMultiLineDocument(head, Bytes.bomLength(head, n), n);
+        int from = Bytes.bomLength(head, n);
+        if (EnvelopeDecoder.isMultiLineDocument(head, from, n)) {
+            return DocumentReader::read;
+        }
+        return YamlDocuments.looksLikeYaml(head, from, n) ? YamlDocuments::read : null;
     }
 
     /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */
-    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending) {
+    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending, Documents documents) {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
         LineEvaluator evaluator = evaluators.get();
         try {
-            DocumentReader.read(in, (value, line) -> {
+            documents.read(in, (value, line) -> {
                 List<Alert> alerts = new ArrayList<>();
                 LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts);
                 List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
@@ -208,9 +223,11 @@ public final class Pipeline {
             });
         } catch (IOException e) {
             long line = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
-                    ? j.getLocation().getLineNr() : 0;
+                    ? j.getLocation().getLineNr() : e instanceof YamlDocuments.SyntaxException y ? y.line() : 0;
+            String why = e instanceof YamlDocuments.SyntaxException ? e.getMessage() + ", rest of the file skipped"
+                    : "invalid JSON, rest of the document skipped: " + EnvelopeDecoder.message(e);
             submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
-                    List.of(new Bad(line, "invalid JSON, rest of the document skipped: " + EnvelopeDecoder.message(e))), null)));
+                    List.of(new Bad(line, why)), null)));
         }
     }
 

@@ -283,6 +283,62 @@ class ScanInputsTest {
     }
 
     @Test
+    void yamlExportsAreReadDocumentByDocument() throws IOException {
+        Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("all.log", events).toString()));
+        // the same events as YAML documents, the way gcloud logging read and kubectl write them
+        org.yaml.snakeyaml.DumperOptions block = new org.yaml.snakeyaml.DumperOptions();
+        block.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        block.setExplicitStart(true);
+        org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(block);
+        List<Object> docs = new ArrayList<>();
+        for (String e : events) {
+            docs.add(yaml.load(e));   // JSON is YAML
+        }
+        Path export = dir.resolve("export.yaml");
+        Files.writeString(export, "# kaudit test export\n" + yaml.dumpAll(docs.iterator()));
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", export.toString());
+        assertEquals(expected, perRule(o));
+        assertTrue(o.err().contains(events.size() + " events"), o.err());
+        // a broken document: those before it count, the fault is named by its line
+        String text = Files.readString(export);
+        int cut = text.indexOf("---", text.length() / 2);
+        Files.writeString(export, text.substring(0, cut) + "---\nkind: [Event\n");
+        Kaudit.Outcome broken = Kaudit.run("scan", "-f", "jsonl", export.toString());
+        assertEquals(0, broken.code(), broken.err());
+        long before = text.substring(0, cut).lines().count();
+        assertTrue(broken.err().contains("export.yaml:" + (before + 2) + ": invalid YAML"), broken.err());
+    }
+
+    @Test
+    void realYamlExportsYieldWhatTheirJsonConversionYields() throws IOException {
+        Path khi = io.kaudit.Shared.require("corpus/real/khi-gke-samples");
+        Path rules = dir.resolve("every-event.yaml");
+        Files.writeString(rules, """
+                - rule: Every event
+                  desc: shows what each event decoded to
+                  condition: ka.verb exists
+                  output: "%ka.verb %ka.user.name %ka.target.resource %ka.target.namespace %ka.target.name %ka.uri %ka.response.code %ka.auth.decision"
+                  priority: INFO
+                  source: k8s_audit
+                """);
+        List<String> yamlFiles = new ArrayList<>();
+        try (Stream<Path> s = Files.list(khi)) {
+            s.filter(p -> p.toString().endsWith(".yaml")).sorted().forEach(p -> yamlFiles.add(p.toString()));
+        }
+        List<String> args = new ArrayList<>(List.of("scan", "-f", "jsonl", "-r", rules.toString()));
+        args.addAll(yamlFiles);
+        Kaudit.Outcome fromYaml = Kaudit.run(args.toArray(String[]::new));
+        Kaudit.Outcome fromJson = Kaudit.run("scan", "-f", "jsonl", "-r", rules.toString(),
+                khi.resolve("CONVERTED-yaml-to-json.jsonl").toString());
+        Pattern output = Pattern.compile("\"output\":\"((?:[^\"\\\\]|\\\\.)*)\"");
+        java.util.function.Function<Kaudit.Outcome, List<String>> outputs = o -> o.lines().stream()
+                .map(output::matcher).filter(Matcher::find).map(m -> m.group(1)).sorted().toList();
+        assertEquals(yamlFiles.size(), outputs.apply(fromYaml).size(), fromYaml.err());
+        assertEquals(outputs.apply(fromJson), outputs.apply(fromYaml));
+        assertFalse(fromYaml.err().contains("malformed"), fromYaml.err());
+    }
+
+    @Test
     void aTruncatedGzipKeepsWhatCameBeforeTheCutAndTheScanGoesOn() throws IOException {
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 200; i++) {

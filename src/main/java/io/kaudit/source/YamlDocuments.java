@@ -1,0 +1,150 @@
+package io.kaudit.source;
+
+import io.kaudit.event.JsonArray;
+import io.kaudit.event.JsonLiteral;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonString;
+import io.kaudit.event.JsonValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.UnicodeReader;
+
+/**
+ * Reads YAML documents ({@code ---} separated), the default output of {@code gcloud logging read}
+ * and of {@code kubectl}: each document becomes the JSON value it spells, one at a time, with the
+ * line it starts on. Scalars keep their text: a timestamp stays a string (as in the JSON export),
+ * only unquoted numbers, booleans and nulls become literals.
+ */
+public final class YamlDocuments {
+    /** The first line of a YAML document: "---", or a block mapping key ("kind: Event", "insertId:"). */
+    private static final Pattern FIRST_LINE =
+            Pattern.compile("---(\\s.*)?|%YAML.*|[A-Za-z_@$][^:#{}\\[\\],]*:(\\s.*)?|'[^']*':(\\s.*)?|\"[^\"]*\":(\\s.*)?");
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+    private YamlDocuments() {
+    }
+
+    /** A document that is not valid YAML; documents before it were delivered. */
+    public static final class SyntaxException extends IOException {
+        private final long line;
+
+        SyntaxException(String message, long line) {
+            super(message);
+            this.line = line;
+        }
+
+        /** The line of the fault (1-based), 0 when unknown. */
+        public long line() {
+            return line;
+        }
+    }
+
+    /**
+     * True when the first line of {@code head} holding more than a comment starts a YAML document.
+     * JSON starts with a bracket, CRI and CloudWatch lines with a digit, so none of them qualifies.
+     */
+    public static boolean looksLikeYaml(byte[] head, int from, int to) {
+        int start = from;
+        while (start < to) {
+            int nl = io.kaudit.event.Bytes.indexOfNewline(head, start, to);
+            int end = nl < 0 ? to : nl;
+            String line = new String(head, start, end - start, StandardCharsets.UTF_8).strip();
+            if (!line.isEmpty() && !line.startsWith("#")) {
+                return FIRST_LINE.matcher(line).matches();
+            }
+            if (nl < 0) {
+                return false;
+            }
+            start = nl + 1;
+        }
+        return false;
+    }
+
+    /**
+     * Delivers every document of {@code in} to {@code handler}, in order, as it is read.
+     *
+     * @throws SyntaxException naming the line where the YAML broke
+     */
+    public static void read(InputStream in, DocumentReader.Handler handler) throws IOException {
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(50);   // no alias bombs
+        options.setNestingDepthLimit(100);
+        options.setCodePointLimit(64 * 1024 * 1024);
+        options.setAllowDuplicateKeys(true);
+        Yaml yaml = new Yaml(options);
+        try {
+            for (Node document : yaml.composeAll(new UnicodeReader(in))) {
+                if (document != null) {
+                    handler.value(value(document), document.getStartMark().getLine() + 1L);
+                }
+            }
+        } catch (MarkedYAMLException e) {
+            // The context (an unclosed bracket, say) is where the fault was made; the problem mark
+            // may be the end of the stream.
+            Mark mark = e.getContextMark() != null ? e.getContextMark() : e.getProblemMark();
+            String why = (e.getContext() != null ? e.getContext() + ": " : "") + e.getProblem();
+            throw new SyntaxException("invalid YAML: " + oneLine(why), mark == null ? 0 : mark.getLine() + 1L);
+        } catch (YAMLException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new SyntaxException("invalid YAML: " + oneLine(e.getMessage()), 0);
+        }
+    }
+
+    private static JsonValue value(Node node) throws YAMLException {
+        if (node instanceof MappingNode m) {
+            JsonObject o = new JsonObject(Math.max(1, m.getValue().size()));
+            for (NodeTuple t : m.getValue()) {
+                if (!(t.getKeyNode() instanceof ScalarNode key)) {
+                    throw new YAMLException("a mapping key that is not a scalar (line "
+                            + (t.getKeyNode().getStartMark().getLine() + 1) + ")");
+                }
+                o.put(key.getValue(), value(t.getValueNode()));
+            }
+            return o;
+        }
+        if (node instanceof SequenceNode s) {
+            List<JsonValue> items = new ArrayList<>(s.getValue().size());
+            for (Node item : s.getValue()) {
+                items.add(value(item));
+            }
+            return new JsonArray(items);
+        }
+        ScalarNode scalar = (ScalarNode) node;
+        String text = scalar.getValue();
+        Tag tag = scalar.getTag();
+        if (Tag.NULL.equals(tag)) {
+            return JsonLiteral.NULL;
+        }
+        if (Tag.BOOL.equals(tag)) {
+            String t = text.toLowerCase(java.util.Locale.ROOT);
+            return t.equals("true") || t.equals("yes") || t.equals("on") || t.equals("y") ? JsonLiteral.TRUE
+                    : JsonLiteral.FALSE;
+        }
+        if ((Tag.INT.equals(tag) || Tag.FLOAT.equals(tag)) && JSON_NUMBER.matcher(text).matches()) {
+            return new JsonLiteral(text);
+        }
+        return new JsonString(text);   // strings, timestamps, and numbers JSON cannot spell (0x1f, .inf)
+    }
+
+    private static String oneLine(String s) {
+        String m = s == null ? "syntax error" : s.replaceAll("[\\p{Cntrl}]", " ").strip();
+        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    }
+}

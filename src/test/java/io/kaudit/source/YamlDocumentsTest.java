@@ -1,0 +1,111 @@
+package io.kaudit.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.event.JsonArray;
+import io.kaudit.event.JsonLiteral;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonString;
+import io.kaudit.event.JsonValue;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** YAML exports (gcloud logging read, kubectl) read document by document. */
+class YamlDocumentsTest {
+    private record Doc(JsonValue value, long line) {
+    }
+
+    private static List<Doc> read(String yaml, List<Doc> into) throws IOException {
+        YamlDocuments.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
+                (v, line) -> into.add(new Doc(v, line)));
+        return into;
+    }
+
+    private static boolean yaml(String head) {
+        byte[] b = head.getBytes(StandardCharsets.UTF_8);
+        return YamlDocuments.looksLikeYaml(b, 0, b.length);
+    }
+
+    @Test
+    void documentsKeepTheirTextAndTheLineTheyStartOn() throws IOException {
+        List<Doc> docs = read("""
+                # an export
+                ---
+                insertId: a1
+                timestamp: 2026-03-14T09:00:01.123456Z
+                labels:
+                  authorization.k8s.io/decision: allow
+                  quoted: "True"
+                protoPayload:
+                  status: {}
+                  code: 200
+                  ratio: 0.5
+                  big: 0x1F
+                  privileged: true
+                  hostPID: false
+                  owner: null
+                  items: [a, 1]
+                ---
+                '@type': second
+                """, new ArrayList<>());
+        assertEquals(2, docs.size());
+        assertEquals(3, docs.get(0).line());
+        assertEquals(18, docs.get(1).line());
+        JsonObject first = (JsonObject) docs.get(0).value();
+        assertEquals("2026-03-14T09:00:01.123456Z", first.string("timestamp"), "a timestamp stays the text written");
+        assertEquals("True", first.object("labels").string("quoted"), "quoted: a string, not a boolean");
+        JsonObject pp = first.object("protoPayload");
+        assertEquals(new JsonLiteral("200"), pp.get("code"));
+        assertEquals(new JsonLiteral("0.5"), pp.get("ratio"));
+        assertEquals(new JsonString("0x1F"), pp.get("big"), "a number JSON cannot spell stays text");
+        assertEquals(JsonLiteral.TRUE, pp.get("privileged"));
+        assertEquals(JsonLiteral.FALSE, pp.get("hostPID"));
+        assertEquals(JsonLiteral.NULL, pp.get("owner"));
+        assertEquals(0, pp.object("status").size());
+        assertEquals(List.of(new JsonString("a"), new JsonLiteral("1")), ((JsonArray) pp.get("items")).items());
+        assertEquals("second", ((JsonObject) docs.get(1).value()).string("@type"));
+    }
+
+    @Test
+    void aBrokenDocumentEndsTheReadAfterTheGoodOnesWithItsLine() {
+        List<Doc> docs = new ArrayList<>();
+        YamlDocuments.SyntaxException e = assertThrows(YamlDocuments.SyntaxException.class,
+                () -> read("kind: Event\nverb: get\n---\nkind: Event\nverb: [get\nuser: x\n", docs));
+        assertEquals(1, docs.size(), "the document before the fault was delivered");
+        assertTrue(e.line() >= 5, "line " + e.line());
+        assertTrue(e.getMessage().startsWith("invalid YAML: "), e.getMessage());
+    }
+
+    @Test
+    void aliasBombsAreRefused() {
+        StringBuilder y = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (char c = 'b'; c <= 'k'; c++) {
+            char prev = (char) (c - 1);
+            y.append(c).append(": &").append(c).append(" [*").append(prev).append(", *").append(prev).append(", *")
+                    .append(prev).append(", *").append(prev).append(", *").append(prev).append(", *").append(prev)
+                    .append("]\n");
+        }
+        assertThrows(IOException.class, () -> read(y.toString(), new ArrayList<>()));
+    }
+
+    @Test
+    void onlyYamlLooksLikeYaml() {
+        assertTrue(yaml("# Copyright\n#\n\ninsertId: c7842d26\nlabels:\n"));
+        assertTrue(yaml("---\nkind: Event\n"));
+        assertTrue(yaml("kind: Event\napiVersion: audit.k8s.io/v1\n"));
+        assertTrue(yaml("'@type': type.googleapis.com/google.cloud.audit.AuditLog\n"));
+        assertFalse(yaml("{\"kind\":\"Event\",\"verb\":\"get\"}\n"));
+        assertFalse(yaml("[\n  {\"kind\": \"Event\"}\n]\n"));
+        assertFalse(yaml("2026-03-14T09:00:01.123456789Z stdout F {\"kind\":\"Event\"}\n"), "a CRI log line");
+        assertFalse(yaml("kind,apiVersion,level,auditID\n"), "a CSV header");
+        assertFalse(yaml("Hello world\nkind: Event\n"), "the first content line decides");
+        assertFalse(yaml("\n\n"));
+    }
+}
