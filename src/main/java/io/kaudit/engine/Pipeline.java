@@ -5,6 +5,7 @@ import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
 import io.kaudit.source.Chunk;
 import io.kaudit.source.ChunkReader;
+import io.kaudit.source.CriLogLines;
 import io.kaudit.source.DocumentReader;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
@@ -141,11 +142,16 @@ public final class Pipeline {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
                     try {
-                        Documents documents = documents(in);
-                        if (documents != null) {
-                            readDocuments(input, in, pending, documents);
+                        byte[] head = peek(in);
+                        int from = Bytes.bomLength(head, head.length);
+                        if (EnvelopeDecoder.isMultiLineDocument(head, from, head.length)) {
+                            readDocuments(input, in, pending, DocumentReader::read);
+                        } else if (YamlDocuments.looksLikeYaml(head, from, head.length)) {
+                            readDocuments(input, in, pending, YamlDocuments::read);
                         } else {
-                            framer.read(input, in, chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                            InputStream lines = CriLogLines.looksLikeCri(head, from, head.length)
+                                    ? new CriLogLines(in, maxLine) : in;
+                            framer.read(input, lines, chunk -> submit(pending, workers.submit(() -> process(chunk))));
                         }
                     } catch (java.io.EOFException | java.util.zip.ZipException e) {
                         // a gzip cut short (copied while being written): keep what came before, go on
@@ -186,10 +192,10 @@ public final class Pipeline {
     }
 
     /**
-     * Peeks at the first lines: pretty-printed JSON or YAML documents are read whole, as documents
-     * (null: one value per line).
+     * The first 64 KiB of an input, left to be read again: they tell one value per line (plain or
+     * CRI) from pretty-printed JSON or YAML documents.
      */
-    private static Documents documents(InputStream in) throws IOException {
+    private static byte[] peek(InputStream in) throws IOException {
         int peek = 1 << 16;
         in.mark(peek);
         byte[] head = new byte[peek];
@@ -203,11 +209,7 @@ public final class Pipeline {
             // a gzip cut short: judge by what there is; the framer meets the cut again and keeps the lines before it
         }
         in.reset();
-        int from = Bytes.bomLength(head, n);
-        if (EnvelopeDecoder.isMultiLineDocument(head, from, n)) {
-            return DocumentReader::read;
-        }
-        return YamlDocuments.looksLikeYaml(head, from, n) ? YamlDocuments::read : null;
+        return java.util.Arrays.copyOf(head, n);
     }
 
     /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */

@@ -339,6 +339,39 @@ class ScanInputsTest {
     }
 
     @Test
+    void criContainerLogsHaveTheirPartialRecordsJoined() throws IOException {
+        Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("all.log", events).toString()));
+        // kube-apiserver auditing to stdout, as the kubelet stores it: events split into parts (P)
+        // ended by a last record (F); the alerts must name the line of an event's first record
+        List<String> cri = new ArrayList<>();
+        java.util.Set<Integer> firstRecords = new java.util.HashSet<>();
+        int n = 0;
+        for (String e : events) {
+            String ts = String.format("2026-03-14T09:00:%02d.000000001Z", n++ % 60);
+            firstRecords.add(cri.size() + 1);
+            int part = 97 + n % 50;   // uneven parts, some events in one record
+            for (int i = 0; i < e.length(); i += part) {
+                boolean last = i + part >= e.length();
+                cri.add(ts + " stdout " + (last ? "F " : "P ") + e.substring(i, Math.min(e.length(), i + part)));
+            }
+            if (n % 7 == 0) {
+                cri.add(ts + " stderr F I1114 09:00:00.000001 1 trace.go:236] a line of the server's own");
+            }
+        }
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", write("kube-apiserver.log", cri).toString());
+        assertEquals(expected, perRule(o));
+        assertTrue(o.err().contains(events.size() + " events"), o.err());
+        assertFalse(o.err().contains("malformed"), "the server's stderr lines are no audit events: " + o.err());
+        Matcher line = LINE.matcher(o.out());
+        int alerts = 0;
+        while (line.find()) {
+            assertTrue(firstRecords.contains(Integer.parseInt(line.group(2))), "line " + line.group(2));
+            alerts++;
+        }
+        assertTrue(alerts > 20);
+    }
+
+    @Test
     void aTruncatedGzipKeepsWhatCameBeforeTheCutAndTheScanGoesOn() throws IOException {
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
