@@ -9,6 +9,7 @@ import io.kaudit.source.CriLogLines;
 import io.kaudit.source.DocumentReader;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
+import io.kaudit.source.InputFormat;
 import io.kaudit.source.YamlDocuments;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,16 +143,13 @@ public final class Pipeline {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
                     try {
-                        byte[] head = peek(in);
-                        int from = Bytes.bomLength(head, head.length);
-                        if (EnvelopeDecoder.isMultiLineDocument(head, from, head.length)) {
-                            readDocuments(input, in, pending, DocumentReader::read);
-                        } else if (YamlDocuments.looksLikeYaml(head, from, head.length)) {
-                            readDocuments(input, in, pending, YamlDocuments::read);
-                        } else {
-                            InputStream lines = CriLogLines.looksLikeCri(head, from, head.length)
-                                    ? new CriLogLines(in, maxLine) : in;
-                            framer.read(input, lines, chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                        switch (InputFormat.of(in)) {
+                            case JSON_DOCUMENTS -> readDocuments(input, in, pending, DocumentReader::read);
+                            case YAML_DOCUMENTS -> readDocuments(input, in, pending, YamlDocuments::read);
+                            case CRI_LINES -> framer.read(input, new CriLogLines(in, maxLine),
+                                    chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                            case LINES -> framer.read(input, in,
+                                    chunk -> submit(pending, workers.submit(() -> process(chunk))));
                         }
                     } catch (java.io.EOFException | java.util.zip.ZipException e) {
                         // a gzip cut short (copied while being written): keep what came before, go on
@@ -189,27 +187,6 @@ public final class Pipeline {
     @FunctionalInterface
     private interface Documents {
         void read(InputStream in, DocumentReader.Handler handler) throws IOException;
-    }
-
-    /**
-     * The first 64 KiB of an input, left to be read again: they tell one value per line (plain or
-     * CRI) from pretty-printed JSON or YAML documents.
-     */
-    private static byte[] peek(InputStream in) throws IOException {
-        int peek = 1 << 16;
-        in.mark(peek);
-        byte[] head = new byte[peek];
-        int n = 0;
-        try {
-            int r;
-            while (n < peek && (r = in.read(head, n, peek - n)) > 0) {
-                n += r;
-            }
-        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
-            // a gzip cut short: judge by what there is; the framer meets the cut again and keeps the lines before it
-        }
-        in.reset();
-        return java.util.Arrays.copyOf(head, n);
     }
 
     /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */

@@ -359,7 +359,7 @@ public final class Commands {
     /** The event of {@code row} as compact JSON, read again from its file. */
     private String rawJson(int row) throws CommandException {
         Input input = table.input(row);
-        try (InputStream in = input.open(new AtomicLong())) {
+        try (InputStream in = InputLines.open(input, new AtomicLong(), 64L << 20)) {
             in.skipNBytes(table.offset(row));
             byte[] buf = new byte[1 << 16];
             int n = 0;

@@ -22,19 +22,35 @@ public final class InputLines {
     private InputLines() {
     }
 
-    /** Returns false when {@code cancelled} stopped it early. */
+    /**
+     * Reads the whole input as the decoder takes it (a CRI log with its partial records joined;
+     * offsets count in that stream: read a line again with {@link #open}). Returns false when
+     * {@code cancelled} stopped it early.
+     */
     public static boolean read(Input input, long maxLine, AtomicLong rawBytes, BooleanSupplier cancelled, Visitor visitor)
             throws IOException {
-        return read(input, 0, 0, maxLine, rawBytes, cancelled, visitor);
+        try (InputStream in = open(input, rawBytes, maxLine)) {
+            return read(input, in, 0, 0, maxLine, cancelled, visitor);
+        }
     }
 
-    /** The same from byte {@code from} of the (decompressed) input, {@code linesBefore} lines in. */
+    /**
+     * Reads the input's bytes as they are from byte {@code from}, {@code linesBefore} lines in
+     * (follow's offsets count file bytes; it takes CRI logs record by record).
+     */
     public static boolean read(Input input, long from, long linesBefore, long maxLine, AtomicLong rawBytes,
                                BooleanSupplier cancelled, Visitor visitor) throws IOException {
+        try (InputStream in = openRaw(input, rawBytes)) {
+            in.skipNBytes(from);
+            return read(input, in, from, linesBefore, maxLine, cancelled, visitor);
+        }
+    }
+
+    private static boolean read(Input input, InputStream in, long from, long linesBefore, long maxLine,
+                                BooleanSupplier cancelled, Visitor visitor) throws IOException {
         long[] offset = {from};
         long[] line = {linesBefore};
-        try (InputStream in = open(input, rawBytes)) {
-            in.skipNBytes(from);
+        try {
             new ChunkReader(maxLine, new ArrayBlockingQueue<>(2)).read(input, in, chunk -> {
                 if (cancelled.getAsBoolean()) {
                     throw new CancellationException();
@@ -57,7 +73,21 @@ public final class InputLines {
         return true;
     }
 
-    private static InputStream open(Input input, AtomicLong rawBytes) throws IOException {
+    /**
+     * Opens {@code input} as lines the decoder takes ({@link InputFormat#lines}), the stream whose
+     * offsets {@link #read(Input, long, AtomicLong, BooleanSupplier, Visitor)} reports.
+     */
+    public static InputStream open(Input input, AtomicLong rawBytes, long maxLine) throws IOException {
+        InputStream in = openRaw(input, rawBytes);
+        try {
+            return InputFormat.lines(in, maxLine);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    private static InputStream openRaw(Input input, AtomicLong rawBytes) throws IOException {
         try {
             return input.open(rawBytes);
         } catch (IOException e) {

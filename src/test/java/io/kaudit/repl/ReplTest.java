@@ -95,6 +95,35 @@ class ReplTest {
     }
 
     @Test
+    void criContainerLogsAreQueriedWithTheirEventsWhole() throws Exception {
+        // the generated log as the kubelet stores kube-apiserver's stdout: parts of 500 bytes, klog between
+        List<String> cri = new ArrayList<>();
+        int n = 0;
+        for (String l : Files.readAllLines(log)) {
+            String ts = "2026-03-14T09:00:00.000000001Z";
+            for (int i = 0; i < l.length(); i += 500) {
+                cri.add(ts + " stdout " + (i + 500 >= l.length() ? "F " : "P ") + l.substring(i, Math.min(l.length(), i + 500)));
+            }
+            if (++n % 1000 == 0) {
+                cri.add(ts + " stderr F I0314 09:00:00.000001 1 trace.go:236] Trace[1]: slow");
+            }
+        }
+        Path criLog = dir.resolve("kube-apiserver-0.log");
+        Files.write(criLog, cri, StandardCharsets.UTF_8);
+        String script = "count ka.verb=create and ka.target.resource=configmaps\n"
+                + "count ka.verb=create and ka.target.resource=configmaps and ka.req.configmap.obj exists\n"
+                + "show 1 --json where ka.target.resource=configmaps and ka.verb=create\n";
+        Kaudit.Outcome o = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", criLog.toString());
+        assertEquals(0, o.code(), o.err());
+        String events = String.format("%,d of 20,000 events", configmapCreates);
+        assertEquals(2, o.out().split(java.util.regex.Pattern.quote(events), -1).length - 1,
+                "the columns and the slow path (reading the file again) both see every event: " + o.out());
+        String shown = o.out().lines().filter(x -> x.startsWith("{")).findFirst().orElseThrow();
+        JsonObject event = (JsonObject) JsonReader.parse(shown, Projection.ALL);
+        assertEquals("configmaps", event.object("objectRef").string("resource"), "an event read again whole: " + shown);
+    }
+
+    @Test
     void jlineTerminalCompletesAndSurvivesErrors() throws Exception {
         EventTable table = new EventTable();
         RuleSet rules = new RuleLoader().load("none.yaml", "[]").compile();

@@ -1,0 +1,57 @@
+package io.kaudit.source;
+
+import io.kaudit.event.Bytes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/** What an input holds, told from its first 64 KiB (whatever the file is called). */
+public enum InputFormat {
+    /** One JSON value per line (JSON Lines, with or without a timestamp before each value). */
+    LINES,
+    /** A CRI container log: lines of {@link CriLogLines} records. */
+    CRI_LINES,
+    /** Pretty-printed or concatenated JSON documents, read by {@link DocumentReader}. */
+    JSON_DOCUMENTS,
+    /** YAML documents, read by {@link YamlDocuments}. */
+    YAML_DOCUMENTS;
+
+    private static final int PEEK = 1 << 16;
+
+    /** The format of {@code in}, which must support mark/reset; nothing is consumed. */
+    public static InputFormat of(InputStream in) throws IOException {
+        byte[] head = peek(in);
+        int from = Bytes.bomLength(head, head.length);
+        if (EnvelopeDecoder.isMultiLineDocument(head, from, head.length)) {
+            return JSON_DOCUMENTS;
+        }
+        if (YamlDocuments.looksLikeYaml(head, from, head.length)) {
+            return YAML_DOCUMENTS;
+        }
+        return CriLogLines.looksLikeCri(head, from, head.length) ? CRI_LINES : LINES;
+    }
+
+    /**
+     * The lines of {@code in} as the decoder takes them: CRI logs with their partial records joined
+     * (same line numbers), anything else as it is.
+     */
+    public static InputStream lines(InputStream in, long maxLine) throws IOException {
+        return of(in) == CRI_LINES ? new CriLogLines(in, maxLine) : in;
+    }
+
+    private static byte[] peek(InputStream in) throws IOException {
+        in.mark(PEEK);
+        byte[] head = new byte[PEEK];
+        int n = 0;
+        try {
+            int r;
+            while (n < PEEK && (r = in.read(head, n, PEEK - n)) > 0) {
+                n += r;
+            }
+        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+            // a gzip cut short: judge by what there is; the reader meets the cut again and keeps what came before
+        }
+        in.reset();
+        return Arrays.copyOf(head, n);
+    }
+}
