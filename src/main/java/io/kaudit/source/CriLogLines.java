@@ -73,8 +73,12 @@ public final class CriLogLines extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        while (outPos == outLen) {
+            if (!fill()) {
+                return -1;
+            }
+        }
+        return out[outPos++] & 0xff;
     }
 
     @Override
