@@ -1,12 +1,10 @@
 package io.kaudit.source;
 
 import io.kaudit.event.Bytes;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.regex.Pattern;
 
 /**
  * Audit lines from a CRI container log (the kubelet's format under /var/log/pods:
@@ -19,13 +17,11 @@ import java.util.regex.Pattern;
  * malformed downstream).
  */
 public final class CriLogLines extends InputStream {
-    private static final Pattern FIRST_LINE = Pattern.compile("[0-9]\\S* (stdout|stderr) [PF] .*");
     /** A record longer than this is no CRI part; it passes through without being held. */
     private static final int MAX_RECORD = 1 << 20;
     private static final byte[] NEWLINE = {'\n'};
 
     private final InputStream in;
-    private final long maxLine;
     private final byte[] buf = new byte[1 << 16];
     private int bufPos;
     private int bufLen;
@@ -37,12 +33,8 @@ public final class CriLogLines extends InputStream {
     private boolean lineCut;
     private boolean passingLongLine;
 
-    /** The P run held back: its records as read, and the joined line it becomes. */
-    private final ByteArrayOutputStream runRaw = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream runJoined = new ByteArrayOutputStream();
-    private int runRecords;
-    /** Lines of the other stream met inside the run (blank in the output). */
-    private int runBlanks;
+    /** The P records held back until the F record that ends them. */
+    private final CriRun run;
 
     private byte[] out = new byte[0];
     private int outPos;
@@ -50,7 +42,7 @@ public final class CriLogLines extends InputStream {
 
     public CriLogLines(InputStream in, long maxLine) {
         this.in = in;
-        this.maxLine = maxLine;
+        this.run = new CriRun(maxLine);
     }
 
     /** True when the first line of {@code head} holding anything is a CRI record. */
@@ -59,9 +51,8 @@ public final class CriLogLines extends InputStream {
         while (start < to) {
             int nl = Bytes.indexOfNewline(head, start, to);
             int end = nl < 0 ? to : nl;
-            String first = new String(head, start, Math.min(end - start, 200), StandardCharsets.UTF_8);
-            if (!first.isBlank()) {
-                return FIRST_LINE.matcher(first.strip()).matches();
+            if (!new String(head, start, Math.min(end - start, 200), StandardCharsets.UTF_8).isBlank()) {
+                return CriRecord.parse(head, start, end) != null;
             }
             if (nl < 0) {
                 return false;
@@ -123,72 +114,42 @@ public final class CriLogLines extends InputStream {
         return true;
     }
 
-    /** Handles the complete line in {@code line}: holds a P record, ends a run, or passes it on. */
+    /** Handles the complete line in {@code line}: holds a part, ends a run, or passes it on. */
     private void record() {
         int end = lineLen > 0 && line[lineLen - 1] == '\n' ? lineLen - 1 : lineLen;
-        int newline = lineLen - end;
-        int sp1 = indexOf(line, ' ', 0, end);
-        int sp2 = sp1 < 0 ? -1 : indexOf(line, ' ', sp1 + 1, end);
-        int sp3 = sp2 < 0 ? -1 : indexOf(line, ' ', sp2 + 1, end);
-        boolean cri = sp1 > 0 && sp3 == sp2 + 2 && line[0] >= '0' && line[0] <= '9';
-        String stream = cri ? new String(line, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.US_ASCII) : "";
-        byte tag = cri ? line[sp2 + 1] : 0;
-        if (!stream.equals("stdout") && !stream.equals("stderr") || tag != 'P' && tag != 'F') {
+        boolean newline = end < lineLen;
+        CriRecord r = CriRecord.parse(line, 0, end);
+        if (r == null) {
             flushRun();
             emit(line, 0, lineLen);
-            return;
-        }
-        if (stream.equals("stderr")) {
+        } else if (r.stderr()) {
             // the server's own log, never audit: a blank line in its place (after a run it interrupts)
-            if (runRecords > 0) {
-                runRaw.write(NEWLINE, 0, newline);
-                runBlanks += newline;
+            if (run.isEmpty()) {
+                emit(NEWLINE, 0, newline ? 1 : 0);
             } else {
-                emit(NEWLINE, 0, newline);
+                run.addBlank(newline);
             }
-            return;
-        }
-        if (tag == 'F') {
-            if (runRecords == 0) {
+        } else if (!r.partial()) {
+            if (run.isEmpty()) {
                 emit(line, 0, lineLen);
                 return;
             }
-            runJoined.write(line, sp3 + 1, end - sp3 - 1);
-            runJoined.write('\n');
-            for (int i = 0; i < runRecords + runBlanks; i++) {
-                runJoined.write('\n');   // the lines joined stay lines, so numbers stay the file's
-            }
-            byte[] joined = runJoined.toByteArray();
-            resetRun();
+            int held = run.lines();
+            byte[] joined = run.finish(line, 0, lineLen, r);
             emit(joined, 0, joined.length);
-            return;
-        }
-        if (runRecords == 0) {
-            runJoined.write(line, 0, sp2 + 1);
-            runJoined.write('F');
-            runJoined.write(' ');
-        }
-        runRaw.write(line, 0, lineLen);
-        runJoined.write(line, sp3 + 1, end - sp3 - 1);
-        runRecords++;
-        if (newline == 0 || runJoined.size() > maxLine) {
-            flushRun();   // a part without a newline ends the input; an endless run is no event
+            for (int i = 0; i < held; i++) {
+                emit(NEWLINE, 0, 1);   // the lines joined stay lines, so numbers stay the file's
+            }
+        } else if (!run.addPart(line, 0, lineLen, r) || !newline) {
+            flushRun();   // an endless run is no event; a part without a newline ends the input
         }
     }
 
     private void flushRun() {
-        if (runRecords > 0) {
-            byte[] raw = runRaw.toByteArray();
-            resetRun();
-            emit(raw, 0, raw.length);
+        if (!run.isEmpty()) {
+            byte[] held = run.release();
+            emit(held, 0, held.length);
         }
-    }
-
-    private void resetRun() {
-        runRaw.reset();
-        runJoined.reset();
-        runRecords = 0;
-        runBlanks = 0;
     }
 
     private void emit(byte[] b, int off, int len) {
@@ -245,14 +206,5 @@ public final class CriLogLines extends InputStream {
         bufPos = 0;
         bufLen = n;
         return true;
-    }
-
-    private static int indexOf(byte[] b, char c, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] == c) {
-                return i;
-            }
-        }
-        return -1;
     }
 }
