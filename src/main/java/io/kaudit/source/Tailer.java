@@ -45,6 +45,7 @@ public final class Tailer {
     private boolean skipping;  // inside an over-long line, discarding up to its newline
     private boolean startAtEnd;
     private byte[] head = new byte[0];   // the file's first bytes as first seen: a rewrite changes them
+    private final CriJoin cri;           // CRI container logs: partial records joined
 
     /**
      * @param name       how alerts and checkpoints name the path (as the user gave it)
@@ -55,6 +56,7 @@ public final class Tailer {
         this.name = name;
         this.maxLine = maxLine;
         this.startAtEnd = startAtEnd;
+        this.cri = new CriJoin(maxLine);
     }
 
     public String name() {
@@ -109,6 +111,7 @@ public final class Tailer {
             }
         } else if (channel.size() < offset + filled || rewritten()) {
             out.notice(name + ": truncated (copytruncate); reading again from the start");
+            cri.flush(out);
             open(0, 0);
             read(out);
         } else {
@@ -116,7 +119,10 @@ public final class Tailer {
         }
     }
 
-    /** The checkpoint entry for what has been processed, or null when no file is open. */
+    /**
+     * The checkpoint entry for what has been processed, or null when no file is open. A CRI run
+     * still held is not processed: a restart reads it again.
+     */
     public Checkpoint.Entry position() {
         if (identity == null) {
             return null;
@@ -126,6 +132,9 @@ public final class Tailer {
             if (fresh != null && fresh.sameInode(identity)) {
                 identity = fresh;
             }
+        }
+        if (cri.heldSince() >= 0) {
+            return new Checkpoint.Entry(identity, cri.heldSince(), cri.linesBeforeHeld());
         }
         return new Checkpoint.Entry(identity, offset, line);
     }
@@ -226,21 +235,26 @@ public final class Tailer {
             line++;
             if (skipping) {
                 skipping = false;
+                cri.flush(out);
                 out.skipped(name, line, tooLong());
             } else {
-                out.line(name, buf, start, nl + 1, line);
+                cri.line(out, name, buf, start, nl + 1, line, offset + start);
             }
             start = nl + 1;
         }
         if (atEnd && start < filled) {
             line++;
             if (skipping) {
+                cri.flush(out);
                 out.skipped(name, line, tooLong());
             } else {
-                out.line(name, buf, start, filled, line);
+                cri.line(out, name, buf, start, filled, line, offset + start);
             }
             start = filled;
             skipping = false;
+        }
+        if (atEnd) {
+            cri.flush(out);   // lines never span files
         }
         offset += start;
         System.arraycopy(buf, start, buf, 0, filled - start);
@@ -267,15 +281,17 @@ public final class Tailer {
                     public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
                         int nl = Bytes.indexOfNewline(data, from, limit);
                         int end = nl < 0 ? limit : nl + 1;
-                        out.line(saved, data, from, end, lineNumber);
+                        cri.line(out, saved, data, from, end, lineNumber, offset);
                         return end;
                     }
 
                     @Override
                     public void oversized(long lineNumber) {
+                        cri.flush(out);
                         out.skipped(saved, lineNumber, tooLong());
                     }
                 });
+        cri.flush(out);
     }
 
     /** The file with this identity beside the path (lumberjack or logrotate backup, maybe gzipped). */

@@ -156,6 +156,52 @@ class FollowCommandTest {
     }
 
     @Test
+    void criContainerLogsAreJoinedEvenWhenStoppedInsideAnEvent() throws Exception {
+        List<String> events = new ArrayList<>(Files.readAllLines(Path.of("samples", "privileged-pod.log")));
+        events.addAll(Files.readAllLines(Path.of("samples", "exec-into-pod.log")));
+        // kube-apiserver auditing to stdout, as the kubelet writes it: 200-byte parts, klog between
+        List<List<String>> records = new ArrayList<>();
+        for (String e : events) {
+            List<String> r = new ArrayList<>();
+            for (int i = 0; i < e.length(); i += 200) {
+                r.add("2026-03-14T09:00:00.000000001Z stdout " + (i + 200 >= e.length() ? "F " : "P ")
+                        + e.substring(i, Math.min(e.length(), i + 200)));
+            }
+            r.add(1, "2026-03-14T09:00:00.000000002Z stderr F I0314 09:00:00 1 trace.go:236] slow request");
+            records.add(r);
+        }
+        int cut = events.size() / 2;   // stopped while this event is half written
+        Path log = dir.resolve("kube-apiserver-0.log");
+        Path checkpoint = dir.resolve("cri.json");
+        Path out = dir.resolve("cri-alerts.jsonl");
+        Files.createFile(log);
+        Process first = start(log, checkpoint, out);
+        for (int i = 0; i < cut; i++) {
+            append(log, records.get(i));
+        }
+        List<String> half = records.get(cut);
+        append(log, half.subList(0, half.size() / 2 + 1));
+        Thread.sleep(1500);
+        stop(first);
+        append(log, half.subList(half.size() / 2 + 1, half.size()));
+        for (int i = cut + 1; i < events.size(); i++) {
+            append(log, records.get(i));
+        }
+        Process second = start(log, checkpoint, out);
+        long size = Files.size(log);
+        waitFor(() -> contains(checkpoint, "\"offset\" : " + size + ","), 30_000);
+        stop(second);
+
+        Map<String, Integer> expected = ScanInputsTest.perRule(Kaudit.run("scan", "-q", "-f", "jsonl",
+                Files.write(dir.resolve("events.log"), events).toString()));
+        List<String> alerts = Files.readAllLines(out);
+        assertEquals(expected, ScanInputsTest.perRule(new Kaudit.Outcome(0, String.join("\n", alerts), "")),
+                "every alert exactly once; follow printed:\n" + consoles());
+        assertTrue(alerts.stream().noneMatch(a -> a.contains("malformed")));
+        assertTrue(expected.values().stream().mapToInt(Integer::intValue).sum() >= events.size());
+    }
+
+    @Test
     void globsPickUpNewFilesButNotRotatedBackups() throws Exception {
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path out = dir.resolve("glob-alerts.jsonl");

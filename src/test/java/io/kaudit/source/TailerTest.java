@@ -198,4 +198,52 @@ class TailerTest {
         assertEquals(List.of("3"), r.lines);
         assertEquals(List.of("audit.log:3"), r.where);
     }
+
+    @Test
+    void criPartsAreJoinedAcrossPollsAndTheCheckpointWaitsForTheRun() throws IOException {
+        Path log = dir.resolve("kube-apiserver-0.log");
+        String first = "2026-03-14T09:00:00.1Z stdout F {\"a\":1}\n";
+        append(log, first);
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        String p1 = "2026-03-14T09:00:00.2Z stdout P {\"kind\":\n";
+        String klog = "2026-03-14T09:00:00.3Z stderr F I0314 trace.go:236] slow\n";
+        append(log, p1 + klog);
+        t.poll(r);
+        assertEquals(List.of("2026-03-14T09:00:00.1Z stdout F {\"a\":1}"), r.lines, "a part waits for its run's end");
+        assertEquals(first.length(), t.position().offset(), "the checkpoint does not claim a held run");
+        assertEquals(1, t.position().line());
+        // stopped here and started again from the checkpoint: the run is read whole, once
+        Tailer again = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r2 = new Recorder();
+        again.resume(t.position(), r2);
+        append(log, "2026-03-14T09:00:00.4Z stdout F \"Event\"}\n2026-03-14T09:00:00.5Z stdout F {}\n");
+        again.poll(r2);
+        assertEquals(List.of("2026-03-14T09:00:00.2Z stdout F {\"kind\":\"Event\"}", "2026-03-14T09:00:00.5Z stdout F {}"),
+                r2.lines);
+        assertEquals(List.of("kube-apiserver-0.log:2", "kube-apiserver-0.log:5"), r2.where,
+                "the joined line is numbered as its first record; the numbers after it stay the file's");
+        assertEquals(Files.size(log), again.position().offset());
+        append(log, klog);
+        again.poll(r2);
+        assertEquals("", r2.lines.get(r2.lines.size() - 1), "the server's own stderr line comes out blank");
+        assertEquals("kube-apiserver-0.log:6", r2.where.get(r2.where.size() - 1));
+    }
+
+    @Test
+    void aRunCutByRotationIsHandedOnAsItWas() throws IOException {
+        Path log = dir.resolve("kube-apiserver-0.log");
+        append(log, "1 stdout P {\"kind\":\n1 stdout P \"Ev\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        assertEquals(List.of(), r.lines);
+        Files.move(log, dir.resolve("kube-apiserver-0.log.20260314-090000"));
+        append(log, "1 stdout F ent\"}\n");
+        t.poll(r);
+        assertEquals(List.of("1 stdout P {\"kind\":", "1 stdout P \"Ev", "1 stdout F ent\"}"), r.lines,
+                "lines never span files: the parts are given back, to be reported as they are");
+        assertEquals(List.of("kube-apiserver-0.log:1", "kube-apiserver-0.log:2", "kube-apiserver-0.log:1"), r.where);
+    }
 }
