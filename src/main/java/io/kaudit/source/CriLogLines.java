@@ -3,7 +3,6 @@ package io.kaudit.source;
 import io.kaudit.event.Bytes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -43,23 +42,6 @@ public final class CriLogLines extends InputStream {
     public CriLogLines(InputStream in, long maxLine) {
         this.in = in;
         this.run = new CriRun(maxLine);
-    }
-
-    /** True when the first line of {@code head} holding anything is a CRI record. */
-    public static boolean looksLikeCri(byte[] head, int from, int to) {
-        int start = from;
-        while (start < to) {
-            int nl = Bytes.indexOfNewline(head, start, to);
-            int end = nl < 0 ? to : nl;
-            if (!new String(head, start, Math.min(end - start, 200), StandardCharsets.UTF_8).isBlank()) {
-                return CriRecord.parse(head, start, end) != null;
-            }
-            if (nl < 0) {
-                return false;
-            }
-            start = nl + 1;
-        }
-        return false;
     }
 
     @Override

@@ -28,7 +28,22 @@ public enum InputFormat {
         if (YamlDocuments.looksLikeYaml(head, from, head.length)) {
             return YAML_DOCUMENTS;
         }
-        return CriLogLines.looksLikeCri(head, from, head.length) ? CRI_LINES : LINES;
+        return isCri(head, from, head.length) ? CRI_LINES : LINES;
+    }
+
+    /** True when the first line holding anything is a CRI record ("TIME stdout F {...}"). */
+    private static boolean isCri(byte[] head, int from, int to) {
+        int start = from;
+        while (start < to) {
+            int nl = Bytes.indexOfNewline(head, start, to);
+            int end = nl < 0 ? to : nl;
+            CriRecord r = CriRecord.parse(head, start, end);
+            if (r != null || !new String(head, start, end - start, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+                return r != null;
+            }
+            start = end + 1;
+        }
+        return false;
     }
 
     /**

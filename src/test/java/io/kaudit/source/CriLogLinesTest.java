@@ -25,9 +25,9 @@ class CriLogLinesTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static boolean cri(String head) {
-        byte[] b = head.getBytes(StandardCharsets.UTF_8);
-        return CriLogLines.looksLikeCri(b, 0, b.length);
+    private static boolean cri(String head) throws IOException {
+        return InputFormat.of(new java.io.BufferedInputStream(
+                new ByteArrayInputStream(head.getBytes(StandardCharsets.UTF_8)))) == InputFormat.CRI_LINES;
     }
 
     @Test
@@ -80,7 +80,7 @@ class CriLogLinesTest {
     }
 
     @Test
-    void criLogsAreRecognisedByTheirFirstRecord() {
+    void criLogsAreRecognisedByTheirFirstRecord() throws IOException {
         assertTrue(cri("2026-03-14T09:00:00.123456789Z stdout F {\"kind\":\"Event\"}\n"));
         assertTrue(cri("\n2026-03-14T09:00:00.123456789+01:00 stderr P {\"kind\":\n"));
         assertFalse(cri("{\"kind\":\"Event\"}\n"));
