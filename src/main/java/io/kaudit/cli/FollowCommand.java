@@ -45,8 +45,6 @@ final class FollowCommand implements Callable<Integer> {
     private static final long CHECKPOINT_MILLIS = 1000;
     private static final long REPORT_MILLIS = 30_000;
     private static final long GLOB_MILLIS = 2000;
-    private static final java.util.regex.Pattern BACKUP =
-            java.util.regex.Pattern.compile(".*-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}(\\.[^.]*)?(\\.gz)?|.*\\.gz|.*\\.\\d+");
 
     @Parameters(paramLabel = "PATH", arity = "1..*",
             description = "Log files (they may not exist yet) or globs; rotated backups and .gz files are not followed.")
@@ -195,7 +193,7 @@ final class FollowCommand implements Callable<Integer> {
             if (arg.indexOf('*') >= 0 || arg.indexOf('?') >= 0 || arg.indexOf('[') >= 0) {
                 try {
                     for (io.kaudit.source.Input in : io.kaudit.source.Inputs.expand(List.of(arg), FileSystems.getDefault())) {
-                        if (!BACKUP.matcher(in.path().getFileName().toString()).matches()) {
+                        if (!io.kaudit.source.Inputs.isBackupOrCompressed(in.path().getFileName().toString())) {
                             files.add(in.path());
                         }
                     }

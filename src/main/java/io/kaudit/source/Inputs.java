@@ -19,13 +19,23 @@ import java.util.stream.Stream;
 
 /**
  * Expands command-line paths (files, folders, globs, '-') into inputs in reading order. Files of a
- * lumberjack-rotated set ({@code NAME-2006-01-02T15-04-05.000.EXT[.gz]} beside {@code NAME.EXT})
- * come as one stream in time order: backups oldest first, the active file last. When a backup
- * exists both plain and gzipped (compression still running), the plain one is read.
+ * rotated set come as one stream in time order: backups oldest first, the active file last. When a
+ * backup exists both plain and gzipped (compression still running), the plain one is read. Sets are
+ * recognised as kube-apiserver's lumberjack names them ({@code NAME-2006-01-02T15-04-05.000.EXT[.gz]}
+ * beside {@code NAME.EXT}), as the kubelet names container logs ({@code 0.log.20060102-150405[.gz]}),
+ * and as logrotate does ({@code NAME.log.1[.gz]}, older as the number grows; {@code NAME.log-20060102[.gz]}).
  */
 public final class Inputs {
-    private static final Pattern BACKUP =
+    private static final Pattern LUMBERJACK =
             Pattern.compile("(.*)-(\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3})(\\.[^.]*)?(\\.gz)?");
+    private static final Pattern KUBELET = Pattern.compile("(.*\\.log)\\.(\\d{8}-\\d{6})(\\.gz)?");
+    private static final Pattern DATEEXT = Pattern.compile("(.*\\.log)-(\\d{8}(?:\\d{2})?(?:-\\d+)?)(\\.gz)?");
+    private static final Pattern NUMBERED = Pattern.compile("(.*\\.log)\\.(\\d{1,6})(\\.gz)?");
+    private static final Pattern NUMBER_SUFFIX = Pattern.compile(".*\\.\\d+");
+
+    /** A rotated backup: the name of the file it was, and a stamp that sorts backups oldest first. */
+    record Backup(String active, String stamp) {
+    }
 
     private Inputs() {
     }
@@ -84,12 +94,11 @@ public final class Inputs {
         Map<String, List<Path>> sets = new LinkedHashMap<>();
         Map<Path, String> stamp = new LinkedHashMap<>();
         for (Path f : files) {
-            String name = f.getFileName().toString();
-            Matcher m = BACKUP.matcher(name);
+            Backup b = backup(f.getFileName().toString());
             String key;
-            if (m.matches()) {
-                key = f.resolveSibling(m.group(1) + (m.group(3) == null ? "" : m.group(3))).toString();
-                stamp.put(f, m.group(2));
+            if (b != null) {
+                key = f.resolveSibling(b.active()).toString();
+                stamp.put(f, b.stamp());
             } else {
                 key = f.toString();
             }
@@ -116,6 +125,29 @@ public final class Inputs {
             }
         }
         return out;
+    }
+
+    /** What the file named {@code name} is a backup of, or null when it is no rotated backup. */
+    static Backup backup(String name) {
+        Matcher m = LUMBERJACK.matcher(name);
+        if (m.matches()) {
+            return new Backup(m.group(1) + (m.group(3) == null ? "" : m.group(3)), m.group(2));
+        }
+        m = KUBELET.matcher(name);
+        if (m.matches() || (m = DATEEXT.matcher(name)).matches()) {
+            return new Backup(m.group(1), m.group(2));
+        }
+        m = NUMBERED.matcher(name);
+        if (m.matches()) {
+            // .1 is the newest backup: the stamp falls as the number grows
+            return new Backup(m.group(1), String.format("%07d", 9_999_999 - Integer.parseInt(m.group(2))));
+        }
+        return null;
+    }
+
+    /** True for a rotated backup or a gzipped file: what follow leaves alone when a glob finds it. */
+    public static boolean isBackupOrCompressed(String name) {
+        return backup(name) != null || name.endsWith(".gz") || NUMBER_SUFFIX.matcher(name).matches();
     }
 
     private static boolean isGlob(String arg) {

@@ -38,6 +38,33 @@ class InputsTest {
     }
 
     @Test
+    void kubeletAndLogrotateSetsComeOldestFirstActiveLast() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path pods = fs.getPath("/var/log/pods/kube-system_kube-apiserver-cp_1/kube-apiserver");
+            Files.createDirectories(pods);
+            for (String n : List.of("0.log", "0.log.20260314-090000", "0.log.20260314-080000.gz", "0.log.20260313-230000.gz",
+                    "0.log.20260314-090000.gz")) {
+                Files.writeString(pods.resolve(n), "");
+            }
+            assertEquals(List.of("0.log.20260313-230000.gz", "0.log.20260314-080000.gz", "0.log.20260314-090000", "0.log"),
+                    names(Inputs.expand(List.of(pods.toString()), fs)), "the kubelet's container-log rotation");
+            Path audit = fs.getPath("/var/log/audit");
+            Files.createDirectories(audit);
+            for (String n : List.of("audit.log", "audit.log.1", "audit.log.2.gz", "audit.log.10.gz", "kube.log-20260313.gz",
+                    "kube.log-20260314", "kube.log")) {
+                Files.writeString(audit.resolve(n), "");
+            }
+            assertEquals(List.of("audit.log.10.gz", "audit.log.2.gz", "audit.log.1", "audit.log",
+                    "kube.log-20260313.gz", "kube.log-20260314", "kube.log"),
+                    names(Inputs.expand(List.of(audit.toString()), fs)), "logrotate: numbered (.1 newest) and dateext");
+        }
+        assertTrue(Inputs.isBackupOrCompressed("0.log.20260314-090000"));
+        assertTrue(Inputs.isBackupOrCompressed("audit.log.3"));
+        assertTrue(Inputs.isBackupOrCompressed("audit-2026-03-14T09-00-00.000.log"));
+        assertTrue(!Inputs.isBackupOrCompressed("audit.log") && !Inputs.isBackupOrCompressed("0.log"));
+    }
+
+    @Test
     void globsAndStdinAndErrors() throws IOException {
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
             Path d = fs.getPath("/var/log/k8s");
