@@ -107,10 +107,13 @@ public final class EnvelopeDecoder {
             return new Result(List.of(), null);
         }
         if (buf[start] != '{' && buf[start] != '[') {
-            start = afterTimestampPrefix(buf, start, end);
-            if (start < 0) {
-                return new Result(List.of(), "not JSON (a line must hold one JSON value)");
+            int json = afterTimestampPrefix(buf, start, end);
+            if (json < 0) {
+                JsonObject legacy = LegacyAuditLine.parse(buf, start, end);
+                return legacy != null ? decode(legacy, path, line)
+                        : new Result(List.of(), "not JSON (a line must hold one JSON value)");
             }
+            start = json;
         }
         JsonValue v;
         try {
