@@ -22,7 +22,8 @@ import java.util.List;
  * an Event, an EventList, an array of either, an AKS {@code records[]} batch ({@code properties.log}
  * as a string or an object), EKS CloudWatch {@code events[]}/{@code logEvents[]}, a Fluent Bit record
  * (event keys at top level, or the event as a string under {@code log}), a GKE {@code protoPayload}
- * entry, an AKS Log Analytics row (PascalCase columns), or a line with a leading timestamp
+ * entry, an AKS Log Analytics row (PascalCase columns), an Elastic Agent document
+ * ({@code kubernetes.audit}, also as an Elasticsearch hit or search response), or a line with a leading timestamp
  * (CloudWatch S3 export, CRI log).
  */
 public final class EnvelopeDecoder {
@@ -53,6 +54,13 @@ public final class EnvelopeDecoder {
             envelope.add(List.of(k));
         }
         envelope.link("items", event);
+        // Elastic's documents: the event under kubernetes.audit, annotation keys dedotted (kept whole)
+        Projection elasticEvent = new Projection().merge(event);
+        elasticEvent.add(List.of("annotations"));
+        envelope.link("kubernetes", new Projection().link("audit", elasticEvent));
+        envelope.add(List.of("@timestamp"));
+        envelope.link("_source", envelope);
+        envelope.link("hits", new Projection().link("hits", envelope));
         for (String k : new String[] {"records", "events", "logEvents", "properties", "log", "input"}) {
             envelope.link(k, envelope);
         }
@@ -207,6 +215,12 @@ public final class EnvelopeDecoder {
             event(o, ctx);
         } else if (o.get("protoPayload") instanceof JsonObject pp) {
             event(GkeEvents.toEvent(o, pp), ctx);
+        } else if (ElasticDocuments.isAuditDocument(o)) {
+            event(ElasticDocuments.toEvent(o), ctx);
+        } else if (o.get("_source") instanceof JsonObject source) {
+            unwrap(source, ctx, depth + 1);   // an Elasticsearch hit
+        } else if (o.get("hits") instanceof JsonObject hits && hits.get("hits") instanceof JsonArray found) {
+            batch(found, ctx, depth);         // a search response
         } else if (AksAuditRecords.isRow(o)) {
             event(AksAuditRecords.toEvent(o), ctx);
         } else if (o.get("records") instanceof JsonArray records) {

@@ -371,6 +371,59 @@ class ScanInputsTest {
         assertTrue(alerts > 20);
     }
 
+    /** A copy of {@code o} without the keys in {@code drop}, the others renamed by {@code rename}. */
+    private static io.kaudit.event.JsonObject without(io.kaudit.event.JsonObject o, java.util.function.UnaryOperator<String> rename,
+                                                      String... drop) {
+        io.kaudit.event.JsonObject out = new io.kaudit.event.JsonObject();
+        for (int i = 0; i < o.size(); i++) {
+            if (!List.of(drop).contains(o.keyAt(i))) {
+                out.put(rename.apply(o.keyAt(i)), o.valueAt(i));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void elasticAgentDocumentsHitsAndSearchResponsesAreUnwrapped() throws IOException {
+        // what the Elastic Agent's Kubernetes integration keeps of each event, as plain events ...
+        List<String> plain = new ArrayList<>();
+        List<String> docs = new ArrayList<>();
+        List<String> hits = new ArrayList<>();
+        int n = 0;
+        for (String line : events) {
+            io.kaudit.event.JsonObject e = (io.kaudit.event.JsonObject) io.kaudit.event.JsonReader.parse(line,
+                    io.kaudit.event.Projection.ALL);
+            io.kaudit.event.JsonObject kept = without(e, k -> k);
+            for (String body : List.of("requestObject", "responseObject")) {
+                if (e.object(body) != null) {
+                    kept = without(kept, k -> k, body);
+                    kept.put(body, without(e.object(body), k -> k, "metadata"));
+                }
+            }
+            plain.add(io.kaudit.event.JsonWriter.compact(kept));
+            // ... and as its documents: under kubernetes.audit, annotation keys dedotted
+            io.kaudit.event.JsonObject audit = without(kept, k -> k, "annotations");
+            if (kept.object("annotations") != null) {
+                audit.put("annotations", without(kept.object("annotations"), k -> k.replace('.', '_')));
+            }
+            String doc = "{\"@timestamp\":\"" + e.string("stageTimestamp") + "\",\"data_stream\":{\"dataset\":"
+                    + "\"kubernetes.audit_logs\"},\"kubernetes\":{\"audit\":" + io.kaudit.event.JsonWriter.compact(audit) + "}}";
+            docs.add(doc);
+            hits.add("{\"_index\":\".ds-logs-kubernetes.audit_logs-default\",\"_id\":\"" + n++ + "\",\"_source\":" + doc + "}");
+        }
+        Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("plain.log", plain).toString()));
+        assertTrue(expected.containsKey("Anonymous Request Allowed"), "a rule that reads an annotation: " + expected);
+        assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("docs.ndjson", docs).toString())));
+        assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("hits.ndjson", hits).toString())));
+        String response = "{\n  \"took\": 12,\n  \"hits\": {\n    \"total\": {\"value\": " + hits.size() + "},\n    \"hits\": [\n"
+                + String.join(",\n", hits) + "\n    ]\n  }\n}\n";
+        Path search = dir.resolve("search.json");
+        Files.writeString(search, response);
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", search.toString());
+        assertEquals(expected, perRule(o));
+        assertTrue(o.err().contains(events.size() + " events"), o.err());
+    }
+
     @Test
     void aTruncatedGzipKeepsWhatCameBeforeTheCutAndTheScanGoesOn() throws IOException {
         List<String> many = new ArrayList<>();
