@@ -24,7 +24,7 @@ final class CriJoin {
         int end = limit > from && b[limit - 1] == '\n' ? limit - 1 : limit;
         CriRecord r = CriRecord.parse(b, from, end);
         if (r == null) {
-            flush(out);
+            flush(out, path);
             out.line(path, b, from, limit, lineNumber);
         } else if (r.stderr()) {
             if (run.isEmpty()) {
@@ -48,13 +48,16 @@ final class CriJoin {
                 firstOffset = fileOffset;
             }
             if (!run.addPart(b, from, limit, r) || end == limit) {
-                flush(out);
+                flush(out, path);
             }
         }
     }
 
-    /** Hands on a held run as it was read, line by line: it will not end (or its file did). */
-    void flush(Tailer.Lines out) {
+    /**
+     * Hands on a held run as it was read, line by line, named {@code path} (where those lines are
+     * now): it will not end, or its file did.
+     */
+    void flush(Tailer.Lines out, String path) {
         if (run.isEmpty()) {
             return;
         }
@@ -65,7 +68,7 @@ final class CriJoin {
         while (start < held.length) {
             int nl = io.kaudit.event.Bytes.indexOfNewline(held, start, held.length);
             int limit = nl < 0 ? held.length : nl + 1;
-            out.line(name, held, start, limit, number++);
+            out.line(path, held, start, limit, number++);
             start = limit;
         }
     }

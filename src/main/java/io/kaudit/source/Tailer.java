@@ -46,6 +46,7 @@ public final class Tailer {
     private boolean startAtEnd;
     private byte[] head = new byte[0];   // the file's first bytes as first seen: a rewrite changes them
     private final CriJoin cri;           // CRI container logs: partial records joined
+    private String reading;              // what lines are named by: the path, or where the file was rotated to
 
     /**
      * @param name       how alerts and checkpoints name the path (as the user gave it)
@@ -103,6 +104,10 @@ public final class Tailer {
         }
         FileIdentity now = FileIdentity.stat(path);
         if (now == null || !now.sameInode(identity)) {
+            Path moved = findRotated(identity);
+            if (moved != null) {
+                reading = moved.toString();   // its last lines are found there now
+            }
             read(out);           // renamed or deleted: finish the old file first
             finishFile(out);
             if (now != null && tryOpen()) {
@@ -111,7 +116,7 @@ public final class Tailer {
             }
         } else if (channel.size() < offset + filled || rewritten()) {
             out.notice(name + ": truncated (copytruncate); reading again from the start");
-            cri.flush(out);
+            cri.flush(out, reading);
             open(0, 0);
             read(out);
         } else {
@@ -185,6 +190,7 @@ public final class Tailer {
         head = new byte[0];
         offset = at;
         line = lines;
+        reading = name;
         filled = 0;
         skipping = false;
     }
@@ -235,26 +241,26 @@ public final class Tailer {
             line++;
             if (skipping) {
                 skipping = false;
-                cri.flush(out);
-                out.skipped(name, line, tooLong());
+                cri.flush(out, reading);
+                out.skipped(reading, line, tooLong());
             } else {
-                cri.line(out, name, buf, start, nl + 1, line, offset + start);
+                cri.line(out, reading, buf, start, nl + 1, line, offset + start);
             }
             start = nl + 1;
         }
         if (atEnd && start < filled) {
             line++;
             if (skipping) {
-                cri.flush(out);
-                out.skipped(name, line, tooLong());
+                cri.flush(out, reading);
+                out.skipped(reading, line, tooLong());
             } else {
-                cri.line(out, name, buf, start, filled, line, offset + start);
+                cri.line(out, reading, buf, start, filled, line, offset + start);
             }
             start = filled;
             skipping = false;
         }
         if (atEnd) {
-            cri.flush(out);   // lines never span files
+            cri.flush(out, reading);   // lines never span files
         }
         offset += start;
         System.arraycopy(buf, start, buf, 0, filled - start);
@@ -287,11 +293,11 @@ public final class Tailer {
 
                     @Override
                     public void oversized(long lineNumber) {
-                        cri.flush(out);
+                        cri.flush(out, saved);
                         out.skipped(saved, lineNumber, tooLong());
                     }
                 });
-        cri.flush(out);
+        cri.flush(out, saved);
     }
 
     /** The file with this identity beside the path (lumberjack or logrotate backup, maybe gzipped). */

@@ -91,7 +91,8 @@ class TailerTest {
         append(log, "d\n");
         t.poll(r);
         assertEquals(List.of("a", "b", "c-last-without-newline", "d"), r.lines);
-        assertEquals(List.of("audit.log:1", "audit.log:2", "audit.log:3", "audit.log:1"), r.where);
+        assertEquals(List.of("audit.log:1", "audit-2026-03-14T10-00-00.000.log:2", "audit-2026-03-14T10-00-00.000.log:3",
+                "audit.log:1"), r.where, "lines read after the rename are named where they are now");
         assertTrue(r.notices.stream().anyMatch(n -> n.contains("rotated")));
     }
 
@@ -244,6 +245,7 @@ class TailerTest {
         t.poll(r);
         assertEquals(List.of("1 stdout P {\"kind\":", "1 stdout P \"Ev", "1 stdout F ent\"}"), r.lines,
                 "lines never span files: the parts are given back, to be reported as they are");
-        assertEquals(List.of("kube-apiserver-0.log:1", "kube-apiserver-0.log:2", "kube-apiserver-0.log:1"), r.where);
+        assertEquals(List.of("kube-apiserver-0.log.20260314-090000:1", "kube-apiserver-0.log.20260314-090000:2",
+                "kube-apiserver-0.log:1"), r.where);
     }
 }
