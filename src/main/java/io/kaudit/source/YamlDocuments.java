@@ -31,9 +31,12 @@ import org.yaml.snakeyaml.reader.UnicodeReader;
  * only unquoted numbers, booleans and nulls become literals.
  */
 public final class YamlDocuments {
-    /** The first line of a YAML document: "---", or a block mapping key ("kind: Event", "insertId:"). */
-    private static final Pattern FIRST_LINE =
-            Pattern.compile("---(\\s.*)?|%YAML.*|[A-Za-z_@$][^:#{}\\[\\],]*:(\\s.*)?|'[^']*':(\\s.*)?|\"[^\"]*\":(\\s.*)?");
+    /**
+     * The first line of a YAML document: "---", a block mapping key ("kind: Event", "insertId:") or
+     * a block sequence item ("- insertId: ...").
+     */
+    private static final Pattern FIRST_LINE = Pattern.compile("---(\\s.*)?|%YAML.*|- .*"
+            + "|[A-Za-z_@$][^:#{}\\[\\],]*:(\\s.*)?|'[^']*':(\\s.*)?|\"[^\"]*\":(\\s.*)?");
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
     private YamlDocuments() {

@@ -101,6 +101,7 @@ class YamlDocumentsTest {
         assertTrue(yaml("---\nkind: Event\n"));
         assertTrue(yaml("kind: Event\napiVersion: audit.k8s.io/v1\n"));
         assertTrue(yaml("'@type': type.googleapis.com/google.cloud.audit.AuditLog\n"));
+        assertTrue(yaml("- insertId: a1\n  protoPayload: {}\n- insertId: a2\n"), "a list of entries");
         assertFalse(yaml("{\"kind\":\"Event\",\"verb\":\"get\"}\n"));
         assertFalse(yaml("[\n  {\"kind\": \"Event\"}\n]\n"));
         assertFalse(yaml("2026-03-14T09:00:01.123456789Z stdout F {\"kind\":\"Event\"}\n"), "a CRI log line");
