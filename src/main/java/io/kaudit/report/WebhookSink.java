@@ -31,8 +31,9 @@ public final class WebhookSink implements Sink, AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    /** Alerts handed over and not yet sent or given up (queued, or being delivered). */
+    private final AtomicLong pending = new AtomicLong();
     private volatile boolean closing;
-    private volatile boolean busy;
 
     public WebhookSink(URI url, int capacity, Consumer<String> log) {
         this.url = url;
@@ -50,7 +51,9 @@ public final class WebhookSink implements Sink, AutoCloseable {
 
     @Override
     public void alert(Alert a) {
+        pending.incrementAndGet();   // before the offer: the sender may take it at once
         if (!queue.offer(AlertJson.toJson(a))) {
+            pending.decrementAndGet();
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 1000 == 0) {
                 log.accept("webhook " + url + ": queue full, " + n + " alert(s) dropped so far");
@@ -69,9 +72,11 @@ public final class WebhookSink implements Sink, AutoCloseable {
             if (body == null) {
                 continue;
             }
-            busy = true;
-            deliver(body);
-            busy = false;
+            try {
+                deliver(body);
+            } finally {
+                pending.decrementAndGet();
+            }
         }
     }
 
@@ -116,7 +121,7 @@ public final class WebhookSink implements Sink, AutoCloseable {
     public void close(long millis) {
         closing = true;
         long end = System.currentTimeMillis() + millis;
-        while ((!queue.isEmpty() || busy) && System.currentTimeMillis() < end) {
+        while (pending.get() > 0 && System.currentTimeMillis() < end) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

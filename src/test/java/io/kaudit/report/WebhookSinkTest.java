@@ -99,4 +99,25 @@ class WebhookSinkTest {
             s.stop(0);
         }
     }
+
+    @Test
+    void closingRightAfterAnAlertStillDeliversIt() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer s = receiver(body -> {
+            calls.incrementAndGet();
+            return 200;
+        });
+        try {
+            for (int i = 0; i < 200; i++) {
+                WebhookSink sink = new WebhookSink(url(s), 10, m -> { });
+                sink.alert(alert(i));
+                sink.close(10_000);   // at once: the alert may be between the queue and the wire
+                assertEquals(1, sink.sent() + sink.failed(), "round " + i);
+                assertEquals(1, sink.sent(), "round " + i);
+            }
+            assertEquals(200, calls.get());
+        } finally {
+            s.stop(0);
+        }
+    }
 }
