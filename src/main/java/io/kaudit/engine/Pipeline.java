@@ -5,7 +5,6 @@ import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
 import io.kaudit.source.Chunk;
 import io.kaudit.source.ChunkReader;
-import io.kaudit.source.CriLogLines;
 import io.kaudit.source.DocumentReader;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
@@ -143,12 +142,11 @@ public final class Pipeline {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
                     try {
-                        switch (InputFormat.of(in)) {
+                        InputFormat format = InputFormat.of(in);
+                        switch (format) {
                             case JSON_DOCUMENTS -> readDocuments(input, in, pending, DocumentReader::read);
                             case YAML_DOCUMENTS -> readDocuments(input, in, pending, YamlDocuments::read);
-                            case CRI_LINES -> framer.read(input, new CriLogLines(in, maxLine),
-                                    chunk -> submit(pending, workers.submit(() -> process(chunk))));
-                            case LINES -> framer.read(input, in,
+                            default -> framer.read(input, format.lines(in, maxLine),
                                     chunk -> submit(pending, workers.submit(() -> process(chunk))));
                         }
                     } catch (java.io.EOFException | java.util.zip.ZipException e) {

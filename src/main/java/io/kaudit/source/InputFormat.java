@@ -47,11 +47,11 @@ public enum InputFormat {
     }
 
     /**
-     * The lines of {@code in} as the decoder takes them: CRI logs with their partial records joined
-     * (same line numbers), anything else as it is.
+     * The lines of {@code in}, an input of this format, as the decoder takes them: a CRI log with its
+     * partial records joined (same line numbers), anything else as it is.
      */
-    public static InputStream lines(InputStream in, long maxLine) throws IOException {
-        return of(in) == CRI_LINES ? new CriLogLines(in, maxLine) : in;
+    public InputStream lines(InputStream in, long maxLine) {
+        return this == CRI_LINES ? new CriLogLines(in, maxLine) : in;
     }
 
     private static byte[] peek(InputStream in) throws IOException {

@@ -80,7 +80,7 @@ public final class InputLines {
     public static InputStream open(Input input, AtomicLong rawBytes, long maxLine) throws IOException {
         InputStream in = openRaw(input, rawBytes);
         try {
-            return InputFormat.lines(in, maxLine);
+            return InputFormat.of(in).lines(in, maxLine);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
