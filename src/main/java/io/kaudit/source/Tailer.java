@@ -104,7 +104,12 @@ public final class Tailer {
         }
         FileIdentity now = FileIdentity.stat(path);
         if (now == null || !now.sameInode(identity)) {
-            Path moved = findRotated(identity);
+            Path moved = null;
+            try {
+                moved = findRotated(identity);
+            } catch (IOException gone) {
+                // the folder went too: the lines keep the followed name
+            }
             if (moved != null) {
                 reading = moved.toString();   // its last lines are found there now
             }
