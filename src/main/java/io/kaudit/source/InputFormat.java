@@ -3,6 +3,7 @@ package io.kaudit.source;
 import io.kaudit.event.Bytes;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** What an input holds, told from its first 64 KiB (whatever the file is called). */
@@ -25,25 +26,31 @@ public enum InputFormat {
         if (EnvelopeDecoder.isMultiLineDocument(head, from, head.length)) {
             return JSON_DOCUMENTS;
         }
-        if (YamlDocuments.looksLikeYaml(head, from, head.length)) {
+        int[] yaml = firstLine(head, from, true);
+        if (yaml != null && YamlDocuments.startsDocument(text(head, yaml))) {
             return YAML_DOCUMENTS;
         }
-        return isCri(head, from, head.length) ? CRI_LINES : LINES;
+        int[] first = firstLine(head, from, false);
+        return first != null && CriRecord.parse(head, first[0], first[1]) != null ? CRI_LINES : LINES;
     }
 
-    /** True when the first line holding anything is a CRI record ("TIME stdout F {...}"). */
-    private static boolean isCri(byte[] head, int from, int to) {
+    /** Where the first line holding more than blanks (and, if asked, more than a # comment) is. */
+    private static int[] firstLine(byte[] head, int from, boolean skipComments) {
         int start = from;
-        while (start < to) {
-            int nl = Bytes.indexOfNewline(head, start, to);
-            int end = nl < 0 ? to : nl;
-            CriRecord r = CriRecord.parse(head, start, end);
-            if (r != null || !new String(head, start, end - start, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-                return r != null;
+        while (start < head.length) {
+            int nl = Bytes.indexOfNewline(head, start, head.length);
+            int end = nl < 0 ? head.length : nl;
+            String line = text(head, new int[] {start, end}).strip();
+            if (!line.isEmpty() && !(skipComments && line.startsWith("#"))) {
+                return new int[] {start, end};
             }
             start = end + 1;
         }
-        return false;
+        return null;
+    }
+
+    private static String text(byte[] head, int[] line) {
+        return new String(head, line[0], Math.min(line[1] - line[0], 4096), StandardCharsets.UTF_8);
     }
 
     /**

@@ -7,7 +7,6 @@ import io.kaudit.event.JsonString;
 import io.kaudit.event.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -58,24 +57,11 @@ public final class YamlDocuments {
     }
 
     /**
-     * True when the first line of {@code head} holding more than a comment starts a YAML document.
-     * JSON starts with a bracket, CRI and CloudWatch lines with a digit, so none of them qualifies.
+     * True when {@code line}, an input's first line holding more than a comment, starts a YAML
+     * document. JSON starts with a bracket, CRI and CloudWatch lines with a digit: none qualifies.
      */
-    public static boolean looksLikeYaml(byte[] head, int from, int to) {
-        int start = from;
-        while (start < to) {
-            int nl = io.kaudit.event.Bytes.indexOfNewline(head, start, to);
-            int end = nl < 0 ? to : nl;
-            String line = new String(head, start, end - start, StandardCharsets.UTF_8).strip();
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                return FIRST_LINE.matcher(line).matches();
-            }
-            if (nl < 0) {
-                return false;
-            }
-            start = nl + 1;
-        }
-        return false;
+    static boolean startsDocument(String line) {
+        return FIRST_LINE.matcher(line.strip()).matches();
     }
 
     /**

@@ -28,9 +28,9 @@ class YamlDocumentsTest {
         return into;
     }
 
-    private static boolean yaml(String head) {
-        byte[] b = head.getBytes(StandardCharsets.UTF_8);
-        return YamlDocuments.looksLikeYaml(b, 0, b.length);
+    private static boolean yaml(String head) throws IOException {
+        return InputFormat.of(new java.io.BufferedInputStream(new ByteArrayInputStream(head.getBytes(StandardCharsets.UTF_8))))
+                == InputFormat.YAML_DOCUMENTS;
     }
 
     @Test
@@ -96,7 +96,7 @@ class YamlDocumentsTest {
     }
 
     @Test
-    void onlyYamlLooksLikeYaml() {
+    void onlyYamlLooksLikeYaml() throws IOException {
         assertTrue(yaml("# Copyright\n#\n\ninsertId: c7842d26\nlabels:\n"));
         assertTrue(yaml("---\nkind: Event\n"));
         assertTrue(yaml("kind: Event\napiVersion: audit.k8s.io/v1\n"));
