@@ -192,19 +192,26 @@ public final class Pipeline {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
         LineEvaluator evaluator = evaluators.get();
         try {
-            documents.read(in, (value, line) -> {
-                List<Alert> alerts = new ArrayList<>();
-                LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts);
-                List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
-                submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
+            documents.read(in, new DocumentReader.Handler() {
+                @Override
+                public void value(io.kaudit.event.JsonValue value, long line) {
+                    List<Alert> alerts = new ArrayList<>();
+                    LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts);
+                    List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
+                    submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
+                }
+
+                @Override
+                public void malformed(long line, String reason) {
+                    submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
+                            List.of(new Bad(line, reason)), null)));
+                }
             });
         } catch (IOException e) {
             long line = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
-                    ? j.getLocation().getLineNr() : e instanceof YamlDocuments.SyntaxException y ? y.line() : 0;
-            String why = e instanceof YamlDocuments.SyntaxException ? e.getMessage() + ", rest of the file skipped"
-                    : "invalid JSON, rest of the document skipped: " + EnvelopeDecoder.message(e);
+                    ? j.getLocation().getLineNr() : 0;
             submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
-                    List.of(new Bad(line, why)), null)));
+                    List.of(new Bad(line, "invalid JSON, rest of the document skipped: " + EnvelopeDecoder.message(e))), null)));
         }
     }
 

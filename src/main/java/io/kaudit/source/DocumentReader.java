@@ -17,6 +17,10 @@ public final class DocumentReader {
     /** Receives one top-level value (or one element of a top-level array). */
     public interface Handler {
         void value(JsonValue value, long line);
+
+        /** A document that could not be read, at {@code line}; the reader went on after it. */
+        default void malformed(long line, String reason) {
+        }
     }
 
     private DocumentReader() {

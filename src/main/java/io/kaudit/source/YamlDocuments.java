@@ -5,8 +5,10 @@ import io.kaudit.event.JsonLiteral;
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonString;
 import io.kaudit.event.JsonValue;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -36,24 +38,10 @@ public final class YamlDocuments {
      */
     private static final Pattern FIRST_LINE = Pattern.compile("---(\\s.*)?|%YAML.*|- .*"
             + "|[A-Za-z_@$][^:#{}\\[\\],]*:(\\s.*)?|'[^']*':(\\s.*)?|\"[^\"]*\":(\\s.*)?");
+    private static final int MAX_DOCUMENT = 64 << 20;
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
     private YamlDocuments() {
-    }
-
-    /** A document that is not valid YAML; documents before it were delivered. */
-    public static final class SyntaxException extends IOException {
-        private final long line;
-
-        SyntaxException(String message, long line) {
-            super(message);
-            this.line = line;
-        }
-
-        /** The line of the fault (1-based), 0 when unknown. */
-        public long line() {
-            return line;
-        }
     }
 
     /**
@@ -65,34 +53,80 @@ public final class YamlDocuments {
     }
 
     /**
-     * Delivers every document of {@code in} to {@code handler}, in order, as it is read.
-     *
-     * @throws SyntaxException naming the line where the YAML broke
+     * Delivers every document of {@code in} to {@code handler}, in order, as it is read. Documents
+     * are cut at their markers ({@code ---}, {@code ...} at the start of a line) before they are
+     * parsed, so a broken one is reported by its line and those after it are still read.
      */
     public static void read(InputStream in, DocumentReader.Handler handler) throws IOException {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(50);   // no alias bombs
         options.setNestingDepthLimit(100);
-        options.setCodePointLimit(64 * 1024 * 1024);
+        options.setCodePointLimit(MAX_DOCUMENT);
         options.setAllowDuplicateKeys(true);
         Yaml yaml = new Yaml(options);
-        try {
-            for (Node document : yaml.composeAll(new UnicodeReader(in))) {
-                if (document != null) {
-                    handler.value(value(document), document.getStartMark().getLine() + 1L);
+        BufferedReader lines = new BufferedReader(new UnicodeReader(in), 1 << 16);
+        StringBuilder doc = new StringBuilder();
+        long docLine = 1;          // where the document being gathered starts
+        boolean content = false;   // it holds more than comments and directives
+        boolean oversized = false;
+        long number = 0;
+        String l;
+        while ((l = lines.readLine()) != null) {
+            number++;
+            boolean start = l.startsWith("---") && (l.length() == 3 || Character.isWhitespace(l.charAt(3)));
+            boolean end = l.startsWith("...") && (l.length() == 3 || Character.isWhitespace(l.charAt(3)));
+            if ((start && content) || end) {
+                document(yaml, doc, docLine, oversized, handler);
+                doc.setLength(0);
+                content = false;
+                oversized = false;
+                docLine = end ? number + 1 : number;
+                if (end) {
+                    continue;
                 }
             }
+            String t = l.strip();
+            content |= start ? t.length() > 3 && !t.substring(3).strip().startsWith("#")
+                    : !t.isEmpty() && !t.startsWith("#") && !t.startsWith("%");
+            if (doc.length() + l.length() >= MAX_DOCUMENT) {
+                oversized = true;   // keep counting lines, hold no more of it
+                doc.setLength(0);
+            } else if (!oversized) {
+                doc.append(l).append('\n');
+            }
+        }
+        document(yaml, doc, docLine, oversized, handler);
+    }
+
+    private static void document(Yaml yaml, StringBuilder text, long firstLine, boolean oversized,
+                                 DocumentReader.Handler handler) {
+        if (oversized) {
+            handler.malformed(firstLine, "YAML document over " + (MAX_DOCUMENT >> 20) + " MiB, skipped");
+            return;
+        }
+        Node node;
+        try {
+            node = yaml.compose(new StringReader(text.toString()));
         } catch (MarkedYAMLException e) {
             // The context (an unclosed bracket, say) is where the fault was made; the problem mark
-            // may be the end of the stream.
+            // may be the end of the document.
             Mark mark = e.getContextMark() != null ? e.getContextMark() : e.getProblemMark();
             String why = (e.getContext() != null ? e.getContext() + ": " : "") + e.getProblem();
-            throw new SyntaxException("invalid YAML: " + oneLine(why), mark == null ? 0 : mark.getLine() + 1L);
+            handler.malformed(firstLine + (mark == null ? 0 : mark.getLine()), "invalid YAML: " + oneLine(why));
+            return;
         } catch (YAMLException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
+            handler.malformed(firstLine, "invalid YAML: " + oneLine(e.getMessage()));
+            return;
+        }
+        if (node != null) {
+            JsonValue v;
+            try {
+                v = value(node);
+            } catch (YAMLException e) {
+                handler.malformed(firstLine, "invalid YAML: " + oneLine(e.getMessage()));
+                return;
             }
-            throw new SyntaxException("invalid YAML: " + oneLine(e.getMessage()), 0);
+            handler.value(v, firstLine + node.getStartMark().getLine());
         }
     }
 

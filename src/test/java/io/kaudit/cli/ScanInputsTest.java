@@ -299,14 +299,15 @@ class ScanInputsTest {
         Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", export.toString());
         assertEquals(expected, perRule(o));
         assertTrue(o.err().contains(events.size() + " events"), o.err());
-        // a broken document: those before it count, the fault is named by its line
+        // a broken document in the middle: named by its line, and the documents around it still count
         String text = Files.readString(export);
         int cut = text.indexOf("---", text.length() / 2);
-        Files.writeString(export, text.substring(0, cut) + "---\nkind: [Event\n");
+        Files.writeString(export, text.substring(0, cut) + "---\nkind: [Event\n" + text.substring(cut));
         Kaudit.Outcome broken = Kaudit.run("scan", "-f", "jsonl", export.toString());
-        assertEquals(0, broken.code(), broken.err());
+        assertEquals(expected, perRule(broken));
         long before = text.substring(0, cut).lines().count();
         assertTrue(broken.err().contains("export.yaml:" + (before + 2) + ": invalid YAML"), broken.err());
+        assertTrue(broken.err().contains(events.size() + " events") && broken.err().contains("1 malformed"), broken.err());
     }
 
     @Test
