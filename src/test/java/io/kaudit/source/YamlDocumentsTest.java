@@ -21,10 +21,24 @@ class YamlDocumentsTest {
     private record Doc(JsonValue value, long line) {
     }
 
-    private static List<Doc> read(String yaml, List<Doc> into) throws IOException {
-        YamlDocuments.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
-                (v, line) -> into.add(new Doc(v, line)));
-        return into;
+    /** What reading delivered: the documents, and "line: reason" for each malformed one. */
+    private record Read(List<Doc> docs, List<String> malformed) {
+    }
+
+    private static Read read(String yaml) throws IOException {
+        Read r = new Read(new ArrayList<>(), new ArrayList<>());
+        YamlDocuments.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), new DocumentReader.Handler() {
+            @Override
+            public void value(JsonValue v, long line) {
+                r.docs().add(new Doc(v, line));
+            }
+
+            @Override
+            public void malformed(long line, String reason) {
+                r.malformed().add(line + ": " + reason);
+            }
+        });
+        return r;
     }
 
     private static boolean yaml(String head) throws IOException {
@@ -53,7 +67,7 @@ class YamlDocumentsTest {
                   items: [a, 1]
                 ---
                 '@type': second
-                """, new ArrayList<>());
+                """).docs();
         assertEquals(2, docs.size());
         assertEquals(3, docs.get(0).line());
         assertEquals(18, docs.get(1).line());
@@ -74,21 +88,10 @@ class YamlDocumentsTest {
 
     @Test
     void aBrokenDocumentIsReportedByItsLineAndTheOthersAreStillRead() throws IOException {
-        List<Doc> docs = new ArrayList<>();
-        List<String> bad = new ArrayList<>();
-        YamlDocuments.read(new ByteArrayInputStream(("kind: Event\nverb: get\n---\nkind: Event\nverb: [get\nuser: x\n"
-                + "---\n# the third\nkind: Event\nverb: list\n...\n--- {kind: Event, verb: watch}\n").getBytes(StandardCharsets.UTF_8)),
-                new DocumentReader.Handler() {
-                    @Override
-                    public void value(JsonValue v, long line) {
-                        docs.add(new Doc(v, line));
-                    }
-
-                    @Override
-                    public void malformed(long line, String reason) {
-                        bad.add(line + ": " + reason);
-                    }
-                });
+        Read r = read("kind: Event\nverb: get\n---\nkind: Event\nverb: [get\nuser: x\n"
+                + "---\n# the third\nkind: Event\nverb: list\n...\n--- {kind: Event, verb: watch}\n");
+        List<Doc> docs = r.docs();
+        List<String> bad = r.malformed();
         assertEquals(List.of("get", "list", "watch"), docs.stream().map(d -> ((JsonObject) d.value()).string("verb")).toList(),
                 "the documents after the broken one are read too");
         assertEquals(List.of(1L, 9L, 12L), docs.stream().map(Doc::line).toList());
@@ -105,21 +108,11 @@ class YamlDocumentsTest {
                     .append(prev).append(", *").append(prev).append(", *").append(prev).append(", *").append(prev)
                     .append("]\n");
         }
-        List<String> bad = new ArrayList<>();
-        List<JsonValue> values = new ArrayList<>();
-        YamlDocuments.read(new ByteArrayInputStream(y.toString().getBytes(StandardCharsets.UTF_8)), new DocumentReader.Handler() {
-            @Override
-            public void value(JsonValue v, long line) {
-                values.add(v);
-            }
-
-            @Override
-            public void malformed(long line, String reason) {
-                bad.add(reason);
-            }
-        });
+        Read r = read(y.toString());
+        List<Doc> values = r.docs();
+        List<String> bad = r.malformed();
         assertEquals(List.of(), values, "nothing of it is built");
-        assertTrue(bad.size() == 1 && bad.get(0).startsWith("invalid YAML"), bad.toString());
+        assertTrue(bad.size() == 1 && bad.get(0).startsWith("1: invalid YAML"), bad.toString());
     }
 
     @Test
