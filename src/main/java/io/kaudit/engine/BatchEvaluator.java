@@ -35,7 +35,7 @@ public final class BatchEvaluator {
             String[] problem = {null};
             try {
                 DocumentReader.read(new ByteArrayInputStream(body, start, length - start), (value, line) -> {
-                    LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts);
+                    LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, null);
                     count[0] += o.events();
                     if (o.problem() != null && problem[0] == null) {
                         problem[0] = "line " + line + ": " + o.problem();

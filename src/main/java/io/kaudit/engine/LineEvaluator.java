@@ -46,9 +46,12 @@ public final class LineEvaluator {
         return new Outcome(decoded.next(), decoded.events().size(), decoded.problem());
     }
 
-    /** Evaluates an already parsed value (a JSON document, an HTTP body item). */
-    public Outcome value(JsonValue value, String name, long line, List<Alert> alerts) {
+    /** Evaluates an already parsed value (a JSON or YAML document, an HTTP body item), showing each event to {@code each} if not null. */
+    public Outcome value(JsonValue value, String name, long line, List<Alert> alerts, Consumer<AuditEvent> each) {
         EnvelopeDecoder.Result decoded = fullDecoder.decode(value, name, line);
+        if (each != null) {
+            decoded.events().forEach(each);
+        }
         evaluate(decoded.events(), decoded::events, alerts);
         return new Outcome(-1, decoded.events().size(), decoded.problem());
     }

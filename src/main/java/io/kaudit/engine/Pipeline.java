@@ -9,7 +9,6 @@ import io.kaudit.source.DocumentReader;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
 import io.kaudit.source.InputFormat;
-import io.kaudit.source.YamlDocuments;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -143,10 +142,10 @@ public final class Pipeline {
                 try (InputStream in = input.open(rawBytes)) {
                     try {
                         InputFormat format = InputFormat.of(in);
-                        switch (format) {
-                            case JSON_DOCUMENTS -> readDocuments(input, in, pending, DocumentReader::read);
-                            case YAML_DOCUMENTS -> readDocuments(input, in, pending, YamlDocuments::read);
-                            default -> framer.read(input, format.lines(in, maxLine),
+                        if (format.documents()) {
+                            readDocuments(input, in, pending, format);
+                        } else {
+                            framer.read(input, format.lines(in, maxLine),
                                     chunk -> submit(pending, workers.submit(() -> process(chunk))));
                         }
                     } catch (java.io.EOFException | java.util.zip.ZipException e) {
@@ -181,22 +180,16 @@ public final class Pipeline {
         }
     }
 
-    /** How an input that does not hold one value per line is read. */
-    @FunctionalInterface
-    private interface Documents {
-        void read(InputStream in, DocumentReader.Handler handler) throws IOException;
-    }
-
     /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */
-    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending, Documents documents) {
+    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending, InputFormat format) {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
         LineEvaluator evaluator = evaluators.get();
         try {
-            documents.read(in, new DocumentReader.Handler() {
+            format.readDocuments(in, new DocumentReader.Handler() {
                 @Override
                 public void value(io.kaudit.event.JsonValue value, long line) {
                     List<Alert> alerts = new ArrayList<>();
-                    LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts);
+                    LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts, null);
                     List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
                     submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
                 }

@@ -18,6 +18,7 @@ import io.kaudit.rule.Rule;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
+import io.kaudit.source.InputFormat;
 import io.kaudit.source.InputLines;
 import java.io.IOException;
 import java.io.InputStream;
@@ -330,7 +331,14 @@ public final class Commands {
         EnvelopeDecoder decoder = new EnvelopeDecoder(projection);
         int[] row = {0};
         try {
-            for (Input input : table.inputs) {
+            for (int i = 0; i < table.inputs.size(); i++) {
+                Input input = table.inputs.get(i);
+                if (table.documents(i)) {
+                    if (!rereadDocuments(input, decoder, rows, row, visitor)) {
+                        return;
+                    }
+                    continue;
+                }
                 boolean complete = InputLines.read(input, 64L << 20, new AtomicLong(), () -> cancelled,
                         (data, from, limit, line, offset) -> {
                             EnvelopeDecoder.Result res = decoder.decodeLine(data, from, limit, input.name(), line);
@@ -351,6 +359,28 @@ public final class Commands {
         }
     }
 
+    /** The same for an input of documents, read whole again; false when cancelled. */
+    private boolean rereadDocuments(Input input, EnvelopeDecoder decoder, BitSet rows, int[] row, RowVisitor visitor)
+            throws IOException {
+        InputFormat format = InputFormat.of(input);
+        try (InputStream in = input.open(new AtomicLong())) {
+            format.readDocuments(in, (value, line) -> {
+                if (cancelled) {
+                    throw new java.util.concurrent.CancellationException();
+                }
+                for (AuditEvent e : decoder.decode(value, input.name(), line).events()) {
+                    if (rows.get(row[0])) {
+                        visitor.visit(row[0], e);
+                    }
+                    row[0]++;
+                }
+            });
+        } catch (java.util.concurrent.CancellationException e) {
+            return false;
+        }
+        return true;
+    }
+
     @FunctionalInterface
     private interface RowVisitor {
         void visit(int row, AuditEvent event);
@@ -359,6 +389,16 @@ public final class Commands {
     /** The event of {@code row} as compact JSON, read again from its file. */
     private String rawJson(int row) throws CommandException {
         Input input = table.input(row);
+        if (table.offset(row) < 0) {   // from documents: read them again up to this row
+            BitSet one = new BitSet();
+            one.set(row);
+            AuditEvent[] found = new AuditEvent[1];
+            reread(Projection.ALL, one, (r, e) -> found[0] = e);
+            if (found[0] == null) {
+                throw new CommandException("cannot read " + input.name() + ":" + table.line(row) + " again");
+            }
+            return JsonWriter.compact(found[0].root());
+        }
         try (InputStream in = InputLines.open(input, new AtomicLong(), 64L << 20)) {
             in.skipNBytes(table.offset(row));
             byte[] buf = new byte[1 << 16];

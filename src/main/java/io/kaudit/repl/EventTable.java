@@ -6,19 +6,24 @@ import io.kaudit.engine.LineEvaluator;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.FieldCache;
 import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonValue;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.CompileException;
 import io.kaudit.rule.FieldSlots;
 import io.kaudit.rule.Getter;
 import io.kaudit.rule.QueryParser;
+import io.kaudit.source.DocumentReader;
 import io.kaudit.source.Input;
+import io.kaudit.source.InputFormat;
 import io.kaudit.source.InputLines;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -108,6 +113,11 @@ public final class EventTable {
         Projection both = new Projection().merge(ruleProjection).merge(projection);
         LineEvaluator rules = new LineEvaluator(engine, both);
         List<Alert> found = new ArrayList<>();
+        InputFormat format = InputFormat.of(input);
+        if (format.documents()) {
+            loadDocuments(input, format, index, rules, read, cancelled);
+            return;
+        }
         boolean complete = InputLines.read(input, 64L << 20, read, cancelled, new InputLines.Visitor() {
             @Override
             public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
@@ -133,6 +143,47 @@ public final class EventTable {
         if (!complete) {
             throw new IOException("loading cancelled");
         }
+    }
+
+    /**
+     * Loads an input of JSON or YAML documents (such exports are read whole, in order; rows keep no
+     * offset: reading one again means reading the documents again, see {@link #documents}).
+     */
+    private void loadDocuments(Input input, InputFormat format, int index, LineEvaluator rules, AtomicLong read,
+                               BooleanSupplier cancelled) throws IOException {
+        List<Alert> found = new ArrayList<>();
+        try (InputStream in = input.open(read)) {
+            format.readDocuments(in, new DocumentReader.Handler() {
+                @Override
+                public void value(JsonValue value, long line) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new CancellationException();
+                    }
+                    int firstRow = size;
+                    found.clear();
+                    LineEvaluator.Outcome o = rules.value(value, input.name(), line, found, e -> add(e, index, -1, line));
+                    if (o.problem() != null) {
+                        malformed++;
+                    }
+                    for (Alert a : found) {
+                        alerts.add(a);
+                        alertRows.add(firstRow + Math.max(0, a.location().index()));
+                    }
+                }
+
+                @Override
+                public void malformed(long line, String reason) {
+                    malformed++;
+                }
+            });
+        } catch (CancellationException e) {
+            throw new IOException("loading cancelled");
+        }
+    }
+
+    /** Whether the rows of input {@code i} came from documents (they have no offsets to read again from). */
+    public boolean documents(int i) throws IOException {
+        return InputFormat.of(inputs.get(i)).documents();
     }
 
     private void add(AuditEvent e, int input, long offset, long line) {

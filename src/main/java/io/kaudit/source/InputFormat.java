@@ -53,6 +53,27 @@ public enum InputFormat {
         return new String(head, line[0], Math.min(line[1] - line[0], 4096), StandardCharsets.UTF_8);
     }
 
+    /** The format of {@code input}, opened to look and closed again. */
+    public static InputFormat of(Input input) throws IOException {
+        try (InputStream in = input.open(new java.util.concurrent.atomic.AtomicLong())) {
+            return of(in);
+        }
+    }
+
+    /** True for formats read as whole documents rather than line by line. */
+    public boolean documents() {
+        return this == JSON_DOCUMENTS || this == YAML_DOCUMENTS;
+    }
+
+    /** Reads {@code in}, an input of a document format, handing each document to {@code handler}. */
+    public void readDocuments(InputStream in, DocumentReader.Handler handler) throws IOException {
+        switch (this) {
+            case JSON_DOCUMENTS -> DocumentReader.read(in, handler);
+            case YAML_DOCUMENTS -> YamlDocuments.read(in, handler);
+            default -> throw new IllegalStateException(this + " is read line by line");
+        }
+    }
+
     /**
      * The lines of {@code in}, an input of this format, as the decoder takes them: a CRI log with its
      * partial records joined (same line numbers), anything else as it is.

@@ -124,6 +124,35 @@ class ReplTest {
     }
 
     @Test
+    void yamlExportsAreQueriedLikeJsonLines() throws Exception {
+        // the first 2,000 events as a YAML export (gcloud and kubectl write YAML)
+        List<String> lines = Files.readAllLines(log).subList(0, 2000);
+        org.yaml.snakeyaml.DumperOptions block = new org.yaml.snakeyaml.DumperOptions();
+        block.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        block.setExplicitStart(true);
+        org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(block);
+        List<Object> docs = new ArrayList<>();
+        for (String l : lines) {
+            docs.add(yaml.load(l));
+        }
+        Path export = dir.resolve("export.yaml");
+        Files.writeString(export, yaml.dumpAll(docs.iterator()));
+        Path jsonl = Files.write(dir.resolve("first2000.log"), lines);
+        String script = "count ka.verb=create\n"
+                + "count ka.req.configmap.obj exists\n"
+                + "show 1 --json where ka.verb=create\n";
+        Kaudit.Outcome fromJson = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", jsonl.toString());
+        Kaudit.Outcome fromYaml = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", export.toString());
+        assertEquals(0, fromYaml.code(), fromYaml.err());
+        java.util.function.Function<Kaudit.Outcome, List<String>> answers = o -> o.out().lines()
+                .filter(x -> x.contains(" of ") || x.startsWith("{")).toList();
+        assertEquals(answers.apply(fromJson), answers.apply(fromYaml),
+                "columns, the slow path and show --json all read the YAML documents again: " + fromYaml.out());
+        assertTrue(fromYaml.out().contains("of 2,000 events"), fromYaml.out());
+        assertTrue(fromYaml.err().contains("0 malformed"), fromYaml.err());
+    }
+
+    @Test
     void jlineTerminalCompletesAndSurvivesErrors() throws Exception {
         EventTable table = new EventTable();
         RuleSet rules = new RuleLoader().load("none.yaml", "[]").compile();
