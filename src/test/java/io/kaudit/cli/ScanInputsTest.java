@@ -286,16 +286,8 @@ class ScanInputsTest {
     void yamlExportsAreReadDocumentByDocument() throws IOException {
         Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("all.log", events).toString()));
         // the same events as YAML documents, the way gcloud logging read and kubectl write them
-        org.yaml.snakeyaml.DumperOptions block = new org.yaml.snakeyaml.DumperOptions();
-        block.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
-        block.setExplicitStart(true);
-        org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(block);
-        List<Object> docs = new ArrayList<>();
-        for (String e : events) {
-            docs.add(yaml.load(e));   // JSON is YAML
-        }
         Path export = dir.resolve("export.yaml");
-        Files.writeString(export, "# kaudit test export\n" + yaml.dumpAll(docs.iterator()));
+        Files.writeString(export, "# kaudit test export\n" + io.kaudit.YamlExport.of(events));
         Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", export.toString());
         assertEquals(expected, perRule(o));
         assertTrue(o.err().contains(events.size() + " events"), o.err());

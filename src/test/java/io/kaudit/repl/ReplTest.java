@@ -127,16 +127,8 @@ class ReplTest {
     void yamlExportsAreQueriedLikeJsonLines() throws Exception {
         // the first 2,000 events as a YAML export (gcloud and kubectl write YAML)
         List<String> lines = Files.readAllLines(log).subList(0, 2000);
-        org.yaml.snakeyaml.DumperOptions block = new org.yaml.snakeyaml.DumperOptions();
-        block.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
-        block.setExplicitStart(true);
-        org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(block);
-        List<Object> docs = new ArrayList<>();
-        for (String l : lines) {
-            docs.add(yaml.load(l));
-        }
         Path export = dir.resolve("export.yaml");
-        Files.writeString(export, yaml.dumpAll(docs.iterator()));
+        Files.writeString(export, io.kaudit.YamlExport.of(lines));
         Path jsonl = Files.write(dir.resolve("first2000.log"), lines);
         String script = "count ka.verb=create\n"
                 + "count ka.req.configmap.obj exists\n"
