@@ -34,11 +34,21 @@ public final class BatchEvaluator {
             int[] count = {0};
             String[] problem = {null};
             try {
-                DocumentReader.read(new ByteArrayInputStream(body, start, length - start), (value, line) -> {
-                    LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, null);
-                    count[0] += o.events();
-                    if (o.problem() != null && problem[0] == null) {
-                        problem[0] = "line " + line + ": " + o.problem();
+                DocumentReader.read(new ByteArrayInputStream(body, start, length - start), new DocumentReader.Handler() {
+                    @Override
+                    public void value(io.kaudit.event.JsonValue value, long line) {
+                        LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, null);
+                        count[0] += o.events();
+                        if (o.problem() != null && problem[0] == null) {
+                            problem[0] = "line " + line + ": " + o.problem();
+                        }
+                    }
+
+                    @Override
+                    public void malformed(long line, String reason) {
+                        if (problem[0] == null) {
+                            problem[0] = "line " + line + ": " + reason;   // a batch is all or nothing
+                        }
                     }
                 });
             } catch (IOException e) {

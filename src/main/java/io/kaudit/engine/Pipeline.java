@@ -6,7 +6,6 @@ import io.kaudit.event.Projection;
 import io.kaudit.source.Chunk;
 import io.kaudit.source.ChunkReader;
 import io.kaudit.source.DocumentReader;
-import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
 import io.kaudit.source.InputFormat;
 import java.io.IOException;
@@ -180,32 +179,29 @@ public final class Pipeline {
         }
     }
 
-    /** Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines. */
-    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending, InputFormat format) {
+    /**
+     * Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines.
+     * Broken documents are reported one by one; an I/O error ends the run like one in line mode.
+     */
+    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending, InputFormat format)
+            throws IOException {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
         LineEvaluator evaluator = evaluators.get();
-        try {
-            format.readDocuments(in, new DocumentReader.Handler() {
-                @Override
-                public void value(io.kaudit.event.JsonValue value, long line) {
-                    List<Alert> alerts = new ArrayList<>();
-                    LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts, null);
-                    List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
-                    submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
-                }
+        format.readDocuments(in, new DocumentReader.Handler() {
+            @Override
+            public void value(io.kaudit.event.JsonValue value, long line) {
+                List<Alert> alerts = new ArrayList<>();
+                LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts, null);
+                List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
+                submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
+            }
 
-                @Override
-                public void malformed(long line, String reason) {
-                    submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
-                            List.of(new Bad(line, reason)), null)));
-                }
-            });
-        } catch (IOException e) {
-            long line = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
-                    ? j.getLocation().getLineNr() : 0;
-            submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
-                    List.of(new Bad(line, "invalid JSON, rest of the document skipped: " + EnvelopeDecoder.message(e))), null)));
-        }
+            @Override
+            public void malformed(long line, String reason) {
+                submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
+                        List.of(new Bad(line, reason)), null)));
+            }
+        });
     }
 
     /** Ends the run with {@code failure} (reported in order, after what came before). */

@@ -274,6 +274,20 @@ class ScanInputsTest {
         Path pretty = dir.resolve("pretty.json");
         Files.writeString(pretty, indented);
         assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", pretty.toString())));
+        // a pretty-printed export with a broken element in the middle: only that element is lost
+        List<String> broken = new ArrayList<>(List.of("["));
+        for (int i = 0; i < privileged.size(); i++) {
+            broken.add("  " + privileged.get(i) + ",");
+            if (i == privileged.size() / 2) {
+                broken.add("  {\"kind\": \"Event\", \"verb\": \"get\",, \"user\": {}},");
+            }
+        }
+        broken.add("  {\"kind\": \"Event\"}\n]");
+        Kaudit.Outcome partly = Kaudit.run("scan", "-f", "jsonl", write("broken-array.json", broken).toString());
+        assertEquals(expected, perRule(partly));
+        int brokenLine = privileged.size() / 2 + 3;
+        assertTrue(partly.err().contains("broken-array.json:" + brokenLine + ": invalid JSON"), partly.err());
+        assertTrue(partly.err().contains(privileged.size() + " events"), partly.err());
         // JSON Lines whose first line was cut after a '{': only that line is lost
         List<String> cut = new ArrayList<>(List.of("{\"kind\":\"Event\",\"requestObject\":{"));
         cut.addAll(privileged);

@@ -218,6 +218,11 @@ class ServeCommandTest {
         assertEquals(200, post(uri, event, "application/jsonl", auth).statusCode());
         assertEquals(415, post(uri, event, "text/plain", auth).statusCode());
         assertEquals(400, post(uri, "{\"kind\": 0}".getBytes(StandardCharsets.UTF_8), "application/json", auth).statusCode());
+        String good = new String(event, StandardCharsets.UTF_8);
+        HttpResponse<String> half = post(uri, ("[\n  " + good + ",\n  {\"kind\": \"Event\",, }\n]\n").getBytes(StandardCharsets.UTF_8),
+                "application/json", auth);
+        assertEquals(400, half.statusCode(), "a pretty-printed batch with one broken element is refused whole");
+        assertTrue(half.body().contains("line 3"), half.body());
         assertEquals(400, post(uri, new byte[0], "application/json", auth).statusCode());
         assertEquals(413, post(uri, new byte[100_000], "application/json", auth).statusCode());
         assertEquals(413, post(uri, gzip(new byte[1_000_000]), "application/json", "Content-Encoding", "gzip",
