@@ -108,32 +108,33 @@ public final class DocumentReader {
 
     /**
      * Copies one value's bytes into {@code value}: to its matching bracket or closing quote, or, for
-     * a literal, to the next separator. True when it was too big to keep.
+     * a literal, to the next separator. True when it was too big to keep. Bytes are copied a buffer
+     * at a time, not one by one.
      */
     private boolean cut() throws IOException {
         int depth = 0;
         boolean string = false;
         boolean escape = false;
-        boolean oversized = false;
+        boolean[] oversized = {false};
+        int from = pos;   // the part of buf not yet copied into value
         while (true) {
-            if (pos == len && !fill()) {
-                return oversized;
+            if (pos == len) {
+                keep(from, pos, oversized);
+                if (!fill()) {
+                    return oversized[0];
+                }
+                from = 0;
             }
             byte c = buf[pos];
-            if (!string && depth == 0 && value.size() > 0 && (c == ',' || c == ']' || c == '}' || c <= ' ')) {
-                return oversized;   // a literal ends
+            if (!string && depth == 0 && (pos > from || value.size() > 0) && (c == ',' || c == ']' || c == '}' || c <= ' ')) {
+                keep(from, pos, oversized);
+                return oversized[0];   // a literal ends
             }
             pos++;
             if (c == '\n') {
                 line++;
             }
-            if (!oversized) {
-                value.write(c);
-                if (value.size() > MAX_VALUE) {
-                    oversized = true;
-                    value.reset();
-                }
-            }
+            boolean ends = false;
             if (string) {
                 if (escape) {
                     escape = false;
@@ -141,18 +142,33 @@ public final class DocumentReader {
                     escape = true;
                 } else if (c == '"') {
                     string = false;
-                    if (depth == 0) {
-                        return oversized;
-                    }
+                    ends = depth == 0;
                 }
             } else if (c == '"') {
                 string = true;
             } else if (c == '{' || c == '[') {
                 depth++;
-            } else if ((c == '}' || c == ']') && --depth <= 0) {
-                return oversized;
+            } else if (c == '}' || c == ']') {
+                ends = --depth <= 0;
+            }
+            if (ends) {
+                keep(from, pos, oversized);
+                return oversized[0];
             }
         }
+    }
+
+    /** Adds {@code buf[from, to)} to the value, unless it has grown too big to keep. */
+    private void keep(int from, int to, boolean[] oversized) {
+        if (oversized[0]) {
+            return;
+        }
+        if (value.size() + (to - from) > MAX_VALUE) {
+            oversized[0] = true;
+            value.reset();
+            return;
+        }
+        value.write(buf, from, to - from);
     }
 
     /** The next byte that is not blank (left unread), or -1 at the end. */
