@@ -74,6 +74,11 @@ public final class DocumentReader {
             if (c == ',') {
                 pos++;
                 c = skipBlanks();
+                if (c == ']') {
+                    pos++;
+                    handler.malformed(line, "invalid JSON: a comma before ']'");
+                    return;
+                }
             } else if (c == ']') {
                 pos++;
                 return;
