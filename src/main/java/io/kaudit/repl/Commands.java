@@ -333,8 +333,9 @@ public final class Commands {
         try {
             for (int i = 0; i < table.inputs.size(); i++) {
                 Input input = table.inputs.get(i);
-                if (table.documents(i)) {
-                    if (!rereadDocuments(input, decoder, rows, row, visitor)) {
+                InputFormat format = table.format(i);
+                if (format.documents()) {
+                    if (!rereadDocuments(input, format, decoder, rows, row, visitor)) {
                         return;
                     }
                     continue;
@@ -360,9 +361,8 @@ public final class Commands {
     }
 
     /** The same for an input of documents, read whole again; false when cancelled. */
-    private boolean rereadDocuments(Input input, EnvelopeDecoder decoder, BitSet rows, int[] row, RowVisitor visitor)
-            throws IOException {
-        InputFormat format = InputFormat.of(input);
+    private boolean rereadDocuments(Input input, InputFormat format, EnvelopeDecoder decoder, BitSet rows, int[] row,
+                                    RowVisitor visitor) throws IOException {
         try (InputStream in = input.open(new AtomicLong())) {
             format.readDocuments(in, (value, line) -> {
                 if (cancelled) {

@@ -54,6 +54,8 @@ public final class EventTable {
     private static final JsonObject EMPTY = new JsonObject(1);
 
     final List<Input> inputs = new ArrayList<>();
+    /** Each input's format, told once at load: re-reads must read it the same way. */
+    private final List<InputFormat> formats = new ArrayList<>();
     private final Map<String, Integer> columnOf = new HashMap<>();
     private final Getter[] getters = new Getter[COLUMNS.size()];
     private final Dictionary[] dictionaries = new Dictionary[COLUMNS.size()];
@@ -109,11 +111,12 @@ public final class EventTable {
             throw new IOException("too many inputs");
         }
         int index = inputs.size();
+        InputFormat format = InputFormat.of(input);
         inputs.add(input);
+        formats.add(format);
         Projection both = new Projection().merge(ruleProjection).merge(projection);
         LineEvaluator rules = new LineEvaluator(engine, both);
         List<Alert> found = new ArrayList<>();
-        InputFormat format = InputFormat.of(input);
         if (format.documents()) {
             loadDocuments(input, format, index, rules, read, cancelled);
             return;
@@ -147,7 +150,7 @@ public final class EventTable {
 
     /**
      * Loads an input of JSON or YAML documents (such exports are read whole, in order; rows keep no
-     * offset: reading one again means reading the documents again, see {@link #documents}).
+     * offset: reading one again means reading the documents again, see {@link #format}).
      */
     private void loadDocuments(Input input, InputFormat format, int index, LineEvaluator rules, AtomicLong read,
                                BooleanSupplier cancelled) throws IOException {
@@ -181,9 +184,9 @@ public final class EventTable {
         }
     }
 
-    /** Whether the rows of input {@code i} came from documents (they have no offsets to read again from). */
-    public boolean documents(int i) throws IOException {
-        return InputFormat.of(inputs.get(i)).documents();
+    /** The format input {@code i} was loaded as (documents have no offsets to read again from). */
+    public InputFormat format(int i) {
+        return formats.get(i);
     }
 
     private void add(AuditEvent e, int input, long offset, long line) {
