@@ -1,7 +1,8 @@
 package io.kaudit.source;
 
 /**
- * Joins CRI partial records handed over line by line (follow): a stdout run of P records is held
+ * Joins CRI partial records handed over line by line (follow's Tailer, and {@link CriLogLines} for
+ * a stream): a stdout run of P records is held
  * until its F record, then handed on as one line numbered as its first record; the server's own
  * stderr lines are handed on blank. While a run is held, {@link #heldSince} tells where it starts,
  * so a checkpoint never claims it: after a restart the run is read again, whole. A run that does

@@ -8,7 +8,8 @@ import java.util.Arrays;
 /**
  * Audit lines from a CRI container log (the kubelet's format under /var/log/pods:
  * {@code TIME STREAM TAG CONTENT}, TAG {@code P} for a part, {@code F} for the last one), as
- * kube-apiserver auditing to stdout leaves them. A run of P records and the F record ending it,
+ * kube-apiserver auditing to stdout leaves them, as a stream for scan and the REPL ({@link CriJoin}
+ * does the joining, as it does for follow). A run of P records and the F record ending it,
  * which the kubelet writes for every event over 16 KiB, becomes one F line followed by one blank
  * line per record joined, so line numbers stay those of the file. The server's own log lines on
  * stderr become blank lines: they are never audit events. A run cut short by a line that is no
@@ -32,8 +33,26 @@ public final class CriLogLines extends InputStream {
     private boolean lineCut;
     private boolean passingLongLine;
 
-    /** The P records held back until the F record that ends them. */
-    private final CriRun run;
+    /** Joins the records; what it hands on is written out at its line number. */
+    private final CriJoin join;
+    private final Tailer.Lines joined = new Tailer.Lines() {
+        @Override
+        public void line(String path, byte[] b, int from, int limit, long number) {
+            pad(number - 1);
+            emit(b, from, limit - from);
+            emitted = number;
+        }
+
+        @Override
+        public void skipped(String path, long lineNumber, String reason) {
+        }
+
+        @Override
+        public void notice(String message) {
+        }
+    };
+    private long lines;     // lines read
+    private long emitted;   // lines written
 
     private byte[] out = new byte[0];
     private int outPos;
@@ -41,7 +60,7 @@ public final class CriLogLines extends InputStream {
 
     public CriLogLines(InputStream in, long maxLine) {
         this.in = in;
-        this.run = new CriRun(maxLine);
+        this.join = new CriJoin(maxLine);
     }
 
     @Override
@@ -80,57 +99,30 @@ public final class CriLogLines extends InputStream {
         outPos = 0;
         outLen = 0;
         if (!readLine()) {
-            flushRun();
+            join.flush(joined, "");
+            pad(lines);   // lines of a run joined at the very end
             return outLen > 0;
         }
         if (passingLongLine || lineCut) {
             // a long line is no CRI part: let it through as it comes
             if (!passingLongLine) {
-                flushRun();
+                join.flush(joined, "");
+                lines++;
+                pad(lines - 1);
+                emitted = lines;
             }
             passingLongLine = lineCut;
             emit(line, 0, lineLen);
             return true;
         }
-        record();
+        join.line(joined, "", line, 0, lineLen, ++lines, 0);
         return true;
     }
 
-    /** Handles the complete line in {@code line}: holds a part, ends a run, or passes it on. */
-    private void record() {
-        int end = lineLen > 0 && line[lineLen - 1] == '\n' ? lineLen - 1 : lineLen;
-        boolean newline = end < lineLen;
-        CriRecord r = CriRecord.parse(line, 0, end);
-        if (r == null) {
-            flushRun();
-            emit(line, 0, lineLen);
-        } else if (r.stderr()) {
-            // the server's own log, never audit: a blank line in its place (after a run it interrupts)
-            if (run.isEmpty()) {
-                emit(NEWLINE, 0, newline ? 1 : 0);
-            } else {
-                run.addBlank(newline);
-            }
-        } else if (!r.partial()) {
-            if (run.isEmpty()) {
-                emit(line, 0, lineLen);
-                return;
-            }
-            int held = run.lines();
-            byte[] joined = run.finish(line, 0, lineLen, r);
-            emit(joined, 0, joined.length);
-            for (int i = 0; i < held; i++) {
-                emit(NEWLINE, 0, 1);   // the lines joined stay lines, so numbers stay the file's
-            }
-        } else if (!run.addPart(line, 0, lineLen, r) || !newline) {
-            flushRun();   // an endless run is no event; a part without a newline ends the input
-        }
-    }
-
-    private void flushRun() {
-        if (!run.isEmpty()) {
-            byte[] held = run.release();
-            emit(held, 0, held.length);
+    /** Blank lines up to line {@code number}: the lines a joined run took stay lines. */
+    private void pad(long number) {
+        for (; emitted < number; emitted++) {
+            emit(NEWLINE, 0, 1);
         }
     }
 
