@@ -5,6 +5,7 @@ import io.kaudit.report.JsonSink;
 import io.kaudit.report.JsonlSink;
 import io.kaudit.report.SarifSink;
 import io.kaudit.report.Sink;
+import io.kaudit.report.SummarySink;
 import io.kaudit.report.TableSink;
 import io.kaudit.report.Terminal;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code -f/--format} and {@code -o/--output}. */
 final class OutputOptions {
-    enum Format { table, jsonl, json, csv, sarif }
+    enum Format { table, jsonl, json, csv, sarif, summary }
 
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT",
             description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -41,6 +42,8 @@ final class OutputOptions {
                 return new CsvSink(out);
             case sarif:
                 return new SarifSink(out, Version.VERSION);
+            case summary:
+                return new SummarySink(out, tty && Terminal.colorAllowed(), tty ? Terminal.width() : 0);
             default:
                 return new TableSink(out, tty && Terminal.colorAllowed(), tty ? Terminal.width() : 0, longestPath);
         }

@@ -150,6 +150,42 @@ class FormatsTest {
         assertTrue(rows[1].contains("audit.log:7"));
     }
 
+    /** The summary agrees with the alerts themselves: counts, times and earliest location per rule, in order. */
+    @Test
+    void summaryAgreesWithJsonl() throws Exception {
+        List<JsonNode> alerts = jsonl("samples/");
+        Map<String, List<JsonNode>> byRule = new java.util.TreeMap<>();
+        for (JsonNode a : alerts) {
+            byRule.computeIfAbsent(a.get("rule").asText(), k -> new ArrayList<>()).add(a);
+        }
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "summary", "samples/");
+        assertEquals(0, o.code(), o.err());
+        List<String> rows = o.lines();
+        assertTrue(rows.get(0).matches("PRIORITY +ALERTS RULE +FIRST +LAST +FIRST AT +FIRST OUTPUT"), rows.get(0));
+        assertEquals(byRule.size() + 1, rows.size(), "one row per rule that alerted");
+        int lastRank = -1;
+        long lastCount = Long.MAX_VALUE;
+        for (String row : rows.subList(1, rows.size())) {
+            String rule = byRule.keySet().stream().filter(r -> row.contains(" " + r + " "))
+                    .max(java.util.Comparator.comparingInt(String::length)).orElseThrow(() -> new AssertionError(row));
+            List<JsonNode> mine = byRule.get(rule);
+            JsonNode earliest = mine.stream().min(java.util.Comparator.comparing((JsonNode a) -> a.get("time").asText())).orElseThrow();
+            String last = mine.stream().map(a -> a.get("time").asText()).max(String::compareTo).orElseThrow();
+            String priority = mine.get(0).get("priority").asText();
+            assertTrue(row.startsWith(priority + " "), row);
+            assertTrue(row.matches(".{13} +" + String.format("%,d", mine.size()) + " .*"), "count of " + rule + ": " + row);
+            assertTrue(row.contains(earliest.get("time").asText().substring(0, 23) + "Z "), "first time: " + row);
+            assertTrue(row.contains(last.substring(0, 23) + "Z "), "last time: " + row);
+            JsonNode at = earliest.get("location");
+            assertTrue(row.contains(at.get("path").asText() + ":" + at.get("line").asInt() + " "), "first at: " + row);
+            int rank = Priority.parse(priority).ordinal();
+            assertTrue(rank > lastRank || rank == lastRank && mine.size() <= lastCount, "highest priority, then most frequent first");
+            lastCount = mine.size();
+            lastRank = rank;
+        }
+        assertEquals("", Kaudit.run("scan", "-q", "-f", "summary", "samples/busy-cluster.log").out(), "nothing without alerts");
+    }
+
     /** On a real terminal (script(1)) the table is coloured, unless NO_COLOR is set. */
     @Test
     void colourOnlyOnATerminalAndNotWithNoColor() throws Exception {
