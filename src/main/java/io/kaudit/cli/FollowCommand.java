@@ -99,6 +99,11 @@ final class FollowCommand implements Callable<Integer> {
         try {
             loop(tailers, checkpoint, handler, out, err, watch, watched);
         } finally {
+            try {
+                sink.finish(handler.stats);   // closes a json/sarif document, writes the summary
+            } catch (IOException | RuntimeException e) {
+                handler.notice("cannot write alerts: " + e.getMessage());
+            }
             save(out, tailers, checkpoint, handler);
             err.println("kaudit: stopped; " + handler.stats.summary());
             err.flush();

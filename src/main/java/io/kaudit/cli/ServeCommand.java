@@ -197,12 +197,13 @@ final class ServeCommand implements Callable<Integer> {
             for (WebhookSink h : hooks) {
                 h.close(5000);
             }
-            try {
-                out.flush();
-            } catch (IOException ignored) {
-                // exiting anyway
-            }
             synchronized (this) {
+                try {
+                    stdout.finish(stats);   // closes a json/sarif document, writes the summary
+                    out.flush();
+                } catch (IOException | RuntimeException e) {
+                    log(err, "cannot write alerts: " + e.getMessage());
+                }
                 log(err, "stopped; " + stats.summary());
             }
         }

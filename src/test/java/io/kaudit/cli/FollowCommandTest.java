@@ -34,8 +34,12 @@ class FollowCommandTest {
     }
 
     private Process start(String paths, Path checkpoint, Path out) throws IOException {
+        return start(paths, checkpoint, out, "jsonl");
+    }
+
+    private Process start(String paths, Path checkpoint, Path out, String format) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "follow", "-f", "jsonl",
+                "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "follow", "-f", format,
                 "--checkpoint", checkpoint.toString(), "-o", out.toString(), paths));
         Path console = dir.resolve("follow-" + System.nanoTime() + ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
@@ -219,6 +223,31 @@ class FollowCommandTest {
         for (String pod : List.of("debug-tools", "second-pod", "third-pod")) {
             assertEquals(1, alerts.lines().filter(l -> l.contains("Privileged Container Started") && l.contains(pod)).count(),
                     pod + " exactly once in " + alerts);
+        }
+    }
+
+    /** Formats written whole at the end (a JSON document, the summary) are completed on SIGTERM. */
+    @Test
+    void documentFormatsAreCompletedOnStop() throws Exception {
+        List<String> privileged = Files.readAllLines(Path.of("samples", "privileged-pod.log"));
+        for (String format : List.of("json", "summary")) {
+            Path log = dir.resolve(format + ".log");
+            Path out = dir.resolve(format + "-alerts.txt");
+            Files.createFile(log);
+            Process p = start(log.toString(), dir.resolve(format + ".json"), out, format);
+            append(log, List.of(privileged.get(0)));
+            Thread.sleep(1500);   // read and evaluated, not yet finished
+            stop(p);
+            String written = Files.readString(out);
+            if (format.equals("json")) {
+                com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(written);
+                assertEquals("Privileged Container Started", doc.get("alerts").get(0).get("rule").asText(), written);
+                assertEquals(1, doc.get("stats").get("events").asInt(), written);
+            } else {
+                assertTrue(written.startsWith("PRIORITY "), written);
+                assertTrue(written.lines().anyMatch(l -> l.startsWith("Warning ") && l.contains(" Privileged Container Started ")
+                        && l.contains(log + ":1 ")), written);
+            }
         }
     }
 }

@@ -57,9 +57,14 @@ class ServeCommandTest {
 
     /** Starts kaudit serve on a free port; returns its /k8s-audit URL. */
     private URI start(String... extra) throws Exception {
+        return startWriting("jsonl", dir.resolve("stdout.jsonl"), extra);
+    }
+
+    /** The same, writing alerts in {@code format} to {@code out}. */
+    private URI startWriting(String format, Path out, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "serve",
-                "-f", "jsonl", "-o", dir.resolve("stdout.jsonl").toString()));
+                "-f", format, "-o", out.toString()));
         if (!List.of(extra).contains("--listen")) {
             cmd.addAll(List.of("--listen", "127.0.0.1:0"));
         }
@@ -202,6 +207,20 @@ class ServeCommandTest {
             assertTrue(metrics.contains("kaudit_rejected_requests_total{code=\"400\"} 12"), metrics);
             assertTrue(metrics.matches("(?s).*kaudit_webhook_retries_total\\{url=\"[^\"]+\"} [1-9].*"), metrics);
         }
+    }
+
+    /** A SARIF document is written whole when serve stops, holding what it received. */
+    @Test
+    void sarifIsCompletedOnStop() throws Exception {
+        Path out = dir.resolve("alerts.sarif");
+        URI uri = startWriting("sarif", out);
+        String event = Files.readAllLines(Path.of("samples", "privileged-pod.log")).get(0);
+        assertEquals(200, post(uri, event.getBytes(StandardCharsets.UTF_8), "application/json").statusCode());
+        stop();
+        com.fasterxml.jackson.databind.JsonNode run = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.toFile()).get("runs").get(0);
+        assertEquals("Privileged Container Started", run.get("results").get(0).get("ruleId").asText());
+        assertEquals(1, run.get("properties").get("events").asInt());
     }
 
     @Test
