@@ -54,8 +54,14 @@ public final class Pipeline {
         this.strict = strict;
     }
 
-    /** A problem on one line, numbered within its chunk. */
-    private record Bad(long line, String reason) {
+    /**
+     * A problem on one line, numbered within its chunk; or, when {@code cut}, an input that ends
+     * early (a gzip copied while being written), placed after the last line read from it.
+     */
+    private record Bad(long line, String reason, boolean cut) {
+        Bad(long line, String reason) {
+            this(line, reason, false);
+        }
     }
 
     /** What a worker made of one chunk (or the reader of one document). */
@@ -92,11 +98,15 @@ public final class Pipeline {
                     base = 0;
                 }
                 for (Bad b : r.bad()) {
-                    Location where = new Location(current.name(), base + b.line(), -1);
+                    Location where = new Location(current.name(), Math.max(1, base + b.line()), -1);
                     if (strict) {
                         throw new MalformedInputException(where, b.reason());
                     }
-                    stats.countMalformed(where, b.reason());
+                    if (b.cut()) {
+                        stats.countCut(where, b.reason());
+                    } else {
+                        stats.countMalformed(where, b.reason());
+                    }
                     out.malformed(where, b.reason());
                 }
                 for (Alert a : r.alerts()) {
@@ -151,7 +161,8 @@ public final class Pipeline {
                         // a gzip cut short (copied while being written): keep what came before, go on
                         Chunk end = new Chunk(input, null, 0, false, 0);
                         submit(pending, CompletableFuture.completedFuture(new Result(end, 0, 0, 0, List.of(),
-                                List.of(new Bad(1, "compressed data ends early (" + e.getMessage() + "); rest of file lost")),
+                                List.of(new Bad(0, "compressed data ends early (" + e.getMessage() + "); the rest is lost",
+                                        true)),
                                 null)));
                     }
                 } catch (IOException e) {

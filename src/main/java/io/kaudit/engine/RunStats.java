@@ -13,6 +13,10 @@ public final class RunStats {
     public long malformed;
     public Location firstMalformed;
     public String firstMalformedReason;
+    /** Inputs that end early (a compressed file cut short), and the first of them. */
+    public long cut;
+    public Location firstCut;
+    public String firstCutReason;
     public long startNanos = System.nanoTime();
     public long endNanos;
     public final Map<Priority, Long> alertsByPriority = new EnumMap<>(Priority.class);
@@ -27,6 +31,13 @@ public final class RunStats {
         if (malformed++ == 0) {
             firstMalformed = where;
             firstMalformedReason = reason;
+        }
+    }
+
+    public void countCut(Location where, String reason) {
+        if (cut++ == 0) {
+            firstCut = where;
+            firstCutReason = reason;
         }
     }
 
@@ -60,6 +71,10 @@ public final class RunStats {
         if (malformed > 0) {
             sb.append(String.format(", %,d malformed line%s skipped (first at %s: %s)", malformed,
                     malformed == 1 ? "" : "s", firstMalformed, firstMalformedReason));
+        }
+        if (cut > 0) {
+            sb.append(String.format(", %,d input%s cut short (first at %s: %s)", cut, cut == 1 ? "" : "s", firstCut,
+                    firstCutReason));
         }
         return sb.toString();
     }

@@ -334,23 +334,23 @@ public final class Commands {
             for (int i = 0; i < table.inputs.size(); i++) {
                 Input input = table.inputs.get(i);
                 InputFormat format = table.format(i);
-                if (format.documents()) {
-                    if (!rereadDocuments(input, format, decoder, rows, row, visitor)) {
-                        return;
-                    }
-                    continue;
+                boolean complete;
+                try {
+                    complete = format.documents() ? rereadDocuments(input, format, decoder, rows, row, visitor)
+                            : InputLines.read(input, 64L << 20, new AtomicLong(), () -> cancelled,
+                                    (data, from, limit, line, offset) -> {
+                                        EnvelopeDecoder.Result res = decoder.decodeLine(data, from, limit, input.name(), line);
+                                        for (AuditEvent e : res.events()) {
+                                            if (rows.get(row[0])) {
+                                                visitor.visit(row[0], e);
+                                            }
+                                            row[0]++;
+                                        }
+                                        return res.next();
+                                    });
+                } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+                    complete = true;   // cut short: its rows end at the cut, as when it was loaded
                 }
-                boolean complete = InputLines.read(input, 64L << 20, new AtomicLong(), () -> cancelled,
-                        (data, from, limit, line, offset) -> {
-                            EnvelopeDecoder.Result res = decoder.decodeLine(data, from, limit, input.name(), line);
-                            for (AuditEvent e : res.events()) {
-                                if (rows.get(row[0])) {
-                                    visitor.visit(row[0], e);
-                                }
-                                row[0]++;
-                            }
-                            return res.next();
-                        });
                 if (!complete) {
                     return;
                 }

@@ -69,6 +69,8 @@ public final class EventTable {
     private final List<Alert> alerts = new ArrayList<>();
     private final List<Integer> alertRows = new ArrayList<>();
     private long malformed;
+    /** Inputs whose compressed data ends early, with why; their events before the cut are rows. */
+    private final List<String> cutShort = new ArrayList<>();
     private final Projection projection;
 
     public EventTable() {
@@ -95,6 +97,11 @@ public final class EventTable {
         return malformed;
     }
 
+    /** "NAME: compressed data ends early (...)" for each input cut short, in load order. */
+    public List<String> cutShort() {
+        return cutShort;
+    }
+
     public List<Alert> alerts() {
         return alerts;
     }
@@ -116,11 +123,21 @@ public final class EventTable {
         formats.add(format);
         Projection both = new Projection().merge(ruleProjection).merge(projection);
         LineEvaluator rules = new LineEvaluator(engine, both);
-        List<Alert> found = new ArrayList<>();
-        if (format.documents()) {
-            loadDocuments(input, format, index, rules, read, cancelled);
-            return;
+        try {
+            if (format.documents()) {
+                loadDocuments(input, format, index, rules, read, cancelled);
+            } else {
+                loadLines(input, index, rules, read, cancelled);
+            }
+        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+            // a gzip copied while being written: what came before the cut is loaded
+            cutShort.add(input.name() + ": compressed data ends early (" + cut.getMessage() + "); the rest is lost");
         }
+    }
+
+    private void loadLines(Input input, int index, LineEvaluator rules, AtomicLong read, BooleanSupplier cancelled)
+            throws IOException {
+        List<Alert> found = new ArrayList<>();
         boolean complete = InputLines.read(input, 64L << 20, read, cancelled, new InputLines.Visitor() {
             @Override
             public int line(byte[] data, int from, int limit, long lineNumber, long offset) {

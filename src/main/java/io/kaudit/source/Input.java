@@ -58,7 +58,7 @@ public record Input(String name, Path path) {
         int b1 = in.read();
         in.reset();
         if (b0 == 0x1f && b1 == 0x8b) {
-            return new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER);
+            return new BufferedInputStream(new NoEstimate(new GZIPInputStream(in, BUFFER)), BUFFER);
         }
         return in;
     }
@@ -80,6 +80,23 @@ public record Input(String name, Path path) {
             return m.substring(open + 2, m.length() - 1).toLowerCase(Locale.ROOT);
         }
         return m;
+    }
+
+    /**
+     * Says nothing is available without blocking. A BufferedInputStream keeps reading while its
+     * source claims more (GZIPInputStream always does) and, should a later read throw because the
+     * gzip is cut short, loses what the earlier reads of that call had copied: the last whole lines
+     * before the cut. With no estimate it reads once per call, so the cut surfaces on a call of its own.
+     */
+    private static final class NoEstimate extends FilterInputStream {
+        NoEstimate(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int available() {
+            return 0;
+        }
     }
 
     private static final class Counting extends FilterInputStream {
