@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 
 /**
- * One input: a file (plain or gzip, told apart by its first bytes, not its name) or standard input.
+ * One input: a file (plain or gzip, told apart by its first bytes, not its name; UTF-8, or UTF-16
+ * with its byte order mark) or standard input.
  *
  * @param name how messages and alert locations name it (the path as the user gave it)
  * @param path the file, or null for standard input
@@ -53,14 +54,25 @@ public record Input(String name, Path path) {
             throw new IOException(reason(e), e);
         }
         BufferedInputStream in = new BufferedInputStream(new Counting(raw, rawBytes), BUFFER);
-        in.mark(2);
-        int b0 = in.read();
-        int b1 = in.read();
-        in.reset();
-        if (b0 == 0x1f && b1 == 0x8b) {
-            return new BufferedInputStream(new NoEstimate(new GZIPInputStream(in, BUFFER)), BUFFER);
+        if (startsWith(in, 0x1f, 0x8b)) {
+            in = new BufferedInputStream(new NoEstimate(new GZIPInputStream(in, BUFFER)), BUFFER);
+        }
+        if (startsWith(in, 0xFF, 0xFE) || startsWith(in, 0xFE, 0xFF)) {
+            in = new BufferedInputStream(new Utf16AsUtf8(in), BUFFER);
         }
         return in;
+    }
+
+    /** Whether the next two bytes are {@code b0, b1}, reading nothing. */
+    private static boolean startsWith(BufferedInputStream in, int b0, int b1) throws IOException {
+        in.mark(2);
+        try {
+            return in.read() == b0 && in.read() == b1;
+        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+            return false;   // a gzip cut within its first bytes: the reader meets the cut again
+        } finally {
+            in.reset();
+        }
     }
 
     /**

@@ -111,6 +111,22 @@ class ScanInputsTest {
         assertEquals(expected, perRule(fromLists));
         assertTrue(fromLists.out().contains("\"index\":2"), "items carry their index in the EventList");
 
+        // UTF-16 with its byte order mark (Windows PowerShell 5's '>' and Out-File), plain and gzipped
+        String text = String.join("\n", events) + "\n";
+        String plainAlerts = Kaudit.run("scan", "-q", "-f", "jsonl", plain.toString()).out();
+        for (java.nio.charset.Charset cs : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE)) {
+            Path utf16 = dir.resolve("utf16/" + cs.name() + ".log");
+            Files.createDirectories(utf16.getParent());
+            Files.writeString(utf16, "\uFEFF" + text, cs);
+            assertEquals(plainAlerts.replace(plain.toString(), utf16.toString()),
+                    Kaudit.run("scan", "-q", "-f", "jsonl", utf16.toString()).out(), cs + ": same alerts at the same lines");
+        }
+        Path utf16gz = dir.resolve("utf16/le.log.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(utf16gz))) {
+            out.write(("\uFEFF" + text).getBytes(StandardCharsets.UTF_16LE));
+        }
+        assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", utf16gz.toString())));
+
         byte[] stdin = Files.readAllBytes(plain);
         assertEquals(expected, perRule(Kaudit.process(stdin, "scan", "-q", "-f", "jsonl", "-")));
         assertEquals(expected, perRule(Kaudit.process(stdin, "scan", "-q", "-f", "jsonl")));
