@@ -92,7 +92,7 @@ final class ReplCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int before = table.size();
         int alertsBefore = table.alerts().size();
-        int cutBefore = table.cutShort().size();
+        int incompleteBefore = table.incomplete().size();
         try (Progress progress = new Progress(err, read, total, Terminal.isTerminal(2))) {
             for (Input in : inputs) {
                 if (in.path() == null) {
@@ -104,8 +104,8 @@ final class ReplCommand implements Callable<Integer> {
         err.printf("kaudit: loaded %,d events from %d file%s in %.1fs, %,d alerts, %,d malformed lines%n",
                 table.size() - before, inputs.size(), inputs.size() == 1 ? "" : "s", (System.nanoTime() - start) / 1e9,
                 table.alerts().size() - alertsBefore, table.malformed());
-        for (String cut : table.cutShort().subList(cutBefore, table.cutShort().size())) {
-            err.println("kaudit: " + cut);
+        for (String problem : table.incomplete().subList(incompleteBefore, table.incomplete().size())) {
+            err.println("kaudit: " + problem);
         }
         err.flush();
     }

@@ -99,6 +99,12 @@ final class ScanCommand implements Callable<Integer> {
         if (!quiet) {
             spec.commandLine().getErr().println("kaudit: " + stats.summary());
         }
+        if (stats.unreadable > 0) {   // the other inputs were scanned, but one could not be: that is exit 2
+            if (quiet) {
+                spec.commandLine().getErr().println("kaudit: " + stats.firstUnreadable);
+            }
+            return 2;
+        }
         if (failOn != null) {
             for (Map.Entry<Priority, Long> e : stats.alertsByPriority.entrySet()) {
                 if (e.getKey().atLeast(failOn) && e.getValue() > 0) {

@@ -54,13 +54,16 @@ public final class Pipeline {
         this.strict = strict;
     }
 
+    /** How much of its input a problem costs. */
+    private enum Loss { LINE, REST_OF_INPUT, WHOLE_INPUT }
+
     /**
-     * A problem on one line, numbered within its chunk; or, when {@code cut}, an input that ends
-     * early (a gzip copied while being written), placed after the last line read from it.
+     * A problem on one line, numbered within its chunk; or an input not read to its end (a gzip
+     * copied while being written: the rest of it; a format kaudit does not read: all of it).
      */
-    private record Bad(long line, String reason, boolean cut) {
+    private record Bad(long line, String reason, Loss loss) {
         Bad(long line, String reason) {
-            this(line, reason, false);
+            this(line, reason, Loss.LINE);
         }
     }
 
@@ -102,8 +105,8 @@ public final class Pipeline {
                     if (strict) {
                         throw new MalformedInputException(where, b.reason());
                     }
-                    if (b.cut()) {
-                        stats.countCut(where, b.reason());
+                    if (b.loss() != Loss.LINE) {
+                        stats.countIncomplete(where, b.reason(), b.loss() == Loss.WHOLE_INPUT);
                     } else {
                         stats.countMalformed(where, b.reason());
                     }
@@ -143,6 +146,12 @@ public final class Pipeline {
         return stats;
     }
 
+    /** Reports {@code input} as read only up to here (a line of 0 in {@code why}: its last line read). */
+    private static void notReadToTheEnd(BlockingQueue<Future<Result>> pending, Input input, Bad why) {
+        Chunk end = new Chunk(input, null, 0, false, 0);
+        submit(pending, CompletableFuture.completedFuture(new Result(end, 0, 0, 0, List.of(), List.of(why), null)));
+    }
+
     private void readAll(List<Input> inputs, AtomicLong rawBytes, ExecutorService workers,
                          BlockingQueue<Future<Result>> pending, BlockingQueue<byte[]> buffers) {
         ChunkReader framer = new ChunkReader(maxLine, buffers);
@@ -159,12 +168,11 @@ public final class Pipeline {
                         }
                     } catch (java.io.EOFException | java.util.zip.ZipException e) {
                         // a gzip cut short (copied while being written): keep what came before, go on
-                        Chunk end = new Chunk(input, null, 0, false, 0);
-                        submit(pending, CompletableFuture.completedFuture(new Result(end, 0, 0, 0, List.of(),
-                                List.of(new Bad(0, "compressed data ends early (" + e.getMessage() + "); the rest is lost",
-                                        true)),
-                                null)));
+                        notReadToTheEnd(pending, input, new Bad(0, "compressed data ends early (" + e.getMessage()
+                                + "); the rest is lost", Loss.REST_OF_INPUT));
                     }
+                } catch (Input.UnreadableFormatException e) {
+                    notReadToTheEnd(pending, input, new Bad(1, e.getMessage(), Loss.WHOLE_INPUT));   // the others are read
                 } catch (IOException e) {
                     fail(pending, new IOException(input.name() + ": cannot read: " + e.getMessage(), e));
                     return;

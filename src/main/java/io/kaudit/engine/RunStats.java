@@ -13,10 +13,13 @@ public final class RunStats {
     public long malformed;
     public Location firstMalformed;
     public String firstMalformedReason;
-    /** Inputs that end early (a compressed file cut short), and the first of them. */
-    public long cut;
-    public Location firstCut;
-    public String firstCutReason;
+    /** Inputs not read to their end (a gzip cut short, a format kaudit does not read), and the first. */
+    public long incomplete;
+    public Location firstIncomplete;
+    public String firstIncompleteReason;
+    /** Of those, inputs of which nothing could be read (a format kaudit does not read), and the first. */
+    public long unreadable;
+    public String firstUnreadable;
     public long startNanos = System.nanoTime();
     public long endNanos;
     public final Map<Priority, Long> alertsByPriority = new EnumMap<>(Priority.class);
@@ -34,10 +37,13 @@ public final class RunStats {
         }
     }
 
-    public void countCut(Location where, String reason) {
-        if (cut++ == 0) {
-            firstCut = where;
-            firstCutReason = reason;
+    public void countIncomplete(Location where, String reason, boolean nothingRead) {
+        if (nothingRead && unreadable++ == 0) {
+            firstUnreadable = where.path() + ": " + reason;
+        }
+        if (incomplete++ == 0) {
+            firstIncomplete = where;
+            firstIncompleteReason = reason;
         }
     }
 
@@ -72,9 +78,9 @@ public final class RunStats {
             sb.append(String.format(", %,d malformed line%s skipped (first at %s: %s)", malformed,
                     malformed == 1 ? "" : "s", firstMalformed, firstMalformedReason));
         }
-        if (cut > 0) {
-            sb.append(String.format(", %,d input%s cut short (first at %s: %s)", cut, cut == 1 ? "" : "s", firstCut,
-                    firstCutReason));
+        if (incomplete > 0) {
+            sb.append(String.format(", %,d input%s not read to the end (first at %s: %s)", incomplete,
+                    incomplete == 1 ? "" : "s", firstIncomplete, firstIncompleteReason));
         }
         return sb.toString();
     }

@@ -69,8 +69,8 @@ public final class EventTable {
     private final List<Alert> alerts = new ArrayList<>();
     private final List<Integer> alertRows = new ArrayList<>();
     private long malformed;
-    /** Inputs whose compressed data ends early, with why; their events before the cut are rows. */
-    private final List<String> cutShort = new ArrayList<>();
+    /** "NAME: why" for each input not read to its end (its events before that are rows), in load order. */
+    private final List<String> incomplete = new ArrayList<>();
     private final Projection projection;
 
     public EventTable() {
@@ -97,9 +97,9 @@ public final class EventTable {
         return malformed;
     }
 
-    /** "NAME: compressed data ends early (...)" for each input cut short, in load order. */
-    public List<String> cutShort() {
-        return cutShort;
+    /** "NAME: why" for each input not read to its end (a gzip cut short, a format not read), in load order. */
+    public List<String> incomplete() {
+        return incomplete;
     }
 
     public List<Alert> alerts() {
@@ -118,7 +118,13 @@ public final class EventTable {
             throw new IOException("too many inputs");
         }
         int index = inputs.size();
-        InputFormat format = InputFormat.of(input);
+        InputFormat format;
+        try {
+            format = InputFormat.of(input);
+        } catch (Input.UnreadableFormatException e) {
+            incomplete.add(input.name() + ": " + e.getMessage());   // not loaded; the other inputs are
+            return;
+        }
         inputs.add(input);
         formats.add(format);
         Projection both = new Projection().merge(ruleProjection).merge(projection);
@@ -131,7 +137,7 @@ public final class EventTable {
             }
         } catch (java.io.EOFException | java.util.zip.ZipException cut) {
             // a gzip copied while being written: what came before the cut is loaded
-            cutShort.add(input.name() + ": compressed data ends early (" + cut.getMessage() + "); the rest is lost");
+            incomplete.add(input.name() + ": compressed data ends early (" + cut.getMessage() + "); the rest is lost");
         }
     }
 

@@ -54,6 +54,13 @@ public record Input(String name, Path path) {
             throw new IOException(reason(e), e);
         }
         BufferedInputStream in = new BufferedInputStream(new Counting(raw, rawBytes), BUFFER);
+        String other = otherCompression(in);
+        if (other != null) {
+            in.close();
+            throw new UnreadableFormatException(other + " (kaudit reads plain and gzip logs: "
+                    + (other.endsWith("archive") ? "unpack it and scan the files)"
+                    : "decompress it first, or pipe it: " + tool(other) + " -dc " + name + " | kaudit scan -)"));
+        }
         if (startsWith(in, 0x1f, 0x8b)) {
             in = new BufferedInputStream(new NoEstimate(new GZIPInputStream(in, BUFFER)), BUFFER);
         }
@@ -61,6 +68,34 @@ public record Input(String name, Path path) {
             in = new BufferedInputStream(new Utf16AsUtf8(in), BUFFER);
         }
         return in;
+    }
+
+    /** An input of a format kaudit recognises but does not read (another compression, an archive). */
+    public static final class UnreadableFormatException extends IOException {
+        UnreadableFormatException(String message) {
+            super(message);
+        }
+    }
+
+    /** The compression or archive format the next bytes announce, other than gzip, or null. */
+    private static String otherCompression(BufferedInputStream in) throws IOException {
+        in.mark(6);
+        byte[] head = in.readNBytes(6);
+        in.reset();
+        String[][] magics = {
+            {"28b52ffd", "zstd-compressed"}, {"fd377a585a00", "xz-compressed"}, {"425a68", "bzip2-compressed"},
+            {"04224d18", "lz4-compressed"}, {"504b0304", "a zip archive"}, {"377abcaf271c", "a 7-Zip archive"}};
+        String hex = java.util.HexFormat.of().formatHex(head);
+        for (String[] m : magics) {
+            if (hex.startsWith(m[0])) {
+                return m[1];
+            }
+        }
+        return null;
+    }
+
+    private static String tool(String compression) {
+        return compression.substring(0, compression.indexOf('-'));
     }
 
     /** Whether the next two bytes are {@code b0, b1}, reading nothing. */

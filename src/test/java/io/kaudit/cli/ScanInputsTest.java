@@ -476,12 +476,48 @@ class ScanInputsTest {
         }
         assertTrue(o.err().contains("1 malformed line skipped (first at " + cut + ":" + (wholeLines + 1) + ": "),
                 "the line cut in two, after " + wholeLines + " whole lines: " + o.err());
-        assertTrue(o.err().contains("1 input cut short (first at " + cut + ":" + (wholeLines + 1)
+        assertTrue(o.err().contains("1 input not read to the end (first at " + cut + ":" + (wholeLines + 1)
                 + ": compressed data ends early ("), "the cut named on its own: " + o.err());
         Kaudit.Outcome before = Kaudit.run("scan", "-f", "jsonl",
                 write("before-the-cut.log", many.subList(0, (int) wholeLines)).toString(), next.toString());
         assertTrue(before.err().contains(String.format("%,d events", seen)),
                 "every event of every whole line before the cut is kept: " + before.err());
         assertTrue(o.out().contains(next.getFileName().toString()), "the next input is still scanned");
+    }
+
+    /** Another compression or an archive is named with what to do; the other inputs are still scanned; exit 2. */
+    @Test
+    void otherCompressionsAreNamedAndTheRestIsScanned() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("mixed"));
+        Path plain = write("mixed/audit.log", events);
+        Map<String, byte[]> others = Map.of(
+                "audit.log.1.zst", new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0, 0, 0},
+                "audit.log.2.xz", new byte[] {(byte) 0xfd, '7', 'z', 'X', 'Z', 0, 0, 0},
+                "audit.log.3.bz2", "BZh91AY&SY".getBytes(StandardCharsets.US_ASCII),
+                "logs.zip", new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0});
+        for (Map.Entry<String, byte[]> o : others.entrySet()) {
+            Files.write(folder.resolve(o.getKey()), o.getValue());
+        }
+        Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", plain.toString()));
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", folder.toString());
+        assertEquals(2, o.code(), "an input that cannot be read is exit 2: " + o.err());
+        Map<String, Integer> got = new TreeMap<>();
+        for (String l : o.lines()) {
+            Matcher r = RULE.matcher(l);
+            if (r.find()) {
+                got.merge(r.group(1), 1, Integer::sum);
+            }
+        }
+        assertEquals(expected, got, "the readable log is scanned whole");
+        assertTrue(o.err().contains("4 inputs not read to the end (first at " + folder.resolve("audit.log.1.zst") + ":1: "
+                + "zstd-compressed (kaudit reads plain and gzip logs: decompress it first, or pipe it: zstd -dc "), o.err());
+        Kaudit.Outcome quiet = Kaudit.run("scan", "-q", "-f", "jsonl", folder.resolve("logs.zip").toString());
+        assertEquals(2, quiet.code());
+        assertTrue(quiet.err().contains("logs.zip: a zip archive (kaudit reads plain and gzip logs: unpack it and scan the files)"),
+                "named even with -q: " + quiet.err());
+        Kaudit.Outcome repl = Kaudit.run("repl", "-c", "count", folder.toString());
+        assertEquals(0, repl.code(), repl.err());
+        assertTrue(repl.out().startsWith(String.format("%,d events", events.size())), repl.out());
+        assertTrue(repl.err().contains(folder.resolve("audit.log.2.xz") + ": xz-compressed ("), repl.err());
     }
 }
