@@ -58,6 +58,10 @@ public final class JsonSink implements Sink {
         if (s.firstMalformed != null) {
             g.writeStringField("first_malformed", s.firstMalformed.toString());
         }
+        g.writeNumberField("inputs_not_read_to_end", s.incomplete);
+        if (s.firstIncomplete != null) {
+            g.writeStringField("first_not_read_to_end", s.firstIncomplete + ": " + s.firstIncompleteReason);
+        }
         g.writeEndObject();
         g.writeEndObject();
         g.flush();

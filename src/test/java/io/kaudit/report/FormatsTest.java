@@ -111,6 +111,13 @@ class FormatsTest {
         assertEquals(alerts.size(), doc.get("stats").get("alerts").asInt());
         assertEquals(503, doc.get("stats").get("events").asInt());
         assertEquals(0, doc.get("stats").get("malformed").asInt());
+        assertEquals(0, doc.get("stats").get("inputs_not_read_to_end").asInt());
+        java.nio.file.Path zst = Files.createTempFile("kaudit", ".log.zst");
+        Files.write(zst, new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0});
+        JsonNode stats = JSON.readTree(Kaudit.run("scan", "-q", "-f", "json", zst.toString()).out()).get("stats");
+        Files.delete(zst);
+        assertEquals(1, stats.get("inputs_not_read_to_end").asInt());
+        assertTrue(stats.get("first_not_read_to_end").asText().startsWith(zst + ":1: zstd-compressed"), stats.toString());
     }
 
     @Test
