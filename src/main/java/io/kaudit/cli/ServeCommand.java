@@ -119,7 +119,7 @@ final class ServeCommand implements Callable<Integer> {
         HttpReceiver receiver;
         try {
             receiver = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), delivery::onBatch,
-                    delivery::metrics);
+                    delivery::metrics, m -> log(err, m));
         } catch (IOException e) {
             err.println("kaudit: cannot listen on " + listen + ": " + e.getMessage());
             return 2;

@@ -49,10 +49,19 @@ public final class HttpReceiver {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
 
-    public HttpReceiver(Config config, Batches batches, Supplier<String> metrics) throws IOException {
+    /** Rejections are logged at most once a minute per status (a sender retrying must not flood the log). */
+    private static final long LOG_EVERY_MILLIS = 60_000;
+    private final java.util.function.Consumer<String> log;
+    /** Per status: when a rejection was last logged, and how many were not logged since. */
+    private final Map<Integer, long[]> lastLogged = new java.util.HashMap<>();
+
+    /** @param log where rejected requests are told (why, and from where), so the operator sees a misconfigured sender */
+    public HttpReceiver(Config config, Batches batches, Supplier<String> metrics, java.util.function.Consumer<String> log)
+            throws IOException {
         this.config = config;
         this.batches = batches;
         this.metrics = metrics;
+        this.log = log;
         // Read off (and discard) up to this much of a body we refuse, so the client gets our 413
         // instead of a connection reset. Read by the JDK server when it first starts.
         System.setProperty("sun.net.httpserver.drainAmount", Long.toString(Math.max(64L << 20, 2 * config.maxBody())));
@@ -170,7 +179,9 @@ public final class HttpReceiver {
         String type = ex.getRequestHeaders().getFirst("Content-Type");
         if (type != null && !acceptable(type)) {
             reply(ex, 415, "unsupported content type '" + type
-                    + "' (use application/json, application/x-ndjson or application/jsonl)\n");
+                    + "' (use application/json, application/x-ndjson or application/jsonl"
+                    + (type.toLowerCase(Locale.ROOT).contains("msgpack")
+                    ? "; Fluent Bit's http output sends msgpack unless told 'Format json'" : "") + ")\n");
             return;
         }
         String length = ex.getRequestHeaders().getFirst("Content-Length");
@@ -246,6 +257,9 @@ public final class HttpReceiver {
     private void reply(HttpExchange ex, int status, String text) throws IOException {
         if (status >= 400) {
             rejected.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+            if (status != 503) {   // 503 only while shutting down
+                logRejection(ex, status, text.strip());
+            }
         }
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         if (!ex.getResponseHeaders().containsKey("Content-Type")) {
@@ -257,6 +271,23 @@ public final class HttpReceiver {
                 os.write(b);
             }
         }
+    }
+
+    private void logRejection(HttpExchange ex, int status, String why) {
+        String more;
+        synchronized (lastLogged) {
+            long now = System.currentTimeMillis();
+            long[] last = lastLogged.computeIfAbsent(status, k -> new long[] {Long.MIN_VALUE / 2, 0});
+            if (now - last[0] < LOG_EVERY_MILLIS) {
+                last[1]++;
+                return;
+            }
+            more = last[1] == 0 ? "" : String.format(" (and %,d more %d answers in the last minute)", last[1], status);
+            last[0] = now;
+            last[1] = 0;
+        }
+        log.accept("answered " + status + " to " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " from "
+                + ex.getRemoteAddress() + ": " + why + more);
     }
 
     private static long parseLong(String s) {

@@ -22,7 +22,7 @@ class HttpReceiverTest {
                         throw new IllegalStateException("boom");
                     }
                     return null;
-                }, () -> "");
+                }, () -> "", m -> { });
         r.start();
         try {
             URI uri = URI.create("http://127.0.0.1:" + r.address().getPort() + HttpReceiver.PATH);
@@ -33,6 +33,36 @@ class HttpReceiverTest {
             assertTrue(first.body().contains("boom"));
             assertEquals(200, client.send(post, HttpResponse.BodyHandlers.ofString()).statusCode());
             assertEquals(1, r.accepted());
+        } finally {
+            r.stop(1);
+        }
+    }
+
+    /** A rejected request is logged with why and from where, once a minute per status at most. */
+    @Test
+    void rejectionsAreLoggedWithoutFlooding() throws Exception {
+        java.util.List<String> log = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        HttpReceiver r = new HttpReceiver(new HttpReceiver.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                1 << 20, null, null, 2), (body, length, client) -> "line 1: not JSON", () -> "", log::add);
+        r.start();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + r.address().getPort() + HttpReceiver.PATH);
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest msgpack = HttpRequest.newBuilder(uri).header("Content-Type", "application/msgpack")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0x81, (byte) 0xa1, 'a', 1})).build();
+            HttpResponse<String> refused = client.send(msgpack, HttpResponse.BodyHandlers.ofString());
+            assertEquals(415, refused.statusCode());
+            assertTrue(refused.body().contains("'Format json'"), refused.body());
+            for (int i = 0; i < 5; i++) {
+                assertEquals(415, client.send(msgpack, HttpResponse.BodyHandlers.ofString()).statusCode());
+            }
+            HttpRequest json = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+            assertEquals(400, client.send(json, HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(2, log.size(), "one line per status within a minute: " + log);
+            assertTrue(log.get(0).matches("answered 415 to POST /k8s-audit from /127\\.0\\.0\\.1:\\d+: unsupported content type "
+                    + "'application/msgpack' .*Format json.*"), log.get(0));
+            assertTrue(log.get(1).contains("answered 400") && log.get(1).endsWith("malformed body: line 1: not JSON"), log.get(1));
+            assertEquals(6, r.rejected().get(415).get(), "all counted for /metrics");
         } finally {
             r.stop(1);
         }
