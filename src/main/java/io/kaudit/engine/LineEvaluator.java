@@ -20,6 +20,10 @@ public final class LineEvaluator {
     private final EnvelopeDecoder decoder;
     private final EnvelopeDecoder fullDecoder = new EnvelopeDecoder(Projection.ALL);
     private final List<Rule> matched = new ArrayList<>();
+    /** Events in the time window, and the earliest and latest event time seen (ns), for the run's summary. */
+    private long inWindow;
+    private long earliest = Long.MAX_VALUE;
+    private long latest = Long.MIN_VALUE;
 
     public LineEvaluator(Engine engine, Projection projection) {
         this.engine = engine;
@@ -46,6 +50,13 @@ public final class LineEvaluator {
         return new Outcome(decoded.next(), decoded.events().size(), decoded.problem());
     }
 
+    /** Adds what this evaluator saw of event times to {@code stats} (call once its work is done). */
+    public void addTimesTo(RunStats stats) {
+        stats.inWindow += inWindow;
+        stats.earliestNanos = Math.min(stats.earliestNanos, earliest);
+        stats.latestNanos = Math.max(stats.latestNanos, latest);
+    }
+
     /** Evaluates an already parsed value (a JSON or YAML document, an HTTP body item), showing each event to {@code each} if not null. */
     public Outcome value(JsonValue value, String name, long line, List<Alert> alerts, Consumer<AuditEvent> each) {
         EnvelopeDecoder.Result decoded = fullDecoder.decode(value, name, line);
@@ -63,9 +74,13 @@ public final class LineEvaluator {
     private void evaluate(List<AuditEvent> events, Supplier<List<AuditEvent>> full, List<Alert> alerts) {
         List<AuditEvent> whole = null;
         for (AuditEvent e : events) {
-            if (!engine.selection().inWindow(e.timeNanos())) {
+            long t = e.timeNanos();
+            earliest = Math.min(earliest, t);
+            latest = Math.max(latest, t);
+            if (!engine.selection().inWindow(t)) {
                 continue;
             }
+            inWindow++;
             matched.clear();
             engine.match(e, matched);
             if (matched.isEmpty()) {

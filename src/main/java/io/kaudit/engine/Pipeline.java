@@ -42,13 +42,22 @@ public final class Pipeline {
     private static final int WINDOW = 16;
 
     private final ThreadLocal<LineEvaluator> evaluators;
+    /** The evaluators of the current run's threads, whose event times go into its stats at the end. */
+    private final java.util.Queue<LineEvaluator> running = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Whether --since or --until narrows the events: the summary then says how many were in the window. */
+    private final boolean window;
     private final int threads;
     private final long maxLine;
     private final boolean strict;
 
     public Pipeline(Engine engine, Projection projection, int threads, long maxLine, boolean strict) {
         this.engine = engine;
-        this.evaluators = ThreadLocal.withInitial(() -> new LineEvaluator(engine, projection));
+        this.evaluators = ThreadLocal.withInitial(() -> {
+            LineEvaluator e = new LineEvaluator(engine, projection);
+            running.add(e);
+            return e;
+        });
+        this.window = engine.selection().sinceNanos() != Long.MIN_VALUE || engine.selection().untilNanos() != Long.MAX_VALUE;
         this.threads = Math.max(1, threads);
         this.maxLine = maxLine;
         this.strict = strict;
@@ -142,6 +151,11 @@ public final class Pipeline {
             reader.interrupt();
             workers.shutdownNow();
         }
+        // every result was taken: the workers and the reader are done with their evaluators
+        for (LineEvaluator e = running.poll(); e != null; e = running.poll()) {
+            e.addTimesTo(stats);
+        }
+        stats.window = window;
         stats.endNanos = System.nanoTime();
         return stats;
     }

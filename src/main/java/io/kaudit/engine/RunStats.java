@@ -20,6 +20,11 @@ public final class RunStats {
     /** Of those, inputs of which nothing could be read (a format kaudit does not read), and the first. */
     public long unreadable;
     public String firstUnreadable;
+    /** With a time window (--since/--until): how many events fell in it, and the span of all event times. */
+    public boolean window;
+    public long inWindow;
+    public long earliestNanos = Long.MAX_VALUE;
+    public long latestNanos = Long.MIN_VALUE;
     public long startNanos = System.nanoTime();
     public long endNanos;
     public final Map<Priority, Long> alertsByPriority = new EnumMap<>(Priority.class);
@@ -60,11 +65,21 @@ public final class RunStats {
         return s <= 0 ? 0 : bytes / 1048576.0 / s;
     }
 
+    private static String toTheSecond(long nanos) {
+        return io.kaudit.event.Timestamps.isoUtc(nanos).substring(0, 19) + "Z";
+    }
+
     /** The one-line summary printed on stderr after a scan (without the "kaudit: " prefix). */
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%,d events in %.2fs (%.1f MiB/s), %,d alert%s", events, seconds(),
-                mibPerSecond(), alerts(), alerts() == 1 ? "" : "s"));
+        sb.append(String.format("%,d events", events));
+        if (window && events > 0) {
+            sb.append(inWindow == 0 ? String.format(" (none in the time window: they span %s to %s)",
+                    toTheSecond(earliestNanos), toTheSecond(latestNanos))
+                    : String.format(" (%,d in the time window)", inWindow));
+        }
+        sb.append(String.format(" in %.2fs (%.1f MiB/s), %,d alert%s", seconds(), mibPerSecond(), alerts(),
+                alerts() == 1 ? "" : "s"));
         if (alerts() > 0) {
             sb.append(" (");
             boolean first = true;

@@ -44,6 +44,23 @@ class SelectionTest {
         assertEquals(2, Kaudit.run("scan", "--since", "yesterday", "samples").code());
     }
 
+    /** The summary says how many events the window kept and, when none, when the events are from. */
+    @Test
+    void summaryTellsWhatTheWindowKept() throws Exception {
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("samples/exec-into-pod.log"));
+        long late = lines.stream().filter(l -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"stageTimestamp\":\"([^\"]+)\"").matcher(l);
+            return m.find() && m.group(1).compareTo("2026-03-14T09:02:00") >= 0;
+        }).count();
+        assertTrue(late > 0 && late < lines.size());
+        String err = Kaudit.run("scan", "-f", "jsonl", "--since", "2026-03-14T09:02:00Z", "samples/exec-into-pod.log").err();
+        assertTrue(err.contains(lines.size() + " events (" + late + " in the time window) in "), err);
+        String none = Kaudit.run("scan", "--since", "1h", "samples/exec-into-pod.log").err();
+        assertTrue(none.matches("(?s).*" + lines.size() + " events \\(none in the time window: they span "
+                + "2026-03-14T09:00:\\d\\dZ to 2026-03-14T09:04:\\d\\dZ\\) in .*"), none);
+        assertFalse(Kaudit.run("scan", "samples/exec-into-pod.log").err().contains("time window"), "no window, no word");
+    }
+
     @Test
     void disableAndTagSelectRules() {
         Map<String, Integer> without = rules("--disable", "Unexpected User Activity", "--disable", "Tracked Object Created",
