@@ -7,6 +7,7 @@ import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonWriter;
 import io.kaudit.event.Projection;
 import io.kaudit.event.Timestamps;
+import io.kaudit.report.SummarySink;
 import io.kaudit.report.Terminal;
 import io.kaudit.rule.CompileException;
 import io.kaudit.rule.ConditionCompiler;
@@ -241,8 +242,11 @@ public final class Commands {
     }
 
     private void alerts(String rest) throws CommandException {
-        String cond = where(rest);
+        Matcher flag = Pattern.compile("^\\s*(-s|--summary)(\\s+|$)").matcher(rest);
+        boolean summary = flag.find();
+        String cond = where(summary ? rest.substring(flag.end()) : rest);
         BitSet rows = cond.isEmpty() ? null : match(cond);
+        SummarySink rules = summary ? new SummarySink(out, false, 0) : null;
         int shown = 0;
         List<Alert> list = table.alerts();
         for (int i = 0; i < list.size() && !cancelled; i++) {
@@ -250,9 +254,20 @@ public final class Commands {
                 continue;
             }
             Alert a = list.get(i);
-            out.printf("%s %-13s %-40s %s  %s%n", Timestamps.isoUtc(a.timeNanos()).substring(0, 23) + "Z",
-                    a.priority().falcoName(), a.rule(), a.location(), Terminal.sanitize(a.message()));
+            if (rules != null) {
+                rules.alert(a);
+            } else {
+                out.printf("%s %-13s %-40s %s  %s%n", Timestamps.isoUtc(a.timeNanos()).substring(0, 23) + "Z",
+                        a.priority().falcoName(), a.rule(), a.location(), Terminal.sanitize(a.message()));
+            }
             shown++;
+        }
+        if (rules != null) {
+            try {
+                rules.finish(null);
+            } catch (java.io.IOException e) {
+                throw new CommandException(e.getMessage());
+            }
         }
         out.printf("%,d alert%s%n", shown, shown == 1 ? "" : "s");
     }
@@ -281,7 +296,7 @@ public final class Commands {
                   top FIELD [N] [where COND]      most frequent values of FIELD
                   show [N] [-j] [where COND]      matching events as a table (-j: raw JSON)
                   timeline [BUCKET] [where COND]  events per time bucket (BUCKET: 30s, 5m, 1h, 1d)
-                  alerts [where COND]             the loaded rules' alerts on matching events
+                  alerts [-s] [where COND]        the loaded rules' alerts on matching events (-s: per rule)
                   fields [PREFIX]                 field names ((fast) = answered from memory)
                   rules                           the loaded rules
                   load PATH                       add logs

@@ -144,6 +144,33 @@ class ReplTest {
         assertTrue(fromYaml.err().contains("0 malformed"), fromYaml.err());
     }
 
+    /** alerts -s sums up per rule exactly what the plain listing shows, under the same condition. */
+    @Test
+    void alertsSummaryAgreesWithTheListing() throws Exception {
+        String cond = "where ka.target.resource in (pods, secrets, configmaps)";
+        Kaudit.Outcome o = Kaudit.process(("alerts " + cond + "\nalerts -s " + cond + "\n").getBytes(StandardCharsets.UTF_8),
+                "repl", log.toString());
+        assertEquals(0, o.code(), o.err());
+        List<String> lines = o.out().lines().toList();
+        int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("PRIORITY ")).findFirst().orElseThrow());
+        Map<String, Long> listed = new TreeMap<>();
+        for (String l : lines.subList(0, header)) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\S+ \\S+ +(.+?) +\\S+:\\d+  ").matcher(l);
+            if (m.find()) {
+                listed.merge(m.group(1), 1L, Long::sum);
+            }
+        }
+        assertTrue(listed.size() > 2, listed.toString());
+        Map<String, Long> summed = new TreeMap<>();
+        for (String l : lines.subList(header + 1, lines.size())) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\S+ +([0-9,]+) (.+?) +\\d{4}-").matcher(l);
+            if (m.find()) {
+                summed.put(m.group(2), Long.parseLong(m.group(1).replace(",", "")));
+            }
+        }
+        assertEquals(listed, summed);
+    }
+
     /** A gzip cut short (copied while written) loads up to the cut, says so, and answers like its whole lines. */
     @Test
     void aGzipCutShortLoadsWhatCameBeforeTheCut() throws Exception {
