@@ -81,6 +81,9 @@ public final class ConditionCompiler {
     }
 
     /** A field (possibly transformed) bound to its getter. */
+    /** The fields holding the event time in ns as decimal text. */
+    private static final Set<String> RAW_TIME = Set.of("jevt.rawtime", "json.rawtime", "evt.rawtime");
+
     public record Bound(String text, Getter getter, boolean list, boolean numeric, boolean transformed) {
     }
 
@@ -174,8 +177,17 @@ public final class ConditionCompiler {
         Bound left = bind(c.left());
         Getter g = left.getter();
         String op = c.op();
+        boolean rawTime = c.left() instanceof FieldOperand f && f.arg() == null && RAW_TIME.contains(f.name());
         if (op.equals("exists")) {
-            return ev -> g.get(ev) != null;
+            return rawTime ? ev -> true : ev -> g.get(ev) != null;   // every event has a time
+        }
+        if (rawTime && (op.equals("=") || op.equals("!=")) && c.right() instanceof ValueOperand v
+                && v.value().matches("0|-?[1-9][0-9]{0,17}")) {
+            // Falco's toggles k8s_audit_always_true/never_true test jevt.rawtime in every rule that
+            // uses them: compare the number, not its decimal text made for each event
+            long n = Long.parseLong(v.value());
+            boolean equal = op.equals("=");
+            return ev -> (ev.timeNanos() == n) == equal;
         }
         if (left.list() && !op.equals("in") && !op.equals("intersects")) {
             throw new CompileException("operator '" + op + "' is not supported on list field '" + left.text()

@@ -40,6 +40,21 @@ class ConditionLanguageTest {
         return c.test(event(json));
     }
 
+    /** Falco's always/never toggles test jevt.rawtime; compared as a number, they must agree with its text. */
+    @Test
+    void rawTimeToggles() throws Exception {
+        String ns = Long.toString(event(POD).timeNanos());
+        assertEquals("1773478801123456000", ns);
+        assertTrue(eval("jevt.rawtime exists"), "k8s_audit_always_true");
+        assertFalse(eval("jevt.rawtime=0"), "k8s_audit_never_true");
+        assertTrue(eval("jevt.rawtime!=0"));
+        assertTrue(eval("jevt.rawtime=" + ns) && eval("evt.rawtime=" + ns) && eval("json.rawtime=" + ns), "the exact time");
+        assertFalse(eval("jevt.rawtime=00"), "text, not number: '00' is not the time's text");
+        assertTrue(eval("jevt.rawtime startswith 1773"), "other operators still see the text");
+        String epoch = POD.replace("2026-03-14T09:00:01.123456Z", "1970-01-01T00:00:00Z");
+        assertTrue(eval("jevt.rawtime=0", epoch), "an event at the epoch is the one time never_true holds");
+    }
+
     @Test
     void comparisonsAndStringOperators() throws Exception {
         assertTrue(eval("ka.verb=create"));
