@@ -264,7 +264,7 @@ public final class Commands {
         }
         if (rules != null) {
             try {
-                rules.finish(null);
+                rules.finish(new io.kaudit.engine.RunStats());
             } catch (java.io.IOException e) {
                 throw new CommandException(e.getMessage());
             }

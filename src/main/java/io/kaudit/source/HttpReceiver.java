@@ -282,7 +282,7 @@ public final class HttpReceiver {
                 last[1]++;
                 return;
             }
-            more = last[1] == 0 ? "" : String.format(" (and %,d more %d answers in the last minute)", last[1], status);
+            more = last[1] == 0 ? "" : String.format(" (and %,d more %d answers since the last one logged)", last[1], status);
             last[0] = now;
             last[1] = 0;
         }
