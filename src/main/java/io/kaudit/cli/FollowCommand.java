@@ -105,6 +105,13 @@ final class FollowCommand implements Callable<Integer> {
                 handler.notice("cannot write alerts: " + e.getMessage());
             }
             save(out, tailers, checkpoint, handler);
+            for (Tailer t : tailers.values()) {
+                long unfinished = t.unfinishedBytes();
+                if (unfinished > 0) {
+                    err.printf("kaudit: %s: %,d byte%s after the last complete line not read (a line still being written,"
+                            + " or lines written as kaudit stopped)%n", t.name(), unfinished, unfinished == 1 ? "" : "s");
+                }
+            }
             err.println("kaudit: stopped; " + handler.stats.summary());
             err.flush();
             for (Tailer t : tailers.values()) {

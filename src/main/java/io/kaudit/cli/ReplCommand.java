@@ -101,9 +101,12 @@ final class ReplCommand implements Callable<Integer> {
                 table.load(in, engine, rules.projection(), read, () -> false);
             }
         }
-        err.printf("kaudit: loaded %,d events from %d file%s in %.1fs, %,d alerts, %,d malformed lines%n",
-                table.size() - before, inputs.size(), inputs.size() == 1 ? "" : "s", (System.nanoTime() - start) / 1e9,
-                table.alerts().size() - alertsBefore, table.malformed());
+        int events = table.size() - before;
+        int alerts = table.alerts().size() - alertsBefore;
+        err.printf("kaudit: loaded %,d event%s from %d file%s in %.1fs, %,d alert%s, %,d malformed line%s%n",
+                events, events == 1 ? "" : "s", inputs.size(), inputs.size() == 1 ? "" : "s",
+                (System.nanoTime() - start) / 1e9, alerts, alerts == 1 ? "" : "s", table.malformed(),
+                table.malformed() == 1 ? "" : "s");
         for (String problem : table.incomplete().subList(incompleteBefore, table.incomplete().size())) {
             err.println("kaudit: " + problem);
         }

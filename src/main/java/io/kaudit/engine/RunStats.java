@@ -72,7 +72,7 @@ public final class RunStats {
     /** The one-line summary printed on stderr after a scan (without the "kaudit: " prefix). */
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%,d events", events));
+        sb.append(String.format("%,d event%s", events, events == 1 ? "" : "s"));
         if (window && events > 0) {
             sb.append(inWindow == 0 ? String.format(" (none in the time window: they span %s to %s)",
                     toTheSecond(earliestNanos), toTheSecond(latestNanos))

@@ -149,6 +149,18 @@ public final class Tailer {
         return new Checkpoint.Entry(identity, offset, line);
     }
 
+    /**
+     * Bytes of the open file after the last complete line handed over: a line still being written
+     * (read once its newline comes; a checkpoint saved now points before it).
+     */
+    public long unfinishedBytes() {
+        try {
+            return channel == null ? 0 : Math.max(0, channel.size() - offset);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     public void close() throws IOException {
         if (channel != null) {
             channel.close();

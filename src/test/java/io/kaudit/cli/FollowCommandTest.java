@@ -250,4 +250,23 @@ class FollowCommandTest {
             }
         }
     }
+
+    /** A last line without its newline is waited for, and on stop follow says so instead of going quiet. */
+    @Test
+    void aLineWithoutItsNewlineIsNamedOnStop() throws Exception {
+        Path log = dir.resolve("unfinished.log");
+        String event = Files.readAllLines(Path.of("samples", "privileged-pod.log")).get(0);
+        Files.writeString(log, event + "\n" + event.substring(0, 100));
+        Path out = dir.resolve("unfinished-alerts.jsonl");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.kaudit.cli.Main", "follow", "--from-start", "-f", "jsonl",
+                "--checkpoint", dir.resolve("unfinished.json").toString(), "-o", out.toString(), log.toString());
+        Path console = dir.resolve("follow-unfinished.txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        waitFor(() -> contains(out, "Privileged Container Started"), 30_000);
+        stop(p);
+        String said = Files.readString(console);
+        assertTrue(said.contains(log + ": 100 bytes after the last complete line not read (a line still being written"), said);
+        assertTrue(said.contains("stopped; 1 event in "), said);
+    }
 }
