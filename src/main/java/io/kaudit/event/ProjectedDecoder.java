@@ -119,8 +119,11 @@ public final class ProjectedDecoder {
                 return object(proj);
             case '[':
                 return array(proj);
-            case '"':
-                return new JsonString(string());
+            case '"': {
+                int s = p + 1;
+                int close = skipString();
+                return new JsonString(b, s, close, escaped);   // decoded when a rule reads it
+            }
             case 't':
                 literal("true");
                 return JsonLiteral.TRUE;
@@ -340,21 +343,20 @@ public final class ProjectedDecoder {
         throw error("unterminated string");
     }
 
-    private String string() throws JsonSyntaxException {
-        int s = p + 1;
-        int close = skipString();
-        return decode(s, close);
-    }
-
     /**
      * The text of the string content {@code [from, to)} that {@link #skipString} just passed:
      * escapes resolved, UTF-8 decoded (the JDK's decoder copies ASCII in bulk).
      */
     private String decode(int from, int to) {
-        return escaped ? unescape(from, to) : new String(b, from, to - from, StandardCharsets.UTF_8);
+        return text(b, from, to, escaped);
     }
 
-    private String unescape(int from, int to) {
+    /** The text of string content {@code b[from, to)} (between its quotes; {@code escaped} if it holds escapes). */
+    static String text(byte[] b, int from, int to, boolean escaped) {
+        return escaped ? unescape(b, from, to) : new String(b, from, to - from, StandardCharsets.UTF_8);
+    }
+
+    private static String unescape(byte[] b, int from, int to) {
         StringBuilder sb = new StringBuilder(to - from);
         int run = from;
         int i = from;

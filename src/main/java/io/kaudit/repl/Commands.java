@@ -407,12 +407,13 @@ public final class Commands {
         if (table.offset(row) < 0) {   // from documents: read them again up to this row
             BitSet one = new BitSet();
             one.set(row);
-            AuditEvent[] found = new AuditEvent[1];
-            reread(Projection.ALL, one, (r, e) -> found[0] = e);
+            String[] found = new String[1];
+            // rendered at once: an event's strings may still point into the reader's buffer
+            reread(Projection.ALL, one, (r, e) -> found[0] = JsonWriter.compact(e.root()));
             if (found[0] == null) {
                 throw new CommandException("cannot read " + input.name() + ":" + table.line(row) + " again");
             }
-            return JsonWriter.compact(found[0].root());
+            return found[0];
         }
         try (InputStream in = InputLines.open(input, new AtomicLong(), 64L << 20)) {
             in.skipNBytes(table.offset(row));

@@ -34,6 +34,45 @@ class ScanMemoryTest {
         assertEquals(0, p.exitValue(), summary);
         assertTrue(Files.size(log) > 3 * (48L << 20), "the log must dwarf the heap");
         assertTrue(summary.matches("(?s).*kaudit: [0-9,]+ events in .*") && !summary.contains("malformed"), summary);
-        assertTrue(Files.readAllLines(alerts).size() > 50, "the attacks mixed into the log should alert");
+        List<String> raised = Files.readAllLines(alerts);
+        assertTrue(raised.size() > 50, "the attacks mixed into the log should alert");
+        assertAlertsDescribeTheirLines(raised, log);
+    }
+
+    /**
+     * Each alert's fields are those of the line it names, read again independently: strings are
+     * decoded lazily from buffers the scan recycles, so a late read would show another line's text.
+     */
+    private static void assertAlertsDescribeTheirLines(List<String> raised, Path log) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Map<Long, List<com.fasterxml.jackson.databind.JsonNode>> byLine = new java.util.HashMap<>();
+        for (String a : raised) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(a);
+            byLine.computeIfAbsent(n.get("location").get("line").asLong(), k -> new java.util.ArrayList<>()).add(n);
+        }
+        int checked = 0;
+        try (java.io.BufferedReader in = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+            long number = 0;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                List<com.fasterxml.jackson.databind.JsonNode> mine = byLine.get(++number);
+                if (mine == null) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode event = json.readTree(line);
+                for (com.fasterxml.jackson.databind.JsonNode a : mine) {
+                    com.fasterxml.jackson.databind.JsonNode f = a.get("output_fields");
+                    String[][] fields = {{"ka.user.name", "/user/username"}, {"ka.verb", "/verb"},
+                        {"ka.target.name", "/objectRef/name"}, {"ka.target.namespace", "/objectRef/namespace"},
+                        {"ka.auditid", "/auditID"}};
+                    for (String[] fp : fields) {
+                        if (f.hasNonNull(fp[0])) {
+                            assertEquals(event.at(fp[1]).asText(), f.get(fp[0]).asText(), fp[0] + " of line " + number + ": " + a);
+                            checked++;
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(checked > raised.size(), "most alerts print some of these fields: " + checked);
     }
 }
