@@ -123,6 +123,18 @@ class ReplTest {
         assertEquals("configmaps", event.object("objectRef").string("resource"), "an event read again whole: " + shown);
     }
 
+    /** Three questions that use the columns, the slow path (reading the input again) and show -j. */
+    private static Kaudit.Outcome ask(Path input) throws Exception {
+        String questions = "count ka.verb=create\n"
+                + "count ka.req.configmap.obj exists\n"
+                + "show 1 --json where ka.verb=create\n";
+        return Kaudit.process(questions.getBytes(StandardCharsets.UTF_8), "repl", input.toString());
+    }
+
+    private static List<String> answers(Kaudit.Outcome o) {
+        return o.out().lines().filter(x -> x.contains(" of ") || x.startsWith("{")).toList();
+    }
+
     @Test
     void yamlExportsAreQueriedLikeJsonLines() throws Exception {
         // the first 2,000 events as a YAML export (gcloud and kubectl write YAML)
@@ -130,15 +142,10 @@ class ReplTest {
         Path export = dir.resolve("export.yaml");
         Files.writeString(export, io.kaudit.YamlExport.of(lines));
         Path jsonl = Files.write(dir.resolve("first2000.log"), lines);
-        String script = "count ka.verb=create\n"
-                + "count ka.req.configmap.obj exists\n"
-                + "show 1 --json where ka.verb=create\n";
-        Kaudit.Outcome fromJson = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", jsonl.toString());
-        Kaudit.Outcome fromYaml = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", export.toString());
+        Kaudit.Outcome fromJson = ask(jsonl);
+        Kaudit.Outcome fromYaml = ask(export);
         assertEquals(0, fromYaml.code(), fromYaml.err());
-        java.util.function.Function<Kaudit.Outcome, List<String>> answers = o -> o.out().lines()
-                .filter(x -> x.contains(" of ") || x.startsWith("{")).toList();
-        assertEquals(answers.apply(fromJson), answers.apply(fromYaml),
+        assertEquals(answers(fromJson), answers(fromYaml),
                 "columns, the slow path and show --json all read the YAML documents again: " + fromYaml.out());
         assertTrue(fromYaml.out().contains("of 2,000 events"), fromYaml.out());
         assertTrue(fromYaml.err().contains("0 malformed"), fromYaml.err());
@@ -194,17 +201,12 @@ class ReplTest {
         String text = read.toString(StandardCharsets.UTF_8);
         before.addAll(List.of(text.substring(0, text.lastIndexOf('\n')).split("\n")));
         Path prefix = Files.write(dir.resolve("before-the-cut.log"), before);
-        String script = "count ka.verb=create\n"
-                + "count ka.req.configmap.obj exists\n"
-                + "show 1 --json where ka.verb=create\n";
-        Kaudit.Outcome fromCut = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", cut.toString());
-        Kaudit.Outcome fromPrefix = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", prefix.toString());
+        Kaudit.Outcome fromCut = ask(cut);
+        Kaudit.Outcome fromPrefix = ask(prefix);
         assertEquals(0, fromCut.code(), fromCut.err());
         assertTrue(fromCut.err().contains(cut + ": compressed data ends early ("), fromCut.err());
-        java.util.function.Function<Kaudit.Outcome, List<String>> answers = o -> o.out().lines()
-                .filter(x -> x.contains(" of ") || x.startsWith("{")).toList();
         assertTrue(before.size() > 5000, "half the log is before the cut: " + before.size());
-        assertEquals(answers.apply(fromPrefix), answers.apply(fromCut),
+        assertEquals(answers(fromPrefix), answers(fromCut),
                 "every event before the cut, through columns, the slow path and show: " + fromCut.out());
     }
 
