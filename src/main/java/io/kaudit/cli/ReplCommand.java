@@ -93,6 +93,7 @@ final class ReplCommand implements Callable<Integer> {
         int before = table.size();
         int alertsBefore = table.alerts().size();
         int incompleteBefore = table.incomplete().size();
+        int filesBefore = table.inputCount();
         try (Progress progress = new Progress(err, read, total, Terminal.isTerminal(2))) {
             for (Input in : inputs) {
                 if (in.path() == null) {
@@ -103,8 +104,9 @@ final class ReplCommand implements Callable<Integer> {
         }
         int events = table.size() - before;
         int alerts = table.alerts().size() - alertsBefore;
+        int files = table.inputCount() - filesBefore;
         err.printf("kaudit: loaded %,d event%s from %d file%s in %.1fs, %,d alert%s, %,d malformed line%s%n",
-                events, events == 1 ? "" : "s", inputs.size(), inputs.size() == 1 ? "" : "s",
+                events, events == 1 ? "" : "s", files, files == 1 ? "" : "s",
                 (System.nanoTime() - start) / 1e9, alerts, alerts == 1 ? "" : "s", table.malformed(),
                 table.malformed() == 1 ? "" : "s");
         for (String problem : table.incomplete().subList(incompleteBefore, table.incomplete().size())) {

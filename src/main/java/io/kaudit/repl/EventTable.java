@@ -93,6 +93,11 @@ public final class EventTable {
         return size;
     }
 
+    /** How many inputs were loaded (those of a format kaudit does not read are not). */
+    public int inputCount() {
+        return inputs.size();
+    }
+
     public long malformed() {
         return malformed;
     }

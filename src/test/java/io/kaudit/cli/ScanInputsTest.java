@@ -519,5 +519,6 @@ class ScanInputsTest {
         assertEquals(0, repl.code(), repl.err());
         assertTrue(repl.out().startsWith(String.format("%,d events", events.size())), repl.out());
         assertTrue(repl.err().contains(folder.resolve("audit.log.2.xz") + ": xz-compressed ("), repl.err());
+        assertTrue(repl.err().contains(" from 1 file in "), "the files not loaded are not counted: " + repl.err());
     }
 }
