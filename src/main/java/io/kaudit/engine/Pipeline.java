@@ -172,19 +172,16 @@ public final class Pipeline {
         try {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
-                    try {
-                        InputFormat format = InputFormat.of(in);
-                        if (format.documents()) {
-                            readDocuments(input, in, pending, format);
-                        } else {
-                            framer.read(input, format.lines(in, maxLine),
-                                    chunk -> submit(pending, workers.submit(() -> process(chunk))));
-                        }
-                    } catch (java.io.EOFException | java.util.zip.ZipException e) {
-                        // a gzip cut short (copied while being written): keep what came before, go on
-                        notReadToTheEnd(pending, input, new Bad(0, "compressed data ends early (" + e.getMessage()
-                                + "); the rest is lost", Loss.REST_OF_INPUT));
+                    InputFormat format = InputFormat.of(in);
+                    if (format.documents()) {
+                        readDocuments(input, in, pending, format);
+                    } else {
+                        framer.read(input, format.lines(in, maxLine),
+                                chunk -> submit(pending, workers.submit(() -> process(chunk))));
                     }
+                } catch (Input.CutShortException e) {
+                    // a gzip copied while being written: what came before the cut is read, and the others
+                    notReadToTheEnd(pending, input, new Bad(0, e.getMessage(), Loss.REST_OF_INPUT));
                 } catch (Input.UnreadableFormatException e) {
                     notReadToTheEnd(pending, input, new Bad(1, e.getMessage(), Loss.WHOLE_INPUT));   // the others are read
                 } catch (IOException e) {

@@ -363,7 +363,7 @@ public final class Commands {
                                         }
                                         return res.next();
                                     });
-                } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+                } catch (Input.CutShortException cut) {
                     complete = true;   // cut short: its rows end at the cut, as when it was loaded
                 }
                 if (!complete) {

@@ -126,7 +126,7 @@ public final class EventTable {
         InputFormat format;
         try {
             format = InputFormat.of(input);
-        } catch (Input.UnreadableFormatException e) {
+        } catch (Input.UnreadableFormatException | Input.CutShortException e) {
             incomplete.add(input.name() + ": " + e.getMessage());   // not loaded; the other inputs are
             return;
         }
@@ -140,9 +140,8 @@ public final class EventTable {
             } else {
                 loadLines(input, index, rules, read, cancelled);
             }
-        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
-            // a gzip copied while being written: what came before the cut is loaded
-            incomplete.add(input.name() + ": compressed data ends early (" + cut.getMessage() + "); the rest is lost");
+        } catch (Input.CutShortException cut) {
+            incomplete.add(input.name() + ": " + cut.getMessage());   // a gzip copied while being written: what came before is loaded
         }
     }
 

@@ -38,7 +38,7 @@ public final class ChunkReader {
                 int n;
                 try {
                     n = in.read(buf, filled, buf.length - filled);
-                } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+                } catch (Input.CutShortException cut) {
                     if (filled > 0) {
                         out.accept(new Chunk(input, buf, filled, first, 0));   // what came before the cut
                     }

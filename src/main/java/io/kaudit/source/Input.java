@@ -62,12 +62,22 @@ public record Input(String name, Path path) {
                     : "decompress it first, or pipe it: " + tool(other) + " -dc " + name + " | kaudit scan -)"));
         }
         if (startsWith(in, 0x1f, 0x8b)) {
-            in = new BufferedInputStream(new NoEstimate(new GZIPInputStream(in, BUFFER)), BUFFER);
+            in = new BufferedInputStream(new Gzip(in), BUFFER);
         }
         if (startsWith(in, 0xFF, 0xFE) || startsWith(in, 0xFE, 0xFF)) {
             in = new BufferedInputStream(new Utf16AsUtf8(in), BUFFER);
         }
         return in;
+    }
+
+    /**
+     * Compressed data that ends early (a gzip copied while still being written, or damaged): what came
+     * before it was read; the message says so.
+     */
+    public static final class CutShortException extends IOException {
+        CutShortException(IOException cause) {
+            super("compressed data ends early (" + cause.getMessage() + "); the rest is lost", cause);
+        }
     }
 
     /** An input of a format kaudit recognises but does not read (another compression, an archive). */
@@ -103,7 +113,7 @@ public record Input(String name, Path path) {
         in.mark(2);
         try {
             return in.read() == b0 && in.read() == b1;
-        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+        } catch (CutShortException cut) {
             return false;   // a gzip cut within its first bytes: the reader meets the cut again
         } finally {
             in.reset();
@@ -130,14 +140,41 @@ public record Input(String name, Path path) {
     }
 
     /**
-     * Says nothing is available without blocking. A BufferedInputStream keeps reading while its
-     * source claims more (GZIPInputStream always does) and, should a later read throw because the
-     * gzip is cut short, loses what the earlier reads of that call had copied: the last whole lines
-     * before the cut. With no estimate it reads once per call, so the cut surfaces on a call of its own.
+     * The content of a gzip stream. A cut surfaces as {@link CutShortException}. It reports nothing
+     * available without blocking: a BufferedInputStream keeps reading while its source claims more
+     * (GZIPInputStream always does) and, should a later read throw at the cut, loses what the
+     * earlier reads of that call had copied, the last whole lines before the cut. With no estimate
+     * it reads once per call, so the cut comes on a call of its own.
      */
-    private static final class NoEstimate extends FilterInputStream {
-        NoEstimate(InputStream in) {
-            super(in);
+    private static final class Gzip extends FilterInputStream {
+        Gzip(InputStream compressed) throws IOException {
+            super(open(compressed));
+        }
+
+        private static InputStream open(InputStream compressed) throws IOException {
+            try {
+                return new GZIPInputStream(compressed, BUFFER);   // reads the header
+            } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+                throw new CutShortException(cut);
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+                throw new CutShortException(cut);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+                throw new CutShortException(cut);
+            }
         }
 
         @Override

@@ -91,7 +91,7 @@ public enum InputFormat {
             while (n < PEEK && (r = in.read(head, n, PEEK - n)) > 0) {
                 n += r;
             }
-        } catch (java.io.EOFException | java.util.zip.ZipException cut) {
+        } catch (Input.CutShortException cut) {
             // a gzip cut short: judge by what there is; the reader meets the cut again and keeps what came before
         }
         in.reset();

@@ -483,6 +483,14 @@ class ScanInputsTest {
         assertTrue(before.err().contains(String.format("%,d events", seen)),
                 "every event of every whole line before the cut is kept: " + before.err());
         assertTrue(o.out().contains(next.getFileName().toString()), "the next input is still scanned");
+
+        Path header = dir.resolve("header.log.gz");   // cut within the gzip header itself
+        Files.write(header, java.util.Arrays.copyOf(bytes, 5));
+        Kaudit.Outcome early = Kaudit.run("scan", "-f", "jsonl", header.toString(), next.toString());
+        assertEquals(0, early.code(), early.err());
+        assertTrue(early.err().contains("1 input not read to the end (first at " + header + ":1: compressed data ends early"),
+                early.err());
+        assertTrue(early.out().contains(next.getFileName().toString()), "the next input is still scanned");
     }
 
     /** Another compression or an archive is named with what to do; the other inputs are still scanned; exit 2. */
