@@ -44,8 +44,6 @@ public final class Pipeline {
     private final ThreadLocal<LineEvaluator> evaluators;
     /** The evaluators of the current run's threads, whose event times go into its stats at the end. */
     private final java.util.Queue<LineEvaluator> running = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** Whether --since or --until narrows the events: the summary then says how many were in the window. */
-    private final boolean window;
     private final int threads;
     private final long maxLine;
     private final boolean strict;
@@ -57,7 +55,6 @@ public final class Pipeline {
             running.add(e);
             return e;
         });
-        this.window = engine.selection().sinceNanos() != Long.MIN_VALUE || engine.selection().untilNanos() != Long.MAX_VALUE;
         this.threads = Math.max(1, threads);
         this.maxLine = maxLine;
         this.strict = strict;
@@ -155,7 +152,7 @@ public final class Pipeline {
         for (LineEvaluator e = running.poll(); e != null; e = running.poll()) {
             e.addTimesTo(stats);
         }
-        stats.window = window;
+        stats.window = engine.selection().hasWindow();   // the summary then says how many were in it
         stats.endNanos = System.nanoTime();
         return stats;
     }

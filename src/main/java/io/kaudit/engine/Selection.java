@@ -21,6 +21,11 @@ public record Selection(Priority minPriority, Set<String> disabled, Set<String> 
         return new Selection(Priority.DEBUG, Set.of(), Set.of(), Matching.ALL, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
+    /** Whether --since or --until narrows the events at all. */
+    public boolean hasWindow() {
+        return sinceNanos != Long.MIN_VALUE || untilNanos != Long.MAX_VALUE;
+    }
+
     public boolean inWindow(long nanos) {
         return nanos >= sinceNanos && nanos <= untilNanos;
     }

@@ -81,9 +81,6 @@ public final class ConditionCompiler {
     }
 
     /** A field (possibly transformed) bound to its getter. */
-    /** The fields holding the event time in ns as decimal text. */
-    private static final Set<String> RAW_TIME = Set.of("jevt.rawtime", "json.rawtime", "evt.rawtime");
-
     public record Bound(String text, Getter getter, boolean list, boolean numeric, boolean transformed) {
     }
 
@@ -177,7 +174,7 @@ public final class ConditionCompiler {
         Bound left = bind(c.left());
         Getter g = left.getter();
         String op = c.op();
-        boolean rawTime = c.left() instanceof FieldOperand f && f.arg() == null && RAW_TIME.contains(f.name());
+        boolean rawTime = c.left() instanceof FieldOperand f && f.arg() == null && Fields.isEventTimeText(f.name());
         if (op.equals("exists")) {
             return rawTime ? ev -> true : ev -> g.get(ev) != null;   // every event has a time
         }

@@ -30,6 +30,8 @@ import java.util.function.Function;
  */
 public final class Fields {
     private static final Map<String, FieldDef> TABLE = new LinkedHashMap<>();
+    /** Fields whose value is the event time in ns as decimal text (present in every event). */
+    private static final java.util.Set<String> EVENT_TIME_TEXT = new java.util.HashSet<>();
     private static final List<String> NO_PATH = List.of();
     private static final String[] KINDS = {"containers", "initContainers", "ephemeralContainers"};
 
@@ -365,6 +367,7 @@ public final class Fields {
         TABLE.put(value.name(), value);
         TABLE.put(prefix + ".obj", new FieldDef(prefix + ".obj", false, Arg.NONE, false, "the whole event as indented JSON",
                 arg -> List.of(NO_PATH), arg -> e -> JsonWriter.indented(e.root())));
+        EVENT_TIME_TEXT.add(prefix + ".rawtime");
         TABLE.put(prefix + ".rawtime", new FieldDef(prefix + ".rawtime", false, Arg.NONE, false,
                 "the event time in ns since the epoch, as a string", arg -> List.of(),
                 arg -> e -> Long.toString(e.timeNanos())));
@@ -380,6 +383,7 @@ public final class Fields {
         evt("evt.datetime", "the event time as YYYY-MM-DD HH:MM:SS.nnnnnnnnn in the local time zone", false,
                 e -> java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.nnnnnnnnn")
                         .format(Timestamps.instant(e.timeNanos()).atZone(java.time.ZoneId.systemDefault())));
+        EVENT_TIME_TEXT.add("evt.rawtime");
         evt("evt.rawtime", "the event time in ns since the epoch", true, e -> Long.toString(e.timeNanos()));
         evt("evt.rawtime.s", "the seconds part of the event time", true,
                 e -> Long.toString(Math.floorDiv(e.timeNanos(), 1_000_000_000L)));
@@ -392,6 +396,14 @@ public final class Fields {
 
     private static void evt(String name, String description, boolean numeric, Getter getter) {
         TABLE.put(name, new FieldDef(name, false, Arg.NONE, numeric, description, arg -> List.of(), arg -> getter));
+    }
+
+    /**
+     * Whether {@code name} is the event time in ns as decimal text: every event has it, and the
+     * compiler may compare it as a number instead of formatting it per event.
+     */
+    public static boolean isEventTimeText(String name) {
+        return EVENT_TIME_TEXT.contains(name);
     }
 
     // ---------------------------------------------------------------- table helpers
