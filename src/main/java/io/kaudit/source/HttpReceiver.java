@@ -49,19 +49,25 @@ public final class HttpReceiver {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
 
-    /** Rejections are logged at most once a minute per status (a sender retrying must not flood the log). */
-    private static final long LOG_EVERY_MILLIS = 60_000;
     private final java.util.function.Consumer<String> log;
+    /** Rejections are logged at most once per this many ms per status (a retrying sender must not flood the log). */
+    private final long logEveryMillis;
     /** Per status: when a rejection was last logged, and how many were not logged since. */
     private final Map<Integer, long[]> lastLogged = new java.util.HashMap<>();
 
     /** @param log where rejected requests are told (why, and from where), so the operator sees a misconfigured sender */
     public HttpReceiver(Config config, Batches batches, Supplier<String> metrics, java.util.function.Consumer<String> log)
             throws IOException {
+        this(config, batches, metrics, log, 60_000);
+    }
+
+    HttpReceiver(Config config, Batches batches, Supplier<String> metrics, java.util.function.Consumer<String> log,
+                 long logEveryMillis) throws IOException {
         this.config = config;
         this.batches = batches;
         this.metrics = metrics;
         this.log = log;
+        this.logEveryMillis = logEveryMillis;
         // Read off (and discard) up to this much of a body we refuse, so the client gets our 413
         // instead of a connection reset. Read by the JDK server when it first starts.
         System.setProperty("sun.net.httpserver.drainAmount", Long.toString(Math.max(64L << 20, 2 * config.maxBody())));
@@ -278,7 +284,7 @@ public final class HttpReceiver {
         synchronized (lastLogged) {
             long now = System.currentTimeMillis();
             long[] last = lastLogged.computeIfAbsent(status, k -> new long[] {Long.MIN_VALUE / 2, 0});
-            if (now - last[0] < LOG_EVERY_MILLIS) {
+            if (now - last[0] < logEveryMillis) {
                 last[1]++;
                 return;
             }

@@ -43,7 +43,7 @@ class HttpReceiverTest {
     void rejectionsAreLoggedWithoutFlooding() throws Exception {
         java.util.List<String> log = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         HttpReceiver r = new HttpReceiver(new HttpReceiver.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                1 << 20, null, null, 2), (body, length, client) -> "line 1: not JSON", () -> "", log::add);
+                1 << 20, null, null, 2), (body, length, client) -> "line 1: not JSON", () -> "", log::add, 3_000);
         r.start();
         try {
             URI uri = URI.create("http://127.0.0.1:" + r.address().getPort() + HttpReceiver.PATH);
@@ -63,6 +63,11 @@ class HttpReceiverTest {
                     + "'application/msgpack' .*Format json.*"), log.get(0));
             assertTrue(log.get(1).contains("answered 400") && log.get(1).endsWith("malformed body: line 1: not JSON"), log.get(1));
             assertEquals(6, r.rejected().get(415).get(), "all counted for /metrics");
+            Thread.sleep(3_100);   // past the interval: the next one is logged with the count it held back
+            assertEquals(415, client.send(msgpack, HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(3, log.size(), log.toString());
+            assertTrue(log.get(2).startsWith("answered 415") && log.get(2).endsWith("(and 5 more 415 answers since the last one logged)"),
+                    log.get(2));
         } finally {
             r.stop(1);
         }
