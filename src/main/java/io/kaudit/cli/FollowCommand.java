@@ -2,13 +2,14 @@ package io.kaudit.cli;
 
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
-import io.kaudit.engine.LineEvaluator;
 import io.kaudit.engine.RunStats;
 import io.kaudit.event.Location;
+import io.kaudit.framing.FrameHandler;
+import io.kaudit.live.Checkpoint;
+import io.kaudit.live.Tailer;
 import io.kaudit.report.Sink;
 import io.kaudit.rule.RuleSet;
-import io.kaudit.source.Checkpoint;
-import io.kaudit.source.Tailer;
+import io.kaudit.run.LineEvaluator;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -253,7 +254,7 @@ final class FollowCommand implements Callable<Integer> {
     }
 
     /** Evaluates each line as it arrives and hands alerts to the sink at once. */
-    private static final class Handler implements Tailer.Lines {
+    private static final class Handler implements FrameHandler {
         final LineEvaluator evaluator;
         final Sink sink;
         final Writer out;

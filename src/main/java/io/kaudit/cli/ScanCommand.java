@@ -1,13 +1,13 @@
 package io.kaudit.cli;
 
 import io.kaudit.engine.Engine;
-import io.kaudit.engine.MalformedInputException;
-import io.kaudit.engine.Pipeline;
 import io.kaudit.engine.RunStats;
 import io.kaudit.report.Sink;
 import io.kaudit.report.Terminal;
 import io.kaudit.rule.Priority;
 import io.kaudit.rule.RuleSet;
+import io.kaudit.run.MalformedInputException;
+import io.kaudit.run.Pipeline;
 import io.kaudit.source.Input;
 import io.kaudit.source.Inputs;
 import java.io.IOException;

@@ -1,15 +1,15 @@
 package io.kaudit.cli;
 
 import io.kaudit.engine.Alert;
-import io.kaudit.engine.BatchEvaluator;
 import io.kaudit.engine.Engine;
 import io.kaudit.engine.RunStats;
+import io.kaudit.live.HttpReceiver;
+import io.kaudit.live.PemFiles;
 import io.kaudit.report.Sink;
 import io.kaudit.report.WebhookSink;
 import io.kaudit.rule.Priority;
 import io.kaudit.rule.RuleSet;
-import io.kaudit.source.HttpReceiver;
-import io.kaudit.source.PemFiles;
+import io.kaudit.run.BatchEvaluator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;

@@ -91,4 +91,26 @@ public final class Bytes {
     public static int bomLength(byte[] a, int length) {
         return length >= 3 && a[0] == (byte) 0xEF && a[1] == (byte) 0xBB && a[2] == (byte) 0xBF ? 3 : 0;
     }
+
+    /** The first index in {@code [from, to)} that is not blank, or {@code to}. */
+    public static int skipBlanks(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && isBlank(b[i])) {
+            i++;
+        }
+        return i;
+    }
+
+    /** {@code to} moved back over trailing blanks, not below {@code from}. */
+    public static int trimBlanks(byte[] b, int from, int to) {
+        int i = to;
+        while (i > from && isBlank(b[i - 1])) {
+            i--;
+        }
+        return i;
+    }
+
+    public static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    }
 }

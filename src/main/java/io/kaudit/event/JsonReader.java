@@ -2,6 +2,7 @@ package io.kaudit.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
@@ -94,5 +95,17 @@ public final class JsonReader {
             default:
                 throw new IOException("unexpected token " + t);
         }
+    }
+
+    /** A short one-line description of a JSON error, safe to print. */
+    public static String message(IOException e) {
+        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (e instanceof JsonProcessingException j && j.getLocation() != null) {
+            m += " at column " + j.getLocation().getColumnNr();
+        }
+        m = m == null ? e.getClass().getSimpleName() : m.replaceAll("\\s*\\(start marker at \\[Source: [^\\]]*\\]\\)", "");
+        // Keep messages one line and short: they quote attacker-controlled bytes.
+        m = m.replaceAll("[\\p{Cntrl}]", " ");
+        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 }

@@ -1,5 +1,6 @@
 package io.kaudit.repl;
 
+import io.kaudit.decode.EnvelopeDecoder;
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
 import io.kaudit.event.AuditEvent;
@@ -7,6 +8,8 @@ import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonWriter;
 import io.kaudit.event.Projection;
 import io.kaudit.event.Timestamps;
+import io.kaudit.framing.InputFormat;
+import io.kaudit.framing.InputLines;
 import io.kaudit.report.SummarySink;
 import io.kaudit.report.Terminal;
 import io.kaudit.rule.CompileException;
@@ -17,10 +20,7 @@ import io.kaudit.rule.Fields;
 import io.kaudit.rule.QueryParser;
 import io.kaudit.rule.Rule;
 import io.kaudit.rule.RuleSet;
-import io.kaudit.source.EnvelopeDecoder;
 import io.kaudit.source.Input;
-import io.kaudit.source.InputFormat;
-import io.kaudit.source.InputLines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;

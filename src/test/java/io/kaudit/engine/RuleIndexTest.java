@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaudit.Shared;
+import io.kaudit.decode.EnvelopeDecoder;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.Rule;
 import io.kaudit.rule.RuleLoader;
 import io.kaudit.rule.RuleSet;
-import io.kaudit.source.EnvelopeDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kaudit.decode.EnvelopeDecoder;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Projection;
-import io.kaudit.source.EnvelopeDecoder;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaudit.Shared;
+import io.kaudit.decode.EnvelopeDecoder;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Projection;
-import io.kaudit.source.EnvelopeDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,205 @@
+package io.kaudit.framing;
+
+import io.kaudit.event.JsonReader;
+import io.kaudit.event.JsonValue;
+import io.kaudit.event.Projection;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads an input that is not one value per line: pretty-printed documents, concatenated JSON, a
+ * whole export as one array (gcloud logging read). Top-level arrays are taken element by element so
+ * a huge export never sits in memory whole. Each value comes with the line it starts on.
+ *
+ * <p>Values are first cut out by their brackets and quotes, then parsed one by one: a broken value
+ * is reported with its line and the values after it are still read (a bracket or quote missing for
+ * good swallows the rest, which is then reported once).
+ */
+public final class DocumentReader {
+    private static final int MAX_VALUE = 64 << 20;
+
+    /** Receives one top-level value (or one element of a top-level array). */
+    public interface Handler {
+        void value(JsonValue value, long line);
+
+        /** A document that could not be read, at {@code line}; the reader went on after it. */
+        default void malformed(long line, String reason) {
+        }
+    }
+
+    private final InputStream in;
+    private final Handler handler;
+    private final byte[] buf = new byte[1 << 16];
+    private int pos;
+    private int len;
+    private long line = 1;
+    private final ByteArrayOutputStream value = new ByteArrayOutputStream();
+
+    private DocumentReader(InputStream in, Handler handler) {
+        this.in = in;
+        this.handler = handler;
+    }
+
+    /** Delivers every top-level value of {@code in} (every element of a top-level array) in order. */
+    public static void read(InputStream in, Handler handler) throws IOException {
+        new DocumentReader(in, handler).run();
+    }
+
+    private void run() throws IOException {
+        if (fill() && len >= 3 && (buf[0] & 0xff) == 0xEF && (buf[1] & 0xff) == 0xBB && (buf[2] & 0xff) == 0xBF) {
+            pos = 3;   // a UTF-8 byte order mark
+        }
+        int c;
+        while ((c = skipBlanks()) >= 0) {
+            if (c == '[') {
+                pos++;
+                elements();
+            } else {
+                one();
+            }
+        }
+    }
+
+    /** The elements of a top-level array whose '[' was just read. */
+    private void elements() throws IOException {
+        int c = skipBlanks();
+        if (c == ']') {
+            pos++;
+            return;
+        }
+        while (c >= 0) {
+            one();
+            c = skipBlanks();
+            if (c == ',') {
+                pos++;
+                c = skipBlanks();
+                if (c == ']') {
+                    pos++;
+                    handler.malformed(line, "invalid JSON: a comma before ']'");
+                    return;
+                }
+            } else if (c == ']') {
+                pos++;
+                return;
+            } else if (c >= 0) {
+                handler.malformed(line, "invalid JSON: expected ',' or ']' between array elements");
+            }
+        }
+        handler.malformed(line, "invalid JSON: the array is not closed (input ends)");
+    }
+
+    /** Cuts out the value starting here and hands it over, or reports why it is not one. */
+    private void one() throws IOException {
+        long start = line;
+        value.reset();
+        boolean oversized = cut();
+        if (oversized) {
+            handler.malformed(start, "invalid JSON: a value over " + (MAX_VALUE >> 20) + " MiB, skipped");
+            return;
+        }
+        byte[] bytes = value.toByteArray();
+        JsonValue v;
+        try {
+            v = JsonReader.parse(bytes, 0, bytes.length, Projection.ALL);
+        } catch (IOException e) {
+            long at = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                    ? start + Math.max(0, j.getLocation().getLineNr() - 1) : start;
+            handler.malformed(at, "invalid JSON: " + JsonReader.message(e));
+            return;
+        }
+        handler.value(v, start);
+    }
+
+    /**
+     * Copies one value's bytes into {@code value}: to its matching bracket or closing quote, or, for
+     * a literal, to the next separator. True when it was too big to keep. Bytes are copied a buffer
+     * at a time, not one by one.
+     */
+    private boolean cut() throws IOException {
+        int depth = 0;
+        boolean string = false;
+        boolean escape = false;
+        boolean[] oversized = {false};
+        int from = pos;   // the part of buf not yet copied into value
+        while (true) {
+            if (pos == len) {
+                keep(from, pos, oversized);
+                if (!fill()) {
+                    return oversized[0];
+                }
+                from = 0;
+            }
+            byte c = buf[pos];
+            if (!string && depth == 0 && (pos > from || value.size() > 0) && (c == ',' || c == ']' || c == '}' || c <= ' ')) {
+                keep(from, pos, oversized);
+                return oversized[0];   // a literal ends
+            }
+            pos++;
+            if (c == '\n') {
+                line++;
+            }
+            boolean ends = false;
+            if (string) {
+                if (escape) {
+                    escape = false;
+                } else if (c == '\\') {
+                    escape = true;
+                } else if (c == '"') {
+                    string = false;
+                    ends = depth == 0;
+                }
+            } else if (c == '"') {
+                string = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                ends = --depth <= 0;
+            }
+            if (ends) {
+                keep(from, pos, oversized);
+                return oversized[0];
+            }
+        }
+    }
+
+    /** Adds {@code buf[from, to)} to the value, unless it has grown too big to keep. */
+    private void keep(int from, int to, boolean[] oversized) {
+        if (oversized[0]) {
+            return;
+        }
+        if (value.size() + (to - from) > MAX_VALUE) {
+            oversized[0] = true;
+            value.reset();
+            return;
+        }
+        value.write(buf, from, to - from);
+    }
+
+    /** The next byte that is not blank (left unread), or -1 at the end. */
+    private int skipBlanks() throws IOException {
+        while (true) {
+            if (pos == len && !fill()) {
+                return -1;
+            }
+            byte c = buf[pos];
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                return c & 0xff;
+            }
+            if (c == '\n') {
+                line++;
+            }
+            pos++;
+        }
+    }
+
+    private boolean fill() throws IOException {
+        len = in.read(buf, 0, buf.length);
+        pos = 0;
+        if (len <= 0) {
+            len = 0;
+            return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,306 @@
+package io.kaudit.live;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.zip.GZIPInputStream;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Falco's {@code /k8s-audit} endpoint: {@code POST} bodies of audit events (Event, EventList, JSON
+ * array, NDJSON, Fluent Bit records; gzip allowed) handed to a {@link Batches} handler, which
+ * answers once the batch has been evaluated. Also {@code GET /healthz} and {@code GET /metrics}.
+ * Built on the JDK's own HTTP server: no dependency, and GraalVM native-image supports it.
+ */
+public final class HttpReceiver {
+    public static final String PATH = "/k8s-audit";
+
+    /** Evaluates one request body; returns null on success or the reason it is malformed. */
+    public interface Batches {
+        String handle(byte[] body, int length, String client);
+    }
+
+    /** Settings: where to listen, how big a body may be, TLS and token (both optional). */
+    public record Config(InetSocketAddress address, long maxBody, SSLContext tls, byte[] token, int threads) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Config config;
+    private final Batches batches;
+    private final Supplier<String> metrics;
+    private final Map<Integer, AtomicLong> rejected = new ConcurrentHashMap<>();
+    private final AtomicLong accepted = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean draining;
+
+    private final java.util.function.Consumer<String> log;
+    /** Rejections are logged at most once per this many ms per status (a retrying sender must not flood the log). */
+    private final long logEveryMillis;
+    /** Per status: when a rejection was last logged, and how many were not logged since. */
+    private final Map<Integer, long[]> lastLogged = new java.util.HashMap<>();
+
+    /** @param log where rejected requests are told (why, and from where), so the operator sees a misconfigured sender */
+    public HttpReceiver(Config config, Batches batches, Supplier<String> metrics, java.util.function.Consumer<String> log)
+            throws IOException {
+        this(config, batches, metrics, log, 60_000);
+    }
+
+    HttpReceiver(Config config, Batches batches, Supplier<String> metrics, java.util.function.Consumer<String> log,
+                 long logEveryMillis) throws IOException {
+        this.config = config;
+        this.batches = batches;
+        this.metrics = metrics;
+        this.log = log;
+        this.logEveryMillis = logEveryMillis;
+        // Read off (and discard) up to this much of a body we refuse, so the client gets our 413
+        // instead of a connection reset. Read by the JDK server when it first starts.
+        System.setProperty("sun.net.httpserver.drainAmount", Long.toString(Math.max(64L << 20, 2 * config.maxBody())));
+        if (config.tls() != null) {
+            HttpsServer https = HttpsServer.create(config.address(), 256);
+            https.setHttpsConfigurator(new HttpsConfigurator(config.tls()));
+            server = https;
+        } else {
+            server = HttpServer.create(config.address(), 256);
+        }
+        executor = Executors.newFixedThreadPool(Math.max(2, config.threads()), r -> {
+            Thread t = new Thread(r, "kaudit-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::route);
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    /** The bound address (the port is real even when 0 was asked for). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /**
+     * Stops: new batches are refused (503), batches in flight finish (up to {@code seconds}), then
+     * the server closes.
+     */
+    public void stop(int seconds) {
+        draining = true;
+        long end = System.currentTimeMillis() + seconds * 1000L;
+        while (inFlight.get() > 0 && System.currentTimeMillis() < end) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    public long accepted() {
+        return accepted.get();
+    }
+
+    /** Rejected requests by HTTP status, for /metrics. */
+    public Map<Integer, AtomicLong> rejected() {
+        return rejected;
+    }
+
+    private void route(HttpExchange ex) {
+        try (ex) {
+            try {
+                dispatch(ex);
+            } catch (RuntimeException e) {
+                if (ex.getResponseCode() < 0) {   // nothing sent yet: say so, so the client retries knowingly
+                    reply(ex, 500, "internal error: " + e + "\n");
+                }
+            }
+        } catch (IOException e) {
+            // a broken connection while answering: the client sees it, we keep serving
+        }
+    }
+
+    private void dispatch(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        if (path.equals("/healthz")) {
+            reply(ex, method.equals("GET") || method.equals("HEAD") ? 200 : 405, "ok\n");
+        } else if (path.equals("/metrics")) {
+            if (!authorized(ex)) {
+                reply(ex, 401, "missing or wrong bearer token\n");
+            } else if (!method.equals("GET")) {
+                reply(ex, 405, method + " method not allowed\n");
+            } else {
+                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                reply(ex, 200, metrics.get());
+            }
+        } else if (path.equals(PATH)) {
+            audit(ex, method);
+        } else {
+            reply(ex, 404, "not found: use POST " + PATH + "\n");
+        }
+    }
+
+    private void audit(HttpExchange ex, String method) throws IOException {
+        inFlight.incrementAndGet();
+        try {
+            if (draining) {
+                reply(ex, 503, "shutting down\n");
+                return;
+            }
+            receive(ex, method);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void receive(HttpExchange ex, String method) throws IOException {
+        if (!authorized(ex)) {
+            reply(ex, 401, "missing or wrong bearer token\n");
+            return;
+        }
+        if (!method.equals("POST")) {
+            ex.getResponseHeaders().set("Allow", "POST");
+            reply(ex, 405, method + " method not allowed\n");
+            return;
+        }
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        if (type != null && !acceptable(type)) {
+            reply(ex, 415, "unsupported content type '" + type
+                    + "' (use application/json, application/x-ndjson or application/jsonl"
+                    + (type.toLowerCase(Locale.ROOT).contains("msgpack")
+                    ? "; Fluent Bit's http output sends msgpack unless told 'Format json'" : "") + ")\n");
+            return;
+        }
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        if (length != null && parseLong(length) > config.maxBody()) {
+            reply(ex, 413, "body larger than --max-body (" + config.maxBody() + " bytes)\n");
+            return;
+        }
+        byte[] body;
+        try {
+            body = read(ex);
+        } catch (TooLarge e) {
+            reply(ex, 413, "body larger than --max-body (" + config.maxBody() + " bytes)\n");
+            return;
+        } catch (IOException e) {
+            reply(ex, 400, "cannot read body: " + e.getMessage() + "\n");
+            return;
+        }
+        String problem = batches.handle(body, body.length, String.valueOf(ex.getRemoteAddress()));
+        if (problem != null) {
+            reply(ex, 400, "malformed body: " + problem + "\n");
+            return;
+        }
+        accepted.incrementAndGet();
+        reply(ex, 200, "");
+    }
+
+    private static boolean acceptable(String type) {
+        String t = type.toLowerCase(Locale.ROOT);
+        return t.contains("application/json") || t.contains("application/x-ndjson") || t.contains("application/jsonl")
+                || t.contains("application/json-lines");
+    }
+
+    private boolean authorized(HttpExchange ex) {
+        if (config.token() == null) {
+            return true;
+        }
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return MessageDigest.isEqual(h.substring(7).trim().getBytes(StandardCharsets.UTF_8), config.token());
+    }
+
+    private static final class TooLarge extends IOException {
+        TooLarge() {
+            super("too large");
+        }
+    }
+
+    /** The body, gunzipped if so encoded, never more than --max-body bytes (after decompression). */
+    private byte[] read(HttpExchange ex) throws IOException {
+        InputStream in = ex.getRequestBody();
+        String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
+        if (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("gzip")) {
+            in = new GZIPInputStream(in, 1 << 16);
+        } else if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+            throw new IOException("unsupported Content-Encoding '" + encoding + "'");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+        byte[] b = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = in.read(b)) > 0) {
+            total += n;
+            if (total > config.maxBody()) {
+                throw new TooLarge();
+            }
+            out.write(b, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private void reply(HttpExchange ex, int status, String text) throws IOException {
+        if (status >= 400) {
+            rejected.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+            if (status != 503) {   // 503 only while shutting down
+                logRejection(ex, status, text.strip());
+            }
+        }
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        if (!ex.getResponseHeaders().containsKey("Content-Type")) {
+            ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        }
+        ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+        if (b.length > 0) {
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(b);
+            }
+        }
+    }
+
+    private void logRejection(HttpExchange ex, int status, String why) {
+        String more;
+        synchronized (lastLogged) {
+            long now = System.currentTimeMillis();
+            long[] last = lastLogged.computeIfAbsent(status, k -> new long[] {Long.MIN_VALUE / 2, 0});
+            if (now - last[0] < logEveryMillis) {
+                last[1]++;
+                return;
+            }
+            more = last[1] == 0 ? "" : String.format(" (and %,d more %d answers since the last one logged)", last[1], status);
+            last[0] = now;
+            last[1] = 0;
+        }
+        log.accept("answered " + status + " to " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " from "
+                + ex.getRemoteAddress() + ": " + why + more);
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

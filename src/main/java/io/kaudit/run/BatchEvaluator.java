@@ -1,0 +1,79 @@
+package io.kaudit.run;
+
+import io.kaudit.engine.Alert;
+import io.kaudit.engine.Engine;
+import io.kaudit.event.Bytes;
+import io.kaudit.event.JsonReader;
+import io.kaudit.event.Projection;
+import io.kaudit.framing.DocumentReader;
+import io.kaudit.framing.InputFormat;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One HTTP body in, its alerts out, or the reason it is malformed: all or nothing, so a client that
+ * retries a rejected batch never makes half of it alert twice. NDJSON is read line by line; a
+ * pretty-printed document whole. Thread-safe (one {@link LineEvaluator} per thread).
+ */
+public final class BatchEvaluator {
+    private final ThreadLocal<LineEvaluator> evaluators;
+
+    public BatchEvaluator(Engine engine, Projection projection) {
+        this.evaluators = ThreadLocal.withInitial(() -> new LineEvaluator(engine, projection));
+    }
+
+    /** What a body held. {@code problem} is null when it was usable. */
+    public record Batch(List<Alert> alerts, int events, String problem) {
+    }
+
+    public Batch evaluate(byte[] body, int length, String source) {
+        LineEvaluator evaluator = evaluators.get();
+        List<Alert> alerts = new ArrayList<>();
+        int start = Bytes.bomLength(body, length);
+        int events = 0;
+        if (InputFormat.isMultiLineDocument(body, start, length)) {
+            int[] count = {0};
+            String[] problem = {null};
+            try {
+                DocumentReader.read(new ByteArrayInputStream(body, start, length - start), new DocumentReader.Handler() {
+                    @Override
+                    public void value(io.kaudit.event.JsonValue value, long line) {
+                        LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, null);
+                        count[0] += o.events();
+                        if (o.problem() != null && problem[0] == null) {
+                            problem[0] = "line " + line + ": " + o.problem();
+                        }
+                    }
+
+                    @Override
+                    public void malformed(long line, String reason) {
+                        if (problem[0] == null) {
+                            problem[0] = "line " + line + ": " + reason;   // a batch is all or nothing
+                        }
+                    }
+                });
+            } catch (IOException e) {
+                return new Batch(List.of(), 0, "invalid JSON: " + JsonReader.message(e));
+            }
+            return problem[0] != null ? new Batch(List.of(), 0, problem[0]) : empty(alerts, count[0]);
+        }
+        long line = 0;
+        int pos = start;
+        while (pos < length) {
+            line++;
+            LineEvaluator.Outcome o = evaluator.line(body, pos, length, source, line, alerts, null);
+            if (o.problem() != null) {
+                return new Batch(List.of(), 0, "line " + line + ": " + o.problem());
+            }
+            events += o.events();
+            pos = o.next();
+        }
+        return empty(alerts, events);
+    }
+
+    private static Batch empty(List<Alert> alerts, int events) {
+        return events == 0 ? new Batch(List.of(), 0, "no audit events in the body") : new Batch(alerts, events, null);
+    }
+}

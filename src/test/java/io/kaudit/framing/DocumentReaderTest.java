@@ -1,0 +1,69 @@
+package io.kaudit.framing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonValue;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Pretty-printed and concatenated JSON documents, read value by value. */
+class DocumentReaderTest {
+    /** "line: verb" for each value, "line! reason" for each malformed one. */
+    private static List<String> read(String text) throws IOException {
+        List<String> out = new ArrayList<>();
+        DocumentReader.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), new DocumentReader.Handler() {
+            @Override
+            public void value(JsonValue v, long line) {
+                out.add(line + ": " + (v instanceof JsonObject o ? o.string("verb") : v.toString()));
+            }
+
+            @Override
+            public void malformed(long line, String reason) {
+                out.add(line + "! " + reason);
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void anArrayIsReadElementByElementWithTheLineEachStartsOn() throws IOException {
+        assertEquals(List.of("2: get", "4: list", "7: watch"), read("""
+                [
+                  {"verb": "get",
+                   "note": "a } and a ] inside a string, and an escaped \\" quote"},
+                  {
+                    "verb": "list"
+                  },
+                  {"verb": "watch"}
+                ]
+                """));
+        assertEquals(List.of("1: get", "2: list", "5: create"), read("\uFEFF{\"verb\": \"get\"}\n{\"verb\":\n \"list\"}\n\n{\"verb\": \"create\"}"),
+                "concatenated documents, after a byte order mark");
+    }
+
+    @Test
+    void aBrokenElementIsReportedAndTheOthersAreRead() throws IOException {
+        List<String> got = read("""
+                [
+                  {"verb": "get"},
+                  {"verb": "list",, "x": 1},
+                  {"verb": "watch"},
+                  {"verb": "create"},
+                ]
+                """);
+        assertEquals("2: get", got.get(0));
+        assertTrue(got.get(1).startsWith("3! invalid JSON"), got.toString());
+        assertEquals(List.of("4: watch", "5: create"), got.subList(2, 4));
+        assertEquals("6! invalid JSON: a comma before ']'", got.get(4));
+        assertEquals(5, got.size(), got.toString());
+        List<String> open = read("[\n  {\"verb\": \"get\"},\n  {\"verb\": \"li");
+        assertEquals("2: get", open.get(0));
+        assertTrue(open.get(open.size() - 1).contains("not closed"), open.toString());
+    }
+}

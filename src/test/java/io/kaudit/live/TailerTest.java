@@ -1,0 +1,252 @@
+package io.kaudit.live;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.framing.FrameHandler;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tailer on real files, through every kind of rotation. */
+class TailerTest {
+    @TempDir
+    Path dir;
+
+    /** Records what the tailer hands over. */
+    static final class Recorder implements FrameHandler {
+        final List<String> lines = new ArrayList<>();
+        final List<String> where = new ArrayList<>();
+        final List<String> skipped = new ArrayList<>();
+        final List<String> notices = new ArrayList<>();
+
+        @Override
+        public void line(String path, byte[] buf, int from, int limit, long lineNumber) {
+            lines.add(new String(buf, from, limit - from, StandardCharsets.UTF_8).strip());
+            where.add(Path.of(path).getFileName() + ":" + lineNumber);
+        }
+
+        @Override
+        public void skipped(String path, long lineNumber, String reason) {
+            skipped.add(Path.of(path).getFileName() + ":" + lineNumber);
+        }
+
+        @Override
+        public void notice(String message) {
+            notices.add(message);
+        }
+    }
+
+    private static void append(Path p, String text) throws IOException {
+        Files.writeString(p, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    @Test
+    void startsAtTheEndAndWaitsForWholeLines() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "old-1\nold-2\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
+        Recorder r = new Recorder();
+        t.poll(r);
+        assertEquals(List.of(), r.lines);
+        append(log, "new-1\nnew-2 half");
+        t.poll(r);
+        assertEquals(List.of("new-1"), r.lines);
+        append(log, "-done\n");
+        t.poll(r);
+        assertEquals(List.of("new-1", "new-2 half-done"), r.lines);
+        assertEquals(List.of("audit.log:3", "audit.log:4"), r.where, "line numbers count the lines it skipped");
+        assertEquals(12 + 6 + 16, t.position().offset(), "offset after the last complete line");
+    }
+
+    @Test
+    void theEndIsTakenWhenFollowingStartsNotAtTheFirstPoll() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "old\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
+        t.open();
+        append(log, "written-before-the-first-poll\n");
+        Recorder r = new Recorder();
+        t.poll(r);
+        assertEquals(List.of("written-before-the-first-poll"), r.lines);
+    }
+
+    @Test
+    void renameAndCreateFinishesTheOldFileFirst() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "a\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        append(log, "b\nc-last-without-newline");
+        Files.move(log, dir.resolve("audit-2026-03-14T10-00-00.000.log"));
+        append(log, "d\n");
+        t.poll(r);
+        assertEquals(List.of("a", "b", "c-last-without-newline", "d"), r.lines);
+        assertEquals(List.of("audit.log:1", "audit-2026-03-14T10-00-00.000.log:2", "audit-2026-03-14T10-00-00.000.log:3",
+                "audit.log:1"), r.where, "lines read after the rename are named where they are now");
+        assertTrue(r.notices.stream().anyMatch(n -> n.contains("rotated")));
+    }
+
+    @Test
+    void copytruncateStartsAgainAtZero() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "first-line-is-long\nsecond\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        Files.copy(log, dir.resolve("audit.log.1"));
+        Files.write(log, new byte[0]);   // truncate in place, same inode
+        append(log, "x\n");
+        t.poll(r);
+        assertEquals(List.of("first-line-is-long", "second", "x"), r.lines);
+        assertTrue(r.notices.stream().anyMatch(n -> n.contains("truncated")));
+    }
+
+    @Test
+    void copytruncateRewrittenPastTheOffsetIsStillNoticed() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "one\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        Files.write(log, new byte[0]);
+        append(log, "rewritten-first-line-longer-than-before\n");   // past the old offset before the next poll
+        t.poll(r);
+        assertEquals(List.of("one", "rewritten-first-line-longer-than-before"), r.lines);
+    }
+
+    @Test
+    void deleteAndRecreateAndLateCreation() throws IOException {
+        Path log = dir.resolve("audit.log");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
+        Recorder r = new Recorder();
+        t.poll(r);   // does not exist yet
+        append(log, "born\n");
+        t.poll(r);
+        Files.delete(log);
+        t.poll(r);
+        append(log, "reborn\n");
+        t.poll(r);
+        assertEquals(List.of("born", "reborn"), r.lines, "a file that appears later is read from its start");
+    }
+
+    @Test
+    void overlongLinesAreSkippedWithBoundedMemory() throws IOException {
+        Path log = dir.resolve("audit.log");
+        Tailer t = new Tailer(log, log.toString(), 100_000, false);
+        Recorder r = new Recorder();
+        append(log, "ok-1\n" + "z".repeat(300_000) + "\nok-2\n");
+        t.poll(r);
+        assertEquals(List.of("ok-1", "ok-2"), r.lines);
+        assertEquals(List.of("audit.log:2"), r.skipped);
+    }
+
+    @Test
+    void resumesFromACheckpointThroughARotationWhileStopped() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "1\n2\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        Checkpoint.Entry at = t.position();
+        assertNotNull(at);
+        t.close();
+        // while stopped: more lines, then rotation with compression, then a new file
+        append(log, "3\n4\n");
+        Path backup = dir.resolve("audit-2026-03-14T10-00-00.000.log.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(backup))) {
+            out.write(Files.readAllBytes(log));
+        }
+        Files.delete(log);
+        append(log, "5\n");
+
+        Path cpFile = dir.resolve("cp.json");
+        Checkpoint cp = Checkpoint.load(cpFile);
+        cp.put(log.toString(), at);
+        cp.save();
+        Checkpoint loaded = Checkpoint.load(cpFile);
+
+        Tailer again = new Tailer(log, log.toString(), 1 << 20, true);
+        Recorder r2 = new Recorder();
+        again.resume(loaded.get(log.toString()), r2);
+        again.poll(r2);
+        assertEquals(List.of("3", "4", "5"), r2.lines, "nothing lost, nothing repeated");
+        assertEquals("audit-2026-03-14T10-00-00.000.log.gz:3", r2.where.get(0));
+    }
+
+    @Test
+    void resumesInPlaceWhenTheFileIsTheSame() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "1\n2\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        t.poll(new Recorder());
+        Checkpoint.Entry at = t.position();
+        t.close();
+        append(log, "3\n");
+        Tailer again = new Tailer(log, log.toString(), 1 << 20, true);
+        Recorder r = new Recorder();
+        again.resume(at, r);
+        again.poll(r);
+        assertEquals(List.of("3"), r.lines);
+        assertEquals(List.of("audit.log:3"), r.where);
+    }
+
+    @Test
+    void criPartsAreJoinedAcrossPollsAndTheCheckpointWaitsForTheRun() throws IOException {
+        Path log = dir.resolve("kube-apiserver-0.log");
+        String first = "2026-03-14T09:00:00.1Z stdout F {\"a\":1}\n";
+        append(log, first);
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        String p1 = "2026-03-14T09:00:00.2Z stdout P {\"kind\":\n";
+        String klog = "2026-03-14T09:00:00.3Z stderr F I0314 trace.go:236] slow\n";
+        append(log, p1 + klog);
+        t.poll(r);
+        assertEquals(List.of("2026-03-14T09:00:00.1Z stdout F {\"a\":1}"), r.lines, "a part waits for its run's end");
+        assertEquals(first.length(), t.position().offset(), "the checkpoint does not claim a held run");
+        assertEquals(1, t.position().line());
+        // stopped here and started again from the checkpoint: the run is read whole, once
+        Tailer again = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r2 = new Recorder();
+        again.resume(t.position(), r2);
+        append(log, "2026-03-14T09:00:00.4Z stdout F \"Event\"}\n2026-03-14T09:00:00.5Z stdout F {}\n");
+        again.poll(r2);
+        assertEquals(List.of("2026-03-14T09:00:00.2Z stdout F {\"kind\":\"Event\"}", "2026-03-14T09:00:00.5Z stdout F {}"),
+                r2.lines);
+        assertEquals(List.of("kube-apiserver-0.log:2", "kube-apiserver-0.log:5"), r2.where,
+                "the joined line is numbered as its first record; the numbers after it stay the file's");
+        assertEquals(Files.size(log), again.position().offset());
+        append(log, klog);
+        again.poll(r2);
+        assertEquals("", r2.lines.get(r2.lines.size() - 1), "the server's own stderr line comes out blank");
+        assertEquals("kube-apiserver-0.log:6", r2.where.get(r2.where.size() - 1));
+    }
+
+    @Test
+    void aRunCutByRotationIsHandedOnAsItWas() throws IOException {
+        Path log = dir.resolve("kube-apiserver-0.log");
+        append(log, "1 stdout P {\"kind\":\n1 stdout P \"Ev\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        assertEquals(List.of(), r.lines);
+        Files.move(log, dir.resolve("kube-apiserver-0.log.20260314-090000"));
+        append(log, "1 stdout F ent\"}\n");
+        t.poll(r);
+        assertEquals(List.of("1 stdout P {\"kind\":", "1 stdout P \"Ev", "1 stdout F ent\"}"), r.lines,
+                "lines never span files: the parts are given back, to be reported as they are");
+        assertEquals(List.of("kube-apiserver-0.log.20260314-090000:1", "kube-apiserver-0.log.20260314-090000:2",
+                "kube-apiserver-0.log:1"), r.where);
+    }
+}
