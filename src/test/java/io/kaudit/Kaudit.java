@@ -29,11 +29,18 @@ public final class Kaudit {
         return new Outcome(code, out.toString(), err.toString());
     }
 
+    /** The command line of {@code kaudit args} in a child JVM on this test's class path, with JVM options. */
+    public static List<String> command(List<String> jvmOptions, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** Runs {@code kaudit args} as a child JVM on this test's class path, feeding {@code stdin}. */
     public static Outcome process(byte[] stdin, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main"));
-        cmd.addAll(List.of(args));
+        List<String> cmd = command(List.of(), args);
         Path out = Files.createTempFile("kaudit-out", ".txt");
         Path err = Files.createTempFile("kaudit-err", ".txt");
         try {

@@ -71,6 +71,8 @@ final class FollowCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     private volatile boolean stopping;
+    /** 0, or 2 once alerts could not be written (follow then stops rather than lose them). */
+    private volatile int exitCode;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
@@ -82,9 +84,9 @@ final class FollowCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        Writer out = outputOptions.output == null ? spec.commandLine().getOut()
-                : new BufferedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+        Writer out = new BufferedWriter(outputOptions.output == null ? NamedWriter.stdout(spec.commandLine().getOut())
+                : new NamedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), outputOptions.output.toString()));
         Sink sink = outputOptions.sink(out, true);
         sink.begin(engine.activeRules());
         Handler handler = new Handler(new LineEvaluator(engine, rules.projection()), sink, out, err);
@@ -99,6 +101,9 @@ final class FollowCommand implements Callable<Integer> {
         err.flush();
         try {
             loop(tailers, checkpoint, handler, out, err, watch, watched);
+        } catch (IOException | java.io.UncheckedIOException e) {   // alerts cannot be written: stop, exit 2
+            exitCode = 2;
+            err.println("kaudit: " + (e instanceof java.io.UncheckedIOException u ? u.getCause() : e).getMessage());
         } finally {
             try {
                 sink.finish(handler.stats);   // closes a json/sarif document, writes the summary
@@ -120,7 +125,7 @@ final class FollowCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }
-        return 0;
+        return exitCode;
     }
 
     /** The checkpoint (empty when new), or null after saying why it cannot be used. */
@@ -146,7 +151,7 @@ final class FollowCommand implements Callable<Integer> {
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
-            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
+            Runtime.getRuntime().halt(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
         }, "kaudit-stop"));
     }
 

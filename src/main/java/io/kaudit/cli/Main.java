@@ -28,14 +28,29 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
-                StandardCharsets.UTF_8));
+        PrintWriter out = new Stdout();
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
                 StandardCharsets.UTF_8), true);
         int code = run(out, err, args);
         out.flush();
         err.flush();
         System.exit(code);
+    }
+
+    /**
+     * The process's stdout. A PrintWriter swallows write errors; reports are written to
+     * {@link #direct()} instead, where a full disk or a closed pipe throws (see {@link NamedWriter}).
+     */
+    static final class Stdout extends PrintWriter {
+        Stdout() {
+            super(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
+        }
+
+        /** The same stream without the PrintWriter: its errors are thrown. */
+        java.io.Writer direct() {
+            flush();
+            return out;
+        }
     }
 
     /** The subcommands, in the order help lists them. */
@@ -74,14 +89,26 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("kaudit: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            Throwable shown = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;   // a write error
+            cmd.getErr().println("kaudit: " + (shown.getMessage() == null ? shown.toString() : shown.getMessage()));
             return 2;
         });
         CommandLine completion = cl.getSubcommands().get("generate-completion");
         if (completion != null) {
             completion.getCommandSpec().usageMessage().hidden(false);
         }
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // exit 1 means "an alert was found": running out of memory must not look like that
+            err.println("kaudit: out of memory: give the JVM more heap (KAUDIT_JAVA_OPTS=-Xmx2g) or feed it less at once");
+            err.flush();
+            return 2;
+        } catch (StackOverflowError e) {
+            err.println("kaudit: input nested too deeply to evaluate (stack overflow)");
+            err.flush();
+            return 2;
+        }
     }
 
     @Override

@@ -77,6 +77,20 @@ final class ScanCommand implements Callable<Integer> {
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
         Pipeline pipeline = new Pipeline(engine, rules.projection(), threads, maxLine, strict);
+        StopHook stop = new StopHook(pipeline::stop, 10);
+        int code = 2;
+        try {
+            code = scan(inputs, engine, pipeline);
+            return code;
+        } finally {
+            stop.finished(code);
+            stop.close();
+        }
+    }
+
+    /** Runs the scan and reports it; returns the exit code. */
+    private int scan(List<Input> inputs, Engine engine, Pipeline pipeline) {
+        java.io.PrintWriter err = spec.commandLine().getErr();
         long total = inputs.stream().mapToLong(Input::size).sum();
         AtomicLong read = new AtomicLong();
         RunStats stats;
@@ -84,24 +98,34 @@ final class ScanCommand implements Callable<Integer> {
             int longestPath = inputs.stream().mapToInt(i -> i.name().length()).max().orElse(0);
             Sink sink = outputOptions.sink(out.writer(), false, longestPath);
             sink.begin(engine.activeRules());
-            try (Progress progress = new Progress(spec.commandLine().getErr(), read, total, !quiet && Terminal.isTerminal(2))) {
+            try (Progress progress = new Progress(err, read, total, !quiet && Terminal.isTerminal(2))) {
                 stats = pipeline.run(inputs, sink, read);
             } catch (MalformedInputException e) {
-                spec.commandLine().getErr().println("kaudit: malformed input (--strict): " + e.getMessage());
-                return 2;
-            } catch (IOException e) {
-                spec.commandLine().getErr().println("kaudit: " + e.getMessage());
+                err.println("kaudit: malformed input (--strict): " + e.getMessage());
                 return 2;
             }
-            sink.finish(stats);
-            out.commit();
+            sink.finish(stats);   // a stopped run still closes its document: stdout stays valid JSON
+            if (stats.stopped && out.wholeOrNothing()) {
+                err.println("kaudit: " + out.name() + " not written: the scan was stopped before the end");
+            } else {
+                out.commit();
+            }
+        } catch (IOException e) {
+            err.println("kaudit: " + e.getMessage());
+            return 2;
+        } catch (java.io.UncheckedIOException e) {   // a sink could not write (full disk, closed pipe)
+            err.println("kaudit: " + e.getCause().getMessage() + "; scan stopped");
+            return 2;
         }
-        if (!quiet) {
-            spec.commandLine().getErr().println("kaudit: " + stats.summary());
+        if (!quiet || stats.stopped) {
+            err.println("kaudit: " + stats.summary());
+        }
+        if (stats.stopped) {
+            return 2;
         }
         if (stats.unreadable > 0) {   // the other inputs were scanned, but one could not be: that is exit 2
             if (quiet) {
-                spec.commandLine().getErr().println("kaudit: " + stats.firstUnreadable);
+                err.println("kaudit: " + stats.firstUnreadable);
             }
             return 2;
         }

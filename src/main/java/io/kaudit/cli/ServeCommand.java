@@ -77,6 +77,8 @@ final class ServeCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** 0, or 2 once alerts could not be written: the server then stops rather than lose them. */
+    private volatile int exitCode;
     private final AtomicLong malformedBodies = new AtomicLong();
 
     @Override
@@ -106,9 +108,10 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        Writer out = outputOptions.output == null ? spec.commandLine().getOut()
-                : Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        Writer out = new java.io.BufferedWriter(outputOptions.output == null
+                ? NamedWriter.stdout(spec.commandLine().getOut())
+                : new NamedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), outputOptions.output.toString()));
         Sink stdout = outputOptions.sink(out, true);
         stdout.begin(engine.activeRules());
         List<WebhookSink> hooks = new ArrayList<>();
@@ -135,7 +138,7 @@ final class ServeCommand implements Callable<Integer> {
                 + (hooks.isEmpty() ? "" : ", " + hooks.size() + " webhook(s)") + (token == null ? "" : ", token required") + ")");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             delivery.stop();
-            Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
+            Runtime.getRuntime().halt(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
         }, "kaudit-stop"));
         stopped.await();   // released only by the JVM stopping
         return 0;
@@ -169,17 +172,24 @@ final class ServeCommand implements Callable<Integer> {
             synchronized (this) {
                 stats.events += b.events();
                 stats.bytes += length;
-                for (Alert a : b.alerts()) {
-                    stats.countAlert(a);
-                    stdout.alert(a);
-                    for (WebhookSink h : hooks) {
-                        h.alert(a);
-                    }
-                }
                 try {
+                    for (Alert a : b.alerts()) {
+                        stats.countAlert(a);
+                        stdout.alert(a);
+                        for (WebhookSink h : hooks) {
+                            h.alert(a);
+                        }
+                    }
                     out.flush();
-                } catch (IOException e) {
-                    log(err, "cannot write alerts: " + e.getMessage());
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // the sender gets a 500 and keeps the batch; we stop rather than answer 200 for lost alerts
+                    String why = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+                    if (exitCode == 0) {
+                        exitCode = 2;
+                        log(err, why + "; stopping");
+                        new Thread(() -> System.exit(2), "kaudit-write-failed").start();
+                    }
+                    throw new IllegalStateException(why, e);
                 }
             }
             return null;

@@ -25,6 +25,8 @@ public final class RunStats {
     public long inWindow;
     public long earliestNanos = Long.MAX_VALUE;
     public long latestNanos = Long.MIN_VALUE;
+    /** The run was stopped (SIGINT/SIGTERM) before reading all of its input: the results are partial. */
+    public boolean stopped;
     public long startNanos = System.nanoTime();
     public long endNanos;
     public final Map<Priority, Long> alertsByPriority = new EnumMap<>(Priority.class);
@@ -72,6 +74,9 @@ public final class RunStats {
     /** The one-line summary printed on stderr after a scan (without the "kaudit: " prefix). */
     public String summary() {
         StringBuilder sb = new StringBuilder();
+        if (stopped) {
+            sb.append("stopped before the end of the input (SIGINT/SIGTERM), results are partial: ");
+        }
         sb.append(String.format("%,d event%s", events, events == 1 ? "" : "s"));
         if (window && events > 0) {
             sb.append(inWindow == 0 ? String.format(" (none in the time window: they span %s to %s)",

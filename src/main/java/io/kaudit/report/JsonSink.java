@@ -40,6 +40,9 @@ public final class JsonSink implements Sink {
     public void finish(RunStats s) throws IOException {
         g.writeEndArray();
         g.writeObjectFieldStart("stats");
+        if (s.stopped) {
+            g.writeBooleanField("stopped", true);   // SIGINT/SIGTERM: the alerts are those found so far
+        }
         g.writeNumberField("events", s.events);
         g.writeNumberField("lines", s.lines);
         g.writeNumberField("bytes", s.bytes);

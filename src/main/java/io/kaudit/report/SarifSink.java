@@ -127,6 +127,21 @@ public final class SarifSink implements Sink {
     @Override
     public void finish(RunStats stats) throws IOException {
         g.writeEndArray();
+        if (stats.stopped) {   // SIGINT/SIGTERM: the results are those found so far
+            g.writeArrayFieldStart("invocations");
+            g.writeStartObject();
+            g.writeBooleanField("executionSuccessful", false);
+            g.writeArrayFieldStart("toolExecutionNotifications");
+            g.writeStartObject();
+            g.writeObjectFieldStart("message");
+            g.writeStringField("text", "stopped before the end of the input; the results are partial");
+            g.writeEndObject();
+            g.writeStringField("level", "error");
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndArray();
+        }
         g.writeObjectFieldStart("properties");
         g.writeNumberField("events", stats.events);
         g.writeNumberField("malformedLines", stats.malformed);

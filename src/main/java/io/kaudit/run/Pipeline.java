@@ -24,6 +24,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,6 +53,8 @@ public final class Pipeline {
     private final int threads;
     private final long maxLine;
     private final boolean strict;
+    /** Set by {@link #stop()} (SIGINT/SIGTERM): the run ends after the result it is handing on. */
+    private volatile boolean stopRequested;
 
     public Pipeline(Engine engine, Projection projection, int threads, long maxLine, boolean strict) {
         this.engine = engine;
@@ -62,6 +66,35 @@ public final class Pipeline {
         this.threads = Math.max(1, threads);
         this.maxLine = maxLine;
         this.strict = strict;
+    }
+
+    /**
+     * Ends the current run early, from another thread: results already handed on stay, the rest are
+     * dropped, and the stats say the run was stopped. The listener is never called concurrently.
+     */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** The next result in input order, or null once {@link #stop()} was called. */
+    private Result next(BlockingQueue<Future<Result>> pending) throws InterruptedException, ExecutionException {
+        Future<Result> f = null;
+        while (f == null) {
+            if (stopRequested) {
+                return null;
+            }
+            f = pending.poll(100, TimeUnit.MILLISECONDS);
+        }
+        while (true) {
+            if (stopRequested) {
+                return null;
+            }
+            try {
+                return f.get(100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException stillRunning) {
+                // look at the stop flag again
+            }
+        }
     }
 
     /** How much of its input a problem costs. */
@@ -99,8 +132,9 @@ public final class Pipeline {
             Input current = null;
             long base = 0;
             while (true) {
-                Result r = pending.take().get();
+                Result r = next(pending);
                 if (r == null) {
+                    stats.stopped = stopRequested;
                     break;
                 }
                 if (r.failure() != null) {
