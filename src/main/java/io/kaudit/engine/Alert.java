@@ -1,5 +1,6 @@
 package io.kaudit.engine;
 
+import io.kaudit.event.JsonObject;
 import io.kaudit.event.Location;
 import io.kaudit.rule.Priority;
 import java.util.List;
@@ -12,14 +13,30 @@ import java.util.Map;
  * @param message      the rendered rule output alone
  * @param outputFields Falco's output_fields, sorted by key (String, List of String, Long or null)
  * @param auditId      the event's auditID, or "" (for stable SARIF fingerprints)
+ * @param event        the whole event, or null (for outputs that show it: the HTML report). Its strings
+ *                     may still point into the input buffer: read it while the sink handles the alert
  */
 public record Alert(long timeNanos, String rule, Priority priority, String source, List<String> tags, String output,
                     String message, Map<String, Object> outputFields, String hostname, Location location,
-                    String auditId, String ruleDescription) {
+                    String auditId, String ruleDescription, JsonObject event) {
+
+    /** An alert without its event. */
+    public Alert(long timeNanos, String rule, Priority priority, String source, List<String> tags, String output,
+                 String message, Map<String, Object> outputFields, String hostname, Location location,
+                 String auditId, String ruleDescription) {
+        this(timeNanos, rule, priority, source, tags, output, message, outputFields, hostname, location, auditId,
+                ruleDescription, null);
+    }
 
     /** The same alert at absolute line {@code line} (workers number lines within their chunk). */
     public Alert atLine(long line) {
         return new Alert(timeNanos, rule, priority, source, tags, output, message, outputFields, hostname,
-                new Location(location.path(), line, location.index()), auditId, ruleDescription);
+                new Location(location.path(), line, location.index()), auditId, ruleDescription, event);
+    }
+
+    /** The same alert without its event (to keep: the event may point into a buffer soon reused). */
+    public Alert withoutEvent() {
+        return event == null ? this : new Alert(timeNanos, rule, priority, source, tags, output, message, outputFields,
+                hostname, location, auditId, ruleDescription, null);
     }
 }

@@ -62,6 +62,6 @@ public final class Engine {
         JsonObject root = full.root();
         String auditId = root.string("auditID");
         return new Alert(full.timeNanos(), r.name(), r.priority(), r.source(), r.tags(), line, message, fields,
-                Hostname.get(), full.location(), auditId == null ? "" : auditId, r.description());
+                Hostname.get(), full.location(), auditId == null ? "" : auditId, r.description(), root);
     }
 }

@@ -159,7 +159,7 @@ public final class EventTable {
                     malformed++;
                 }
                 for (Alert a : found) {
-                    alerts.add(a);
+                    alerts.add(a.withoutEvent());
                     alertRows.add(firstRow + Math.max(0, a.location().index()));
                 }
                 return o.next();
@@ -196,7 +196,7 @@ public final class EventTable {
                         malformed++;
                     }
                     for (Alert a : found) {
-                        alerts.add(a);
+                        alerts.add(a.withoutEvent());
                         alertRows.add(firstRow + Math.max(0, a.location().index()));
                     }
                 }

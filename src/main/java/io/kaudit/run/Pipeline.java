@@ -2,8 +2,11 @@ package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
+import io.kaudit.engine.EventObserver;
 import io.kaudit.engine.Listener;
 import io.kaudit.engine.RunStats;
+import io.kaudit.engine.Selection;
+import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
@@ -27,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The one pipeline: source -> framing -> decode -> engine -> listener. A reader thread cuts inputs
@@ -126,7 +130,10 @@ public final class Pipeline {
         ExecutorService workers = Executors.newFixedThreadPool(threads, daemon("kaudit-worker"));
         BlockingQueue<Future<Result>> pending = new ArrayBlockingQueue<>(threads * WINDOW);
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(threads * WINDOW + 4);
-        Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending, buffers));
+        // each thread's observer of every event, if the listener wants one (the HTML report's aggregates)
+        ThreadLocal<Consumer<AuditEvent>> observers = ThreadLocal.withInitial(() -> observer(out));
+        Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending, buffers,
+                observers));
         reader.start();
         try {
             Input current = null;
@@ -201,18 +208,33 @@ public final class Pipeline {
         submit(pending, CompletableFuture.completedFuture(new Result(end, 0, 0, 0, List.of(), List.of(why), null)));
     }
 
+    /** {@code out}'s observer for this thread, shown only the events in the time window; or null. */
+    private Consumer<AuditEvent> observer(Listener out) {
+        EventObserver o = out.newObserver();
+        if (o == null) {
+            return null;
+        }
+        Selection s = engine.selection();
+        return e -> {
+            if (s.inWindow(e.timeNanos())) {
+                o.event(e);
+            }
+        };
+    }
+
     private void readAll(List<Input> inputs, AtomicLong rawBytes, ExecutorService workers,
-                         BlockingQueue<Future<Result>> pending, BlockingQueue<byte[]> buffers) {
+                         BlockingQueue<Future<Result>> pending, BlockingQueue<byte[]> buffers,
+                         ThreadLocal<Consumer<AuditEvent>> observers) {
         ChunkReader framer = new ChunkReader(maxLine, buffers);
         try {
             for (Input input : inputs) {
                 try (InputStream in = input.open(rawBytes)) {
                     InputFormat format = InputFormat.of(in);
                     if (format.documents()) {
-                        readDocuments(input, in, pending, format);
+                        readDocuments(input, in, pending, format, observers.get());
                     } else {
                         framer.read(input, format.lines(in, maxLine),
-                                chunk -> submit(pending, workers.submit(() -> process(chunk))));
+                                chunk -> submit(pending, workers.submit(() -> process(chunk, observers.get()))));
                     }
                 } catch (Input.CutShortException e) {
                     // a gzip copied while being written: what came before the cut is read, and the others
@@ -248,15 +270,15 @@ public final class Pipeline {
      * Document mode runs on the reader thread: such inputs are rare and small next to JSON Lines.
      * Broken documents are reported one by one; an I/O error ends the run like one in line mode.
      */
-    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending, InputFormat format)
-            throws IOException {
+    private void readDocuments(Input input, InputStream in, BlockingQueue<Future<Result>> pending, InputFormat format,
+                               Consumer<AuditEvent> observer) throws IOException {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
         LineEvaluator evaluator = evaluators.get();
         format.readDocuments(in, new DocumentReader.Handler() {
             @Override
             public void value(io.kaudit.event.JsonValue value, long line) {
                 List<Alert> alerts = new ArrayList<>();
-                LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts, null);
+                LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts, observer);
                 List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
                 submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
             }
@@ -284,7 +306,7 @@ public final class Pipeline {
     }
 
     /** Splits, decodes and evaluates one chunk; line numbers are relative to the chunk. */
-    private Result process(Chunk chunk) {
+    private Result process(Chunk chunk, Consumer<AuditEvent> observer) {
         if (chunk.data() == null) {
             return new Result(chunk, 1, chunk.oversized(), 0, List.of(), List.of(new Bad(1, tooLong(chunk.oversized()))),
                     null);
@@ -302,7 +324,7 @@ public final class Pipeline {
             line++;
             int start = pos;
             int before = alerts.size();
-            LineEvaluator.Outcome o = evaluator.line(data, start, len, name, line, alerts, null);
+            LineEvaluator.Outcome o = evaluator.line(data, start, len, name, line, alerts, observer);
             pos = o.next();
             int length = pos - start - (pos > start && data[pos - 1] == '\n' ? 1 : 0);
             if (length > maxLine) {

@@ -1,0 +1,125 @@
+package io.kaudit.engine;
+
+import io.kaudit.event.AuditEvent;
+import io.kaudit.event.JsonObject;
+import io.kaudit.rule.Ast;
+import io.kaudit.rule.FieldDef;
+import io.kaudit.rule.Fields;
+import io.kaudit.rule.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a log's audit levels and stages let rules see: the levels and stages its events carry, and
+ * the rules that read request or response bodies (which Metadata-level events do not hold). One
+ * instance per thread; merge them at the end.
+ */
+public final class AuditLevels {
+    /** The event paths counting needs decoded: add them to a run's projection. */
+    public static final List<List<String>> PATHS = List.of(List.of("level"), List.of("stage"));
+
+    private final Map<String, Long> levels = new TreeMap<>();
+    private final Map<String, Long> stages = new TreeMap<>();
+
+    public void count(AuditEvent e) {
+        JsonObject root = e.root();
+        String level = root.string("level");
+        levels.merge(level == null ? "(none)" : level, 1L, Long::sum);
+        String stage = root.string("stage");
+        stages.merge(stage == null ? "(none)" : stage, 1L, Long::sum);
+    }
+
+    public void merge(AuditLevels other) {
+        other.levels.forEach((k, v) -> levels.merge(k, v, Long::sum));
+        other.stages.forEach((k, v) -> stages.merge(k, v, Long::sum));
+    }
+
+    /** Events by {@code level} ("(none)" for events without one, as legacy or GKE lines). */
+    public Map<String, Long> levels() {
+        return levels;
+    }
+
+    public Map<String, Long> stages() {
+        return stages;
+    }
+
+    /** Events whose level holds the request body (Request or RequestResponse). */
+    public long withRequestBody() {
+        return levels.getOrDefault("Request", 0L) + levels.getOrDefault("RequestResponse", 0L);
+    }
+
+    /** The rules whose condition reads the request or response object: blind to Metadata events. */
+    public static List<Rule> bodyRules(List<Rule> rules) {
+        List<Rule> out = new ArrayList<>();
+        for (Rule r : rules) {
+            if (r.tree() != null && readsBody(r.tree())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** The one-line answer to "what could the rules see": empty when every event has its body. */
+    public String sentence(List<Rule> rules) {
+        long total = levels.values().stream().mapToLong(Long::longValue).sum();
+        if (total == 0) {
+            return "";
+        }
+        long bodies = withRequestBody();
+        int blind = bodyRules(rules).size();
+        if (bodies == 0) {
+            return String.format("only %s events: %d rule%s that read request bodies could not fire", levelNames(),
+                    blind, blind == 1 ? "" : "s");
+        }
+        if (bodies < total && blind > 0) {
+            return String.format("%.0f%% of events carry no request body (%s): %d rule%s that read bodies saw only the rest",
+                    100.0 * (total - bodies) / total, levelNames(), blind, blind == 1 ? "" : "s");
+        }
+        return "";
+    }
+
+    private String levelNames() {
+        List<String> names = new ArrayList<>();
+        levels.forEach((k, v) -> {
+            if (!k.equals("Request") && !k.equals("RequestResponse")) {
+                names.add(k);
+            }
+        });
+        return String.join(", ", names);
+    }
+
+    private static boolean readsBody(Ast.Expr e) {
+        if (e instanceof Ast.And a) {
+            return a.children().stream().anyMatch(AuditLevels::readsBody);
+        } else if (e instanceof Ast.Or o) {
+            return o.children().stream().anyMatch(AuditLevels::readsBody);
+        } else if (e instanceof Ast.Not n) {
+            return readsBody(n.child());
+        } else if (e instanceof Ast.Check c) {
+            return readsBody(c.left()) || (c.right() != null && readsBody(c.right()));
+        }
+        return false;
+    }
+
+    private static boolean readsBody(Ast.Operand o) {
+        if (o instanceof Ast.FieldOperand f) {
+            FieldDef def = Fields.get(f.name());
+            if (def == null) {
+                return false;
+            }
+            for (List<String> path : def.paths().apply(f.arg())) {
+                if (!path.isEmpty() && (path.get(0).equals("requestObject") || path.get(0).equals("responseObject"))) {
+                    return true;
+                }
+            }
+            return false;
+        } else if (o instanceof Ast.TransformOperand t) {
+            return readsBody(t.arg());
+        } else if (o instanceof Ast.ValOperand v) {
+            return readsBody(v.field());
+        }
+        return false;
+    }
+}
