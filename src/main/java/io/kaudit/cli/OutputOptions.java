@@ -1,5 +1,6 @@
 package io.kaudit.cli;
 
+import io.kaudit.event.Projection;
 import io.kaudit.report.CsvSink;
 import io.kaudit.report.JsonSink;
 import io.kaudit.report.JsonlSink;
@@ -7,15 +8,17 @@ import io.kaudit.report.SarifSink;
 import io.kaudit.report.Sink;
 import io.kaudit.report.SummarySink;
 import io.kaudit.report.TableSink;
+import io.kaudit.report.html.HtmlSink;
 import io.kaudit.report.Terminal;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** {@code -f/--format} and {@code -o/--output}. */
 final class OutputOptions {
-    enum Format { table, jsonl, json, csv, sarif, summary }
+    enum Format { table, jsonl, json, csv, sarif, summary, html }
 
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT",
             description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -24,6 +27,18 @@ final class OutputOptions {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "Write to FILE instead of stdout (whole or not at all).")
     Path output;
+
+    @Option(names = "--html-max-alerts", paramLabel = "N",
+            description = "-f html: show at most N alerts, the highest priorities first (default: ${DEFAULT-VALUE}); counts stay complete.")
+    int htmlMaxAlerts = HtmlSink.DEFAULT_MAX_ALERTS;
+
+    /** The inputs' names, for the HTML report's overview. */
+    List<String> inputs = List.of();
+
+    /** The projection a run needs: the rules', and for the HTML report the fields of its aggregates. */
+    Projection projection(Projection rules) {
+        return format == Format.html ? HtmlSink.projection(rules) : rules;
+    }
 
     /** A sink of the chosen format writing to {@code out}; {@code live} flushes each alert. */
     Sink sink(Writer out, boolean live) throws IOException {
@@ -34,6 +49,8 @@ final class OutputOptions {
     Sink sink(Writer out, boolean live, int longestPath) throws IOException {
         boolean tty = output == null && Terminal.isTerminal(1);
         switch (format) {
+            case html:
+                return new HtmlSink(out, new HtmlSink.Options(inputs, Math.max(0, htmlMaxAlerts), Version.VERSION));
             case jsonl:
                 return new JsonlSink(out, live);
             case json:

@@ -76,7 +76,8 @@ final class ScanCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        Pipeline pipeline = new Pipeline(engine, rules.projection(), threads, maxLine, strict);
+        Pipeline pipeline = new Pipeline(engine, outputOptions.projection(rules.projection()), threads, maxLine, strict);
+        outputOptions.inputs = inputs.stream().map(Input::name).toList();
         StopHook stop = new StopHook(pipeline::stop, 10);
         int code = 2;
         try {

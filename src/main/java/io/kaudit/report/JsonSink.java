@@ -39,7 +39,15 @@ public final class JsonSink implements Sink {
     @Override
     public void finish(RunStats s) throws IOException {
         g.writeEndArray();
-        g.writeObjectFieldStart("stats");
+        g.writeFieldName("stats");
+        writeStats(g, s);
+        g.writeEndObject();
+        g.flush();
+    }
+
+    /** The {@code stats} object of {@code -f json} (the HTML report embeds the same). */
+    public static void writeStats(JsonGenerator g, RunStats s) throws IOException {
+        g.writeStartObject();
         if (s.stopped) {
             g.writeBooleanField("stopped", true);   // SIGINT/SIGTERM: the alerts are those found so far
         }
@@ -66,7 +74,5 @@ public final class JsonSink implements Sink {
             g.writeStringField("first_not_read_to_end", s.firstIncomplete + ": " + s.firstIncompleteReason);
         }
         g.writeEndObject();
-        g.writeEndObject();
-        g.flush();
     }
 }

@@ -1,0 +1,182 @@
+package io.kaudit.report.html;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaudit.Chromium;
+import io.kaudit.Kaudit;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonReader;
+import io.kaudit.event.Projection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code scan -f html}: the report opened in a real headless Chromium. */
+class HtmlReportTest {
+    static Chromium browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        browser = Chromium.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    private static Path report(Path dir, String... args) {
+        Path out = dir.resolve("report.html");
+        String[] all = new String[args.length + 4];
+        all[0] = "scan";
+        all[1] = "-f";
+        all[2] = "html";
+        all[3] = "-o" + out;
+        System.arraycopy(args, 0, all, 4, args.length);
+        Kaudit.Outcome o = Kaudit.run(all);
+        assertTrue(o.code() == 0, o.err());
+        return out;
+    }
+
+    private static JsonObject jsonStats(String... args) throws Exception {
+        String[] all = new String[args.length + 3];
+        all[0] = "scan";
+        all[1] = "-f";
+        all[2] = "json";
+        System.arraycopy(args, 0, all, 3, args.length);
+        Kaudit.Outcome o = Kaudit.run(all);
+        return ((JsonObject) JsonReader.parse(o.out(), Projection.ALL)).object("stats");
+    }
+
+    private void open(Path page) throws Exception {
+        browser.errors.clear();
+        browser.requests.clear();
+        browser.open(page.toUri().toString());
+        assertTrue(browser.await("document.querySelectorAll('#alerts tbody tr').length > 0", 10_000), "alerts table rendered");
+    }
+
+    private static long stat(String key) throws Exception {
+        return browser.number("Number(document.querySelector('[data-stat=\"" + key + "\"]').dataset.value)");
+    }
+
+    @Test
+    void overviewNumbersEqualJsonStatsWithNoErrorAndNoRequest(@TempDir Path dir) throws Exception {
+        Path page = report(dir, "samples/");
+        open(page);
+        JsonObject stats = jsonStats("samples/");
+        assertEquals(Long.parseLong(stats.get("events").asText()), stat("events"));
+        assertEquals(Long.parseLong(stats.get("alerts").asText()), stat("alerts"));
+        assertEquals(Long.parseLong(stats.get("malformed").asText()), stat("malformed"));
+        assertEquals(10, stat("inputs"));
+        // the text shown, not only the attribute
+        assertEquals(String.format("%,d", Long.parseLong(stats.get("events").asText())),
+                browser.text("document.querySelector('[data-stat=events]').textContent"));
+        JsonObject byPriority = stats.object("alerts_by_priority");
+        for (int i = 0; i < byPriority.size(); i++) {
+            assertEquals(Long.parseLong(byPriority.valueAt(i).asText()), browser.number(
+                    "Number(document.querySelector('[data-card=alerts] [data-priority=\"" + byPriority.keyAt(i) + "\"]').dataset.value)"),
+                    byPriority.keyAt(i));
+        }
+        JsonObject byRule = stats.object("alerts_by_rule");
+        for (int i = 0; i < byRule.size(); i++) {
+            String rule = byRule.keyAt(i).replace("\\", "\\\\").replace("'", "\\'");
+            assertEquals(Long.parseLong(byRule.valueAt(i).asText()), browser.number(
+                    "Number([...document.querySelectorAll('#rules tr[data-rule]')].find(r => r.dataset.rule === '" + rule
+                            + "').querySelector('[data-count]').dataset.count)"), byRule.keyAt(i));
+        }
+        assertEquals(List.of(), browser.errors);
+        assertEquals(List.of(page.toUri().toString()), browser.requests, "no request but the page itself");
+        assertFalse(Files.readString(page).contains("http://") && Files.readString(page).contains("<script src"));
+    }
+
+    @Test
+    void clickingAnActorNarrowsTheAlerts(@TempDir Path dir) throws Exception {
+        open(report(dir, "samples/"));
+        long all = browser.number("document.querySelectorAll('#alerts tr[data-alert]').length");
+        browser.eval("document.querySelector('#actors tr[data-kind=user]').click()");
+        String actor = browser.text("document.querySelector('#actors tr.selected').dataset.actor");
+        long alertsOfActor = browser.number("Number(document.querySelector('#actors tr.selected [data-alerts]').dataset.alerts)");
+        List<String> users = browser.strings("[...document.querySelectorAll('#alerts tr[data-alert]')].map(r => r.children[3].textContent)");
+        assertTrue(users.size() < all, users.size() + " of " + all);
+        assertEquals(alertsOfActor, users.size());
+        assertTrue(users.stream().allMatch(actor::equals), actor + " " + users);
+        assertTrue(browser.await("document.querySelector('[data-filter=actor]') !== null", 2000), "the filter shows");
+        // a source IP filters on the IP column
+        browser.eval("document.querySelector('[data-filter=actor]').click()");
+        browser.eval("document.querySelector('#actors tr[data-kind=ip]').click()");
+        String ip = browser.text("document.querySelector('#actors tr.selected').dataset.actor");
+        List<String> ips = browser.strings("[...document.querySelectorAll('#alerts tr[data-alert]')].map(r => r.children[4].textContent)");
+        assertFalse(ips.isEmpty());
+        assertTrue(ips.stream().allMatch(ip::equals), ip + " " + ips);
+        assertEquals(List.of(), browser.errors);
+    }
+
+    @Test
+    void brushingTheTimelineFiltersTheTablesBelow(@TempDir Path dir) throws Exception {
+        open(report(dir, "samples/"));
+        long all = browser.number("document.querySelectorAll('#alerts tr[data-alert]').length");
+        JsonObject box = (JsonObject) browser.value("(r => ({x: r.left, y: r.top, w: r.width, h: r.height}))"
+                + "(document.querySelector('#timeline svg').getBoundingClientRect())");
+        double x = Double.parseDouble(box.get("x").asText());
+        double w = Double.parseDouble(box.get("w").asText());
+        double y = Double.parseDouble(box.get("y").asText()) + 100;
+        browser.eval("window.scrollTo(0, 0)");
+        browser.drag(x + 50, x + 50 + (w - 100) * 0.3, y);
+        assertTrue(browser.await("document.querySelector('[data-filter=range]') !== null", 2000), "a time range is selected");
+        long inRange = browser.number("document.querySelectorAll('#alerts tr[data-alert]').length");
+        assertTrue(inRange < all, inRange + " of " + all);
+        assertEquals(List.of(), browser.errors);
+    }
+
+    @Test
+    void untrustedStringsRenderAsText(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("hostile.log");
+        Files.writeString(log, Hostile.event() + "\n", StandardCharsets.UTF_8);
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, Hostile.RULE, StandardCharsets.UTF_8);
+        Path page = report(dir, "-r", rules.toString(), log.toString());
+        String html = Files.readString(page);
+        assertFalse(html.contains("<img"), "no markup from the event in the file");
+        assertFalse(html.contains("</script><"), "no script end from the event");
+        open(page);
+        browser.eval("document.querySelector('#alerts tr[data-alert]').click()");
+        assertTrue(browser.await("document.querySelector('#alerts tr[data-detail] pre') !== null", 2000));
+        Hostile.assertRenderedAsText(browser);
+    }
+
+    @Test
+    void pastMaxAlertsThePageSaysHowManyItLeftOutAndCountsStayComplete(@TempDir Path dir) throws Exception {
+        open(report(dir, "--html-max-alerts", "10", "samples/"));
+        JsonObject stats = jsonStats("samples/");
+        long total = Long.parseLong(stats.get("alerts").asText());
+        assertEquals(10, browser.number("document.querySelectorAll('#alerts tr[data-alert]').length"));
+        assertEquals(total, stat("alerts"));
+        String note = browser.text("document.getElementById('left-out').textContent");
+        assertTrue(note.contains("10 of " + total) && note.contains((total - 10) + " left out"), note);
+        // the highest priorities are the ones kept
+        List<String> kept = browser.strings("[...document.querySelectorAll('#alerts tr[data-alert]')].map(r => r.children[1].textContent)");
+        assertTrue(kept.containsAll(List.of("Critical")), kept.toString());
+        assertFalse(kept.contains("Informational"), kept.toString());
+        assertEquals(List.of(), browser.errors);
+    }
+
+    /** A picture of the report for README (target/screenshots/report.png); it must look right. */
+    @Test
+    void screenshot(@TempDir Path dir) throws Exception {
+        open(report(dir, "samples/"));
+        Path shots = Files.createDirectories(Path.of("target", "screenshots"));
+        browser.eval("document.querySelector('#alerts tr[data-alert]').click()");
+        browser.screenshot(shots.resolve("report.png"), 1400);
+        browser.viewport(1400, 900);
+        assertTrue(Files.size(shots.resolve("report.png")) > 10_000);
+    }
+}
