@@ -7,6 +7,7 @@ import io.kaudit.rule.FieldDef;
 import io.kaudit.rule.Fields;
 import io.kaudit.rule.Rule;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,34 +21,56 @@ public final class AuditLevels {
     /** The event paths counting needs decoded: add them to a run's projection. */
     public static final List<List<String>> PATHS = List.of(List.of("level"), List.of("stage"));
 
-    private final Map<String, Long> levels = new TreeMap<>();
-    private final Map<String, Long> stages = new TreeMap<>();
+    private final Map<String, long[]> levels = new HashMap<>();
+    private final Map<String, long[]> stages = new HashMap<>();
+    /** The last level and stage seen and their counters: nearly every event repeats them (no hashing then). */
+    private String lastLevel = "";
+    private long[] lastLevelCount;
+    private String lastStage = "";
+    private long[] lastStageCount;
 
     public void count(AuditEvent e) {
         JsonObject root = e.root();
         String level = root.string("level");
-        levels.merge(level == null ? "(none)" : level, 1L, Long::sum);
+        level = level == null ? "(none)" : level;
+        if (!level.equals(lastLevel)) {
+            lastLevel = level;
+            lastLevelCount = levels.computeIfAbsent(level, k -> new long[1]);
+        }
+        lastLevelCount[0]++;
         String stage = root.string("stage");
-        stages.merge(stage == null ? "(none)" : stage, 1L, Long::sum);
+        stage = stage == null ? "(none)" : stage;
+        if (!stage.equals(lastStage)) {
+            lastStage = stage;
+            lastStageCount = stages.computeIfAbsent(stage, k -> new long[1]);
+        }
+        lastStageCount[0]++;
     }
 
     public void merge(AuditLevels other) {
-        other.levels.forEach((k, v) -> levels.merge(k, v, Long::sum));
-        other.stages.forEach((k, v) -> stages.merge(k, v, Long::sum));
+        other.levels.forEach((k, v) -> levels.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
+        other.stages.forEach((k, v) -> stages.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
+    }
+
+    private static Map<String, Long> sorted(Map<String, long[]> m) {
+        Map<String, Long> out = new TreeMap<>();
+        m.forEach((k, v) -> out.put(k, v[0]));
+        return out;
     }
 
     /** Events by {@code level} ("(none)" for events without one, as legacy or GKE lines). */
     public Map<String, Long> levels() {
-        return levels;
+        return sorted(levels);
     }
 
     public Map<String, Long> stages() {
-        return stages;
+        return sorted(stages);
     }
 
     /** Events whose level holds the request body (Request or RequestResponse). */
     public long withRequestBody() {
-        return levels.getOrDefault("Request", 0L) + levels.getOrDefault("RequestResponse", 0L);
+        Map<String, Long> l = levels();
+        return l.getOrDefault("Request", 0L) + l.getOrDefault("RequestResponse", 0L);
     }
 
     /** The rules whose condition reads the request or response object: blind to Metadata events. */
@@ -63,7 +86,7 @@ public final class AuditLevels {
 
     /** The one-line answer to "what could the rules see": empty when every event has its body. */
     public String sentence(List<Rule> rules) {
-        long total = levels.values().stream().mapToLong(Long::longValue).sum();
+        long total = levels().values().stream().mapToLong(Long::longValue).sum();
         if (total == 0) {
             return "";
         }
@@ -82,7 +105,7 @@ public final class AuditLevels {
 
     private String levelNames() {
         List<String> names = new ArrayList<>();
-        levels.forEach((k, v) -> {
+        levels().forEach((k, v) -> {
             if (!k.equals("Request") && !k.equals("RequestResponse")) {
                 names.add(k);
             }

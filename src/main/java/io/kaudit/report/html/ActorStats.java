@@ -23,6 +23,11 @@ final class ActorStats {
     final Map<String, long[]> verbs = new HashMap<>();
     final Map<String, long[]> resources = new HashMap<>();
     final TimeHistogram activity = new TimeHistogram(SLOTS);
+    /** The last verb and resource counted and their counters: an actor mostly repeats itself (no hashing then). */
+    private String lastVerb;
+    private long[] lastVerbCount;
+    private String lastResource;
+    private long[] lastResourceCount;
 
     ActorStats(String kind, String name) {
         this.kind = kind;
@@ -34,10 +39,18 @@ final class ActorStats {
         firstMillis = Math.min(firstMillis, millis);
         lastMillis = Math.max(lastMillis, millis);
         if (verb != null) {
-            count(verbs, verb, 1);
+            if (!verb.equals(lastVerb)) {
+                lastVerb = verb;
+                lastVerbCount = counter(verbs, verb);
+            }
+            lastVerbCount[0]++;
         }
         if (resource != null) {
-            count(resources, resource, 1);
+            if (!resource.equals(lastResource)) {
+                lastResource = resource;
+                lastResourceCount = counter(resources, resource);
+            }
+            lastResourceCount[0]++;
         }
         activity.add(millis);
     }
@@ -53,6 +66,11 @@ final class ActorStats {
     }
 
     private static void count(Map<String, long[]> m, String key, long n) {
+        counter(m, key)[0] += n;
+    }
+
+    /** The counter of {@code key}, or of {@link #OTHER} once {@link #MAX_KEYS} are kept. */
+    private static long[] counter(Map<String, long[]> m, String key) {
         long[] c = m.get(key);
         if (c == null) {
             if (m.size() >= MAX_KEYS) {
@@ -64,6 +82,6 @@ final class ActorStats {
                 m.put(key, c);
             }
         }
-        c[0] += n;
+        return c;
     }
 }

@@ -36,6 +36,9 @@ final class EventTally implements EventObserver {
     /** Events whose actor was not kept (past the cap), by kind. */
     long usersLeftOut;
     long ipsLeftOut;
+    /** The last actor of each kind: consecutive events often share one (no hashing then). */
+    private ActorStats lastUser;
+    private ActorStats lastIp;
 
     @Override
     public void event(AuditEvent e) {
@@ -47,7 +50,8 @@ final class EventTally implements EventObserver {
         String resource = resource(root);
         String user = user(root);
         if (user != null) {
-            ActorStats a = actor(users, user, userKind(user));
+            ActorStats a = lastUser != null && lastUser.name.equals(user) ? lastUser : actor(users, user, userKind(user));
+            lastUser = a;
             if (a != null) {
                 a.event(millis, verb, resource);
             } else {
@@ -56,7 +60,8 @@ final class EventTally implements EventObserver {
         }
         String ip = sourceIp(root);
         if (ip != null) {
-            ActorStats a = actor(ips, ip, SOURCE_IP);
+            ActorStats a = lastIp != null && lastIp.name.equals(ip) ? lastIp : actor(ips, ip, SOURCE_IP);
+            lastIp = a;
             if (a != null) {
                 a.event(millis, verb, resource);
             } else {

@@ -11,7 +11,8 @@
     sort: { key: "ts", dir: -1 }, limit: 200, open: {}, tab: "all", paused: false };
   var pending = [];
   var seq = 0;
-  alerts.forEach(function (a) { a._id = seq++; });
+  function prepare(a) { a._id = seq++; a.action = [a.verb, a.resource].filter(Boolean).join(" "); return a; }
+  alerts.forEach(prepare);
 
   // ------------------------------------------------------------------ helpers
   function $(id) { return document.getElementById(id); }
@@ -40,6 +41,9 @@
   function num(n) { return Number(n).toLocaleString("en-US"); }
   function iso(ms) { return ms === undefined || ms === null ? "" : new Date(ms).toISOString().replace(".000Z", "Z"); }
   function short(ms) { return iso(ms).replace("T", " ").replace(/\.\d+Z$|Z$/, ""); }
+  // in tables: without the year when the whole log is within one
+  var oneYear = !data.span || iso(data.span.first).slice(0, 4) === iso(data.span.last).slice(0, 4);
+  function cell(ms) { return oneYear ? short(ms).slice(5) : short(ms); }
   function duration(ms) {
     var s = Math.round(ms / 1000);
     if (s < 60) { return s + " s"; }
@@ -377,7 +381,7 @@
       (r.tags || []).forEach(function (x) { tags.appendChild(tagEl(x)); });
       var tr = el("tr", { cls: "row" + (state.rule === r.name ? " selected" : ""), "data-rule": r.name, title: r.description || "" },
         el("td", null, r.name), el("td", null, prio(r.priority)), el("td", { cls: "num", "data-count": String(r.count) }, num(r.count)),
-        el("td", { cls: "mono" }, short(r.first)), el("td", { cls: "mono" }, short(r.last)), tags);
+        el("td", { cls: "mono" }, cell(r.first)), el("td", { cls: "mono" }, cell(r.last)), tags);
       tr.addEventListener("click", function () { state.rule = state.rule === r.name ? "" : r.name; $("f-rule").value = state.rule; update(); });
       body.appendChild(tr);
     });
@@ -448,8 +452,8 @@
   }
   function topList(pairs) {
     var td = el("td");
-    (pairs || []).slice(0, 4).forEach(function (p) { td.appendChild(el("span", { cls: "tag" }, p[0] + " " + num(p[1]))); });
-    if (pairs && pairs.length > 4) { td.appendChild(el("span", { cls: "muted" }, "+" + (pairs.length - 4))); }
+    (pairs || []).slice(0, 3).forEach(function (p) { td.appendChild(el("span", { cls: "tag" }, p[0] + " " + num(p[1]))); });
+    if (pairs && pairs.length > 3) { td.appendChild(el("span", { cls: "muted" }, "+" + (pairs.length - 3))); }
     td.title = (pairs || []).map(function (p) { return p[0] + " " + p[1]; }).join(", ");
     return td;
   }
@@ -468,9 +472,10 @@
     var t = clear($("actors"));
     var cols = [{ key: "name", label: "Actor" }, { key: "kind", label: "Kind" }];
     if (!LIVE) { cols.push({ key: "events", label: "Events", num: 1 }); }
-    cols.push({ key: "alerts", label: "Alerts", num: 1 }, { key: "first", label: "First seen" }, { key: "last", label: "Last seen" },
-      { key: "verbs", label: "Verbs" }, { key: "resources", label: "Resources" });
+    cols.push({ key: "alerts", label: "Alerts", num: 1 });
     if (!LIVE) { cols.push({ key: "spark", label: "Activity" }); }
+    cols.push({ key: "first", label: "First seen" }, { key: "last", label: "Last seen" },
+      { key: "verbs", label: "Verbs" }, { key: "resources", label: "Resources" });
     header(t, cols, actorSort, function (k) {
       actorSort = { key: k, dir: actorSort.key === k ? -actorSort.dir : (k === "name" || k === "kind" ? 1 : -1) }; update();
     });
@@ -482,11 +487,11 @@
       tr.appendChild(el("td", { cls: "muted" }, KIND_LABEL[r.kind]));
       if (!LIVE) { tr.appendChild(el("td", { cls: "num", "data-events": String(r.events) }, r.events === null ? "\u2014" : num(r.events))); }
       tr.appendChild(el("td", { cls: "num", "data-alerts": String(r.alerts) }, num(r.alerts)));
-      tr.appendChild(el("td", { cls: "mono" }, short(r.first)));
-      tr.appendChild(el("td", { cls: "mono" }, short(r.last)));
+      if (!LIVE) { tr.appendChild(el("td", null, sparkline(r))); }
+      tr.appendChild(el("td", { cls: "mono" }, cell(r.first)));
+      tr.appendChild(el("td", { cls: "mono" }, cell(r.last)));
       tr.appendChild(topList(r.verbs));
       tr.appendChild(topList(r.resources));
-      if (!LIVE) { tr.appendChild(el("td", null, sparkline(r))); }
       tr.addEventListener("click", function () {
         var kind = r.kind === "ip" ? "ip" : "user";
         state.actor = sel ? null : { kind: kind, name: r.name };
@@ -503,7 +508,7 @@
   }
   var ALERT_COLS = [{ key: "ts", label: "Time" }, { key: "priority", label: "Priority" }, { key: "rule", label: "Rule" },
     { key: "user", label: "User" }, { key: "ip", label: "Source IP" }, { key: "namespace", label: "Namespace" },
-    { key: "verb", label: "Verb" }, { key: "resource", label: "Resource" }, { key: "path", label: "Location" }];
+    { key: "action", label: "Verb and resource" }, { key: "path", label: "Location" }];
   function renderAlerts(list) {
     list = list.slice().sort(cmp(state.sort.key, state.sort.dir));
     var t = clear($("alerts"));
@@ -513,9 +518,9 @@
     var body = el("tbody");
     list.slice(0, state.limit).forEach(function (a) {
       var tr = el("tr", { cls: "row" + (a._fresh ? " fresh" : ""), "data-alert": String(a._id) },
-        el("td", { cls: "mono" }, short(a.ts)), el("td", null, prio(a.priority)), el("td", null, a.rule),
+        el("td", { cls: "mono", title: a.time }, cell(a.ts)), el("td", null, prio(a.priority)), el("td", null, a.rule),
         el("td", { cls: "mono" }, a.user || ""), el("td", { cls: "mono" }, a.ip || ""), el("td", null, a.namespace || ""),
-        el("td", null, a.verb || ""), el("td", null, a.resource || ""),
+        el("td", null, a.action),
         el("td", { cls: "mono", title: a.path + ":" + a.line }, a.path + ":" + a.line + (a.index !== undefined ? " #" + a.index : "")));
       a._fresh = false;
       tr.addEventListener("click", function () { state.open[a._id] = !state.open[a._id]; update(); });
@@ -582,7 +587,7 @@
     });
     var pauseLabel = function () { $("pause").textContent = state.paused ? "Resume (" + pending.length + " new)" : "Pause"; };
     var add = function (a) {
-      a._id = seq++;
+      prepare(a);
       a._fresh = true;
       alerts.push(a);
       if (alerts.length > data.keep) { alerts.splice(0, alerts.length - data.keep); }
