@@ -4,6 +4,7 @@ import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
 import io.kaudit.engine.RunStats;
 import io.kaudit.live.HttpReceiver;
+import io.kaudit.live.LiveUi;
 import io.kaudit.live.PemFiles;
 import io.kaudit.report.Sink;
 import io.kaudit.report.WebhookSink;
@@ -70,6 +71,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--token-file", paramLabel = "FILE", description = "Require 'Authorization: Bearer <token>' with the token in FILE.")
     Path tokenFile;
 
+    @Option(names = "--ui", description = "Serve the live alert UI at /ui (same listener, TLS and token) and GET /api/alerts?since=T.")
+    boolean ui;
+
+    @Option(names = "--ui-keep", paramLabel = "N", description = "Alerts the live UI keeps in memory (default: ${DEFAULT-VALUE}).")
+    int uiKeep = 10_000;
+
     @Option(names = "--threads", paramLabel = "N", description = "Request threads (default: two per core).")
     int threads = 2 * Runtime.getRuntime().availableProcessors();
 
@@ -112,6 +119,7 @@ final class ServeCommand implements Callable<Integer> {
                 ? NamedWriter.stdout(spec.commandLine().getOut())
                 : new NamedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND), outputOptions.output.toString()));
+        outputOptions.inputs = List.of("http " + listen);
         Sink stdout = outputOptions.sink(out, true);
         stdout.begin(engine.activeRules());
         List<WebhookSink> hooks = new ArrayList<>();
@@ -119,6 +127,7 @@ final class ServeCommand implements Callable<Integer> {
             hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m)));
         }
         Delivery delivery = new Delivery(new BatchEvaluator(engine, rules.projection()), stdout, hooks, out, err);
+        delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         HttpReceiver receiver;
         try {
             receiver = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), delivery::onBatch,
@@ -128,6 +137,9 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         delivery.receiver = receiver;
+        if (delivery.ui != null) {
+            receiver.routes(delivery.ui);
+        }
         receiver.start();
         String where = hostPort(receiver.address());
         if (tls == null && !address.getAddress().isLoopbackAddress()) {
@@ -136,6 +148,10 @@ final class ServeCommand implements Callable<Integer> {
         log(err, "listening on " + (tls == null ? "http" : "https") + "://" + where
                 + HttpReceiver.PATH + " (" + engine.activeRules().size() + " rules"
                 + (hooks.isEmpty() ? "" : ", " + hooks.size() + " webhook(s)") + (token == null ? "" : ", token required") + ")");
+        if (delivery.ui != null) {
+            log(err, "live UI at " + (tls == null ? "http" : "https") + "://" + where + "/ui"
+                    + (token == null ? "" : " (open /ui?token=TOKEN once; a cookie keeps it)"));
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             delivery.stop();
             Runtime.getRuntime().halt(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
@@ -153,6 +169,7 @@ final class ServeCommand implements Callable<Integer> {
         private final PrintWriter err;
         private final RunStats stats = new RunStats();
         private volatile HttpReceiver receiver;
+        private LiveUi ui;
 
         Delivery(BatchEvaluator batches, Sink stdout, List<WebhookSink> hooks, Writer out, PrintWriter err) {
             this.batches = batches;
@@ -172,12 +189,18 @@ final class ServeCommand implements Callable<Integer> {
             synchronized (this) {
                 stats.events += b.events();
                 stats.bytes += length;
+                if (ui != null) {
+                    ui.events(b.events());
+                }
                 try {
                     for (Alert a : b.alerts()) {
                         stats.countAlert(a);
                         stdout.alert(a);
                         for (WebhookSink h : hooks) {
                             h.alert(a);
+                        }
+                        if (ui != null) {
+                            ui.alert(a);   // never waits for a browser
                         }
                     }
                     out.flush();
@@ -196,11 +219,14 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         String metrics() {
-            return ServeCommand.this.metrics(stats, this, receiver, hooks);
+            return ServeCommand.this.metrics(stats, this, receiver, hooks) + (ui == null ? "" : ui.metrics());
         }
 
         /** Finishes batches in flight, gives webhooks time to drain, flushes. */
         void stop() {
+            if (ui != null) {
+                ui.stop();
+            }
             if (receiver != null) {
                 receiver.stop(10);
             }

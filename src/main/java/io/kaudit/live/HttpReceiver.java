@@ -39,6 +39,18 @@ public final class HttpReceiver {
     public record Config(InetSocketAddress address, long maxBody, SSLContext tls, byte[] token, int threads) {
     }
 
+    /**
+     * More routes beside /k8s-audit (the live UI). A route owning a path answers it and closes the
+     * exchange itself, possibly later from another thread (a stream of Server-Sent Events).
+     */
+    public interface Routes {
+        boolean owns(String path);
+
+        /** @param bearer whether the request carries the right bearer token (or none is required) */
+        void handle(HttpExchange ex, boolean bearer) throws IOException;
+    }
+
+    private volatile Routes routes;
     private final HttpServer server;
     private final ExecutorService executor;
     private final Config config;
@@ -87,6 +99,21 @@ public final class HttpReceiver {
         server.createContext("/", this::route);
     }
 
+    /** Adds {@code r}'s routes (call before {@link #start}). */
+    public void routes(Routes r) {
+        routes = r;
+    }
+
+    /** Whether TLS is on (the UI then marks its cookie Secure). */
+    public boolean tls() {
+        return config.tls() != null;
+    }
+
+    /** The token required, or null. */
+    public byte[] token() {
+        return config.token() == null ? null : config.token().clone();
+    }
+
     public void start() {
         server.start();
     }
@@ -125,6 +152,15 @@ public final class HttpReceiver {
     }
 
     private void route(HttpExchange ex) {
+        Routes r = routes;
+        if (r != null && r.owns(ex.getRequestURI().getPath())) {
+            try {
+                r.handle(ex, authorized(ex));
+            } catch (IOException | RuntimeException e) {
+                ex.close();
+            }
+            return;
+        }
         try (ex) {
             try {
                 dispatch(ex);

@@ -132,6 +132,13 @@ public final class HtmlSink implements Sink {
         }
     }
 
+    /** The alert as the page reads it (the live UI's alerts too). */
+    public static String pageJson(Alert a) {
+        JsonObject event = a.event();
+        return pageJson(a, Math.floorDiv(a.timeNanos(), 1_000_000L), event == null ? null : EventTally.user(event),
+                event == null ? null : EventTally.sourceIp(event));
+    }
+
     /** The alert as the page reads it: Falco's fields, where it came from, its actors and its event. */
     static String pageJson(Alert a, long millis, String user, String ip) {
         StringWriter w = new StringWriter(1024);

@@ -47,7 +47,7 @@
   function duration(ms) {
     var s = Math.round(ms / 1000);
     if (s < 60) { return s + " s"; }
-    if (s < 3600) { return Math.floor(s / 60) + " min " + (s % 60) + " s"; }
+    if (s < 3600) { return Math.floor(s / 60) + " min" + (s % 60 ? " " + (s % 60) + " s" : ""); }
     if (s < 86400) { return Math.floor(s / 3600) + " h " + Math.floor(s % 3600 / 60) + " min"; }
     return Math.floor(s / 86400) + " d " + Math.floor(s % 86400 / 3600) + " h";
   }
@@ -76,7 +76,8 @@
     return a._hay;
   }
   function matches(a, ignoreRange) {
-    if (!ignoreRange && state.range && (a.ts < state.range[0] || a.ts >= state.range[1])) { return false; }
+    var t = LIVE ? a.rx : a.ts;   // the live timeline is of when alerts arrived
+    if (!ignoreRange && state.range && (t < state.range[0] || t >= state.range[1])) { return false; }
     if (state.priority && a.priority !== state.priority) { return false; }
     if (state.rule && a.rule !== state.rule) { return false; }
     if (state.namespace && (a.namespace || "") !== state.namespace) { return false; }
@@ -163,7 +164,7 @@
   // ------------------------------------------------------------------ timeline
   function windowAlerts() {
     var from = Date.now() - data.window_ms;
-    return alerts.filter(function (a) { return a.ts >= from; });
+    return alerts.filter(function (a) { return a.rx >= from; });
   }
   /** {start, width, n, events[], alerts{prio: []}}: the report's grid, or live, buckets over the sliding window. */
   function timelineData() {
@@ -172,7 +173,7 @@
     var t = { start: start, width: width, n: n, events: null, alerts: {} };
     alerts.forEach(function (a) {
       if (!matches(a, true)) { return; }
-      var i = Math.floor((a.ts - start) / width);
+      var i = Math.floor((a.rx - start) / width);   // live: when it was received
       if (i < 0 || i >= n) { return; }
       (t.alerts[a.priority] = t.alerts[a.priority] || new Array(n).fill(0))[i]++;
     });
@@ -351,7 +352,7 @@
       if (key === "priority") { a = prioRank(a); b = prioRank(b); }
       if (a === undefined || a === null) { a = ""; }
       if (b === undefined || b === null) { b = ""; }
-      return (a < b ? -1 : a > b ? 1 : 0) * dir || (x._id || 0) - (y._id || 0);
+      return ((a < b ? -1 : a > b ? 1 : 0) || (x._id || 0) - (y._id || 0)) * dir;
     };
   }
   function renderRules(list) {
@@ -600,9 +601,13 @@
       data.stats.alerts++;
       if (state.paused) { pending.push(a); pauseLabel(); return; }
       add(a);
-      fillFilters();
-      update();
+      later();
     });
+    // alerts may come in bursts: the page is redrawn at most every 150 ms
+    var timer = null;
+    var later = function () {
+      if (timer === null) { timer = setTimeout(function () { timer = null; fillFilters(); update(); }, 150); }
+    };
     source.addEventListener("stats", function (m) {
       var s = JSON.parse(m.data);
       data.stats.events = s.events;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaudit.Chromium;
+import io.kaudit.Hostile;
 import io.kaudit.Kaudit;
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonReader;

@@ -1,23 +1,22 @@
-package io.kaudit.report.html;
+package io.kaudit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kaudit.Chromium;
 import io.kaudit.event.JsonWriter;
 import java.io.IOException;
 import java.util.List;
 
 /** An audit event carrying script, markup and terminal escapes in every string the pages show. */
-final class Hostile {
-    static final String SCRIPT = "<script>window.__xss=1</script>";
-    static final String IMG = "\"><img src=x onerror=window.__xss=2>";
-    static final String COMMENT = "<!--<b>bold</b>";
-    static final String ANSI = "\u001b[31mred\u001b[0m";
-    static final String ALL = SCRIPT + IMG + COMMENT + ANSI;
+public final class Hostile {
+    public static final String SCRIPT = "<script>window.__xss=1</script>";
+    public static final String IMG = "\"><img src=x onerror=window.__xss=2>";
+    public static final String COMMENT = "<!--<b>bold</b>";
+    public static final String ANSI = "\u001b[31mred\u001b[0m";
+    public static final String ALL = SCRIPT + IMG + COMMENT + ANSI;
 
     /** Fires on every event and prints every field the page shows. */
-    static final String RULE = """
+    public static final String RULE = """
             - rule: "<i>Hostile</i> rule"
               desc: "<img src=x onerror=window.__xss=3>"
               condition: ka.auditid exists
@@ -30,7 +29,7 @@ final class Hostile {
     private Hostile() {
     }
 
-    static String event() {
+    public static String event() {
         String s = JsonWriter.quote(ALL);
         return "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":" + s
                 + ",\"stage\":\"ResponseComplete\",\"requestURI\":" + s + ",\"verb\":" + s
@@ -41,7 +40,7 @@ final class Hostile {
     }
 
     /** No element or script came from the event, and its strings are on the page as text. */
-    static void assertRenderedAsText(Chromium browser) throws IOException, InterruptedException {
+    public static void assertRenderedAsText(Chromium browser) throws IOException, InterruptedException {
         assertEquals("undefined", browser.text("typeof window.__xss"));
         assertEquals(0, browser.number("document.querySelectorAll('img, b, i').length"));
         assertEquals(List.of("application/json", "application/json", ""),
