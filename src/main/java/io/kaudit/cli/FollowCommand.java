@@ -86,10 +86,12 @@ final class FollowCommand implements Callable<Integer> {
         Engine engine = new Engine(rules, ruleOptions.selection());
         Writer out = new BufferedWriter(outputOptions.output == null ? NamedWriter.stdout(spec.commandLine().getOut())
                 : new NamedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND), outputOptions.output.toString()));
+                StandardOpenOption.CREATE, outputOptions.whole()), outputOptions.output.toString()));
+        outputOptions.inputs = paths;
         Sink sink = outputOptions.sink(out, true);
         sink.begin(engine.activeRules());
-        Handler handler = new Handler(new LineEvaluator(engine, rules.projection()), sink, out, err);
+        Handler handler = new Handler(new LineEvaluator(engine, outputOptions.projection(rules.projection())), sink, out, err,
+                engine.selection());
 
         Map<String, Tailer> tailers = new LinkedHashMap<>();
         WatchService watch = FileSystems.getDefault().newWatchService();
@@ -266,11 +268,14 @@ final class FollowCommand implements Callable<Integer> {
         final PrintWriter err;
         final RunStats stats = new RunStats();
         final List<Alert> alerts = new ArrayList<>();
+        /** Shown every event, when the sink wants that (the HTML report's aggregates). */
+        final java.util.function.Consumer<io.kaudit.event.AuditEvent> observer;
         boolean written;
 
-        Handler(LineEvaluator evaluator, Sink sink, Writer out, PrintWriter err) {
+        Handler(LineEvaluator evaluator, Sink sink, Writer out, PrintWriter err, io.kaudit.engine.Selection selection) {
             this.evaluator = evaluator;
             this.sink = sink;
+            this.observer = io.kaudit.engine.EventObserver.of(sink, selection);
             this.out = out;
             this.err = err;
         }
@@ -278,7 +283,7 @@ final class FollowCommand implements Callable<Integer> {
         @Override
         public void line(String path, byte[] buf, int from, int limit, long lineNumber) {
             alerts.clear();
-            LineEvaluator.Outcome o = evaluator.line(buf, from, limit, path, lineNumber, alerts, null);
+            LineEvaluator.Outcome o = evaluator.line(buf, from, limit, path, lineNumber, alerts, observer);
             stats.lines++;
             stats.bytes += limit - from;
             stats.events += o.events();

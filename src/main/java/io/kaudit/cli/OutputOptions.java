@@ -35,6 +35,14 @@ final class OutputOptions {
     /** The inputs' names, for the HTML report's overview. */
     List<String> inputs = List.of();
 
+    /**
+     * How follow and serve open {@code -o FILE}: appended to, but an HTML report (one page, written
+     * when they stop) replaces the file.
+     */
+    java.nio.file.OpenOption whole() {
+        return format == Format.html ? java.nio.file.StandardOpenOption.TRUNCATE_EXISTING : java.nio.file.StandardOpenOption.APPEND;
+    }
+
     /** The projection a run needs: the rules', and for the HTML report the fields of its aggregates. */
     Projection projection(Projection rules) {
         return format == Format.html ? HtmlSink.projection(rules) : rules;

@@ -118,7 +118,7 @@ final class ServeCommand implements Callable<Integer> {
         Writer out = new java.io.BufferedWriter(outputOptions.output == null
                 ? NamedWriter.stdout(spec.commandLine().getOut())
                 : new NamedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND), outputOptions.output.toString()));
+                StandardOpenOption.CREATE, outputOptions.whole()), outputOptions.output.toString()));
         outputOptions.inputs = List.of("http " + listen);
         Sink stdout = outputOptions.sink(out, true);
         stdout.begin(engine.activeRules());
@@ -126,7 +126,8 @@ final class ServeCommand implements Callable<Integer> {
         for (URI u : webhooks) {
             hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m)));
         }
-        Delivery delivery = new Delivery(new BatchEvaluator(engine, rules.projection()), stdout, hooks, out, err);
+        Delivery delivery = new Delivery(new BatchEvaluator(engine, outputOptions.projection(rules.projection()),
+                stdout), stdout, hooks, out, err);
         delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         HttpReceiver receiver;
         try {

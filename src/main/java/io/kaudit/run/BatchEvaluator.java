@@ -2,6 +2,9 @@ package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
+import io.kaudit.engine.EventObserver;
+import io.kaudit.engine.Listener;
+import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonReader;
 import io.kaudit.event.Projection;
@@ -11,6 +14,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One HTTP body in, its alerts out, or the reason it is malformed: all or nothing, so a client that
@@ -19,9 +23,17 @@ import java.util.List;
  */
 public final class BatchEvaluator {
     private final ThreadLocal<LineEvaluator> evaluators;
+    /** Each request thread's observer of every event, for a listener that wants one (the HTML report). */
+    private final ThreadLocal<Consumer<AuditEvent>> observers;
 
     public BatchEvaluator(Engine engine, Projection projection) {
+        this(engine, projection, null);
+    }
+
+    /** The same, showing every event to {@code observed}'s observers (one per thread), if it wants them. */
+    public BatchEvaluator(Engine engine, Projection projection, Listener observed) {
         this.evaluators = ThreadLocal.withInitial(() -> new LineEvaluator(engine, projection));
+        this.observers = ThreadLocal.withInitial(() -> observed == null ? null : EventObserver.of(observed, engine.selection()));
     }
 
     /** What a body held. {@code problem} is null when it was usable. */
@@ -30,6 +42,7 @@ public final class BatchEvaluator {
 
     public Batch evaluate(byte[] body, int length, String source) {
         LineEvaluator evaluator = evaluators.get();
+        Consumer<AuditEvent> observer = observers.get();
         List<Alert> alerts = new ArrayList<>();
         int start = Bytes.bomLength(body, length);
         int events = 0;
@@ -40,7 +53,7 @@ public final class BatchEvaluator {
                 DocumentReader.read(new ByteArrayInputStream(body, start, length - start), new DocumentReader.Handler() {
                     @Override
                     public void value(io.kaudit.event.JsonValue value, long line) {
-                        LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, null);
+                        LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, observer);
                         count[0] += o.events();
                         if (o.problem() != null && problem[0] == null) {
                             problem[0] = "line " + line + ": " + o.problem();
@@ -63,7 +76,7 @@ public final class BatchEvaluator {
         int pos = start;
         while (pos < length) {
             line++;
-            LineEvaluator.Outcome o = evaluator.line(body, pos, length, source, line, alerts, null);
+            LineEvaluator.Outcome o = evaluator.line(body, pos, length, source, line, alerts, observer);
             if (o.problem() != null) {
                 return new Batch(List.of(), 0, "line " + line + ": " + o.problem());
             }

@@ -5,7 +5,6 @@ import io.kaudit.engine.Engine;
 import io.kaudit.engine.EventObserver;
 import io.kaudit.engine.Listener;
 import io.kaudit.engine.RunStats;
-import io.kaudit.engine.Selection;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.Location;
@@ -131,7 +130,7 @@ public final class Pipeline {
         BlockingQueue<Future<Result>> pending = new ArrayBlockingQueue<>(threads * WINDOW);
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(threads * WINDOW + 4);
         // each thread's observer of every event, if the listener wants one (the HTML report's aggregates)
-        ThreadLocal<Consumer<AuditEvent>> observers = ThreadLocal.withInitial(() -> observer(out));
+        ThreadLocal<Consumer<AuditEvent>> observers = ThreadLocal.withInitial(() -> EventObserver.of(out, engine.selection()));
         Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending, buffers,
                 observers));
         reader.start();
@@ -206,20 +205,6 @@ public final class Pipeline {
     private static void notReadToTheEnd(BlockingQueue<Future<Result>> pending, Input input, Bad why) {
         Chunk end = new Chunk(input, null, 0, false, 0);
         submit(pending, CompletableFuture.completedFuture(new Result(end, 0, 0, 0, List.of(), List.of(why), null)));
-    }
-
-    /** {@code out}'s observer for this thread, shown only the events in the time window; or null. */
-    private Consumer<AuditEvent> observer(Listener out) {
-        EventObserver o = out.newObserver();
-        if (o == null) {
-            return null;
-        }
-        Selection s = engine.selection();
-        return e -> {
-            if (s.inWindow(e.timeNanos())) {
-                o.event(e);
-            }
-        };
     }
 
     private void readAll(List<Input> inputs, AtomicLong rawBytes, ExecutorService workers,

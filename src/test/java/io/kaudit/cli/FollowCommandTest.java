@@ -269,4 +269,23 @@ class FollowCommandTest {
         assertTrue(said.contains(log + ": 100 bytes after the last complete line not read (a line still being written"), said);
         assertTrue(said.contains("stopped; 1 event in "), said);
     }
+
+    @Test
+    void htmlReportIsWrittenWhenFollowStops() throws Exception {
+        Path log = dir.resolve("audit.log");
+        Path checkpoint = dir.resolve("follow.json");
+        Path out = dir.resolve("report.html");
+        Files.createFile(log);
+        Files.writeString(out, "an old report\n");
+        Process p = start(log.toString(), checkpoint, out, "html");
+        List<String> lines = Files.readAllLines(Path.of("samples", "privileged-pod.log"));
+        append(log, lines);
+        long size = Files.size(log);
+        waitFor(() -> contains(checkpoint, "\"offset\" : " + size + ","), 30_000);
+        stop(p);
+        String page = Files.readString(out);
+        assertTrue(page.startsWith("<!DOCTYPE html>"), "the report replaces the file: " + page.substring(0, 40));
+        assertTrue(page.contains("\"events\":" + lines.size() + ","), "every event counted");
+        assertTrue(page.contains("\"kind\":\"user\",\"name\":\"kubernetes-admin\""), "actors from the events");
+    }
 }

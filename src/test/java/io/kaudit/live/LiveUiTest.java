@@ -60,9 +60,13 @@ class LiveUiTest {
 
     /** Starts {@code kaudit serve --ui} on a free port; returns http://HOST:PORT. */
     private String serve(String... extra) throws Exception {
+        return serveWriting("jsonl", dir.resolve("alerts.jsonl"), extra);
+    }
+
+    private String serveWriting(String format, Path out, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "serve", "--ui", "--listen",
-                "127.0.0.1:0", "-f", "jsonl", "-o", dir.resolve("alerts.jsonl").toString()));
+                "127.0.0.1:0", "-f", format, "-o", out.toString()));
         cmd.addAll(List.of(extra));
         Path console = dir.resolve("serve.txt");
         server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
@@ -233,5 +237,30 @@ class LiveUiTest {
             assertTrue(browser.await("Number(document.querySelector('[data-stat=alerts]').dataset.value) > 1000", 10_000),
                     "the good browser still gets its alerts");
         }
+    }
+
+    @Test
+    void serveWritesTheHtmlReportWhenItStops() throws Exception {
+        Path report = dir.resolve("report.html");
+        String base = serveWriting("html", report);
+        StringBuilder batch = new StringBuilder("{\"kind\":\"EventList\",\"items\":[");
+        List<String> events = Files.readAllLines(Path.of("samples", "busy-cluster.log"));
+        events.addAll(Files.readAllLines(Path.of("samples", "privileged-pod.log")));
+        for (int i = 0; i < events.size(); i++) {
+            batch.append(i == 0 ? "" : ",").append(events.get(i));
+        }
+        assertEquals(200, post(base, batch.append("]}").toString()));
+        server.destroy();   // SIGTERM: the report is written
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        io.kaudit.event.JsonObject data = ReportFile.data(report);
+        assertEquals(String.valueOf(events.size()), data.object("stats").get("events").asText());
+        io.kaudit.event.JsonArray actors = (io.kaudit.event.JsonArray) data.get("actors");
+        assertTrue(actors.size() > 3, "actors counted from every event");
+        long actorEvents = 0;
+        for (io.kaudit.event.JsonValue a : actors.items()) {
+            actorEvents += Long.parseLong(((io.kaudit.event.JsonObject) a).get("events").asText());
+        }
+        assertTrue(actorEvents >= events.size(), "users and source IPs: " + actorEvents);
+        assertTrue(Long.parseLong(data.get("alerts_total").asText()) > 0);
     }
 }
