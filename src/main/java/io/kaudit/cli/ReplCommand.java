@@ -70,7 +70,7 @@ final class ReplCommand implements Callable<Integer> {
             err.println("kaudit: " + e.getMessage());
             return 2;
         }
-        Commands commands = new Commands(table, rules, engine, out);
+        Commands commands = new Commands(table, rules, engine, out).version(Version.VERSION);
         List<String> macros = new ArrayList<>();
         Repl repl = new Repl(commands, loader, macros);
         if (command != null) {

@@ -39,4 +39,10 @@ public record Alert(long timeNanos, String rule, Priority priority, String sourc
         return event == null ? this : new Alert(timeNanos, rule, priority, source, tags, output, message, outputFields,
                 hostname, location, auditId, ruleDescription, null);
     }
+
+    /** The same alert with its event (read again, as the REPL does for a report). */
+    public Alert withEvent(JsonObject whole) {
+        return new Alert(timeNanos, rule, priority, source, tags, output, message, outputFields, hostname, location,
+                auditId, ruleDescription, whole);
+    }
 }

@@ -31,14 +31,17 @@ public final class AuditLevels {
 
     public void count(AuditEvent e) {
         JsonObject root = e.root();
-        String level = root.string("level");
+        count(root.string("level"), root.string("stage"));
+    }
+
+    /** Counts one event of {@code level} and {@code stage} (either may be null). */
+    public void count(String level, String stage) {
         level = level == null ? "(none)" : level;
         if (!level.equals(lastLevel)) {
             lastLevel = level;
             lastLevelCount = levels.computeIfAbsent(level, k -> new long[1]);
         }
         lastLevelCount[0]++;
-        String stage = root.string("stage");
         stage = stage == null ? "(none)" : stage;
         if (!stage.equals(lastStage)) {
             lastStage = stage;

@@ -3,6 +3,7 @@ package io.kaudit.repl;
 import io.kaudit.decode.EnvelopeDecoder;
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
+import io.kaudit.engine.RunStats;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonWriter;
@@ -11,6 +12,7 @@ import io.kaudit.event.Timestamps;
 import io.kaudit.framing.InputFormat;
 import io.kaudit.framing.InputLines;
 import io.kaudit.report.SummarySink;
+import io.kaudit.report.html.HtmlSink;
 import io.kaudit.report.Terminal;
 import io.kaudit.rule.CompileException;
 import io.kaudit.rule.ConditionCompiler;
@@ -24,6 +26,11 @@ import io.kaudit.source.Input;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -40,8 +47,8 @@ import java.util.regex.Pattern;
  * JSON; any other field makes it read the files again. Long loops check {@link #cancel()}.
  */
 public final class Commands {
-    public static final List<String> NAMES = List.of("count", "top", "show", "timeline", "alerts", "fields", "rules",
-            "load", "help", "quit", "exit");
+    public static final List<String> NAMES = List.of("count", "top", "show", "timeline", "alerts", "report", "fields",
+            "rules", "load", "help", "quit", "exit");
     private static final Pattern BUCKET = Pattern.compile("(\\d+)([smhd])");
 
     private final EventTable table;
@@ -49,6 +56,8 @@ public final class Commands {
     private final Engine engine;
     private final PrintWriter out;
     private volatile boolean cancelled;
+    /** kaudit's version, for the HTML report's footer. */
+    private String version = "";
 
     public Commands(EventTable table, RuleSet rules, Engine engine, PrintWriter out) {
         this.table = table;
@@ -65,6 +74,12 @@ public final class Commands {
     }
 
     /** Asks the running command to stop soon (Ctrl-C). */
+    /** Sets kaudit's version, which {@code report} prints in its footer. */
+    public Commands version(String v) {
+        version = v;
+        return this;
+    }
+
     public void cancel() {
         cancelled = true;
     }
@@ -90,6 +105,7 @@ public final class Commands {
             case "show" -> show(rest);
             case "timeline" -> timeline(rest);
             case "alerts" -> alerts(rest);
+            case "report" -> report(rest);
             case "fields" -> fields(rest);
             case "rules" -> rules();
             case "load" -> throw new CommandException("load is handled by the shell");
@@ -241,6 +257,68 @@ public final class Commands {
         }
     }
 
+    /**
+     * {@code report FILE}: the HTML report of everything loaded, as {@code scan -f html} writes it.
+     * Aggregates come from the columns (no JSON read); the alerts' events are read again.
+     */
+    private void report(String rest) throws CommandException {
+        String file = rest.strip();
+        if (file.isEmpty()) {
+            throw new CommandException("usage: report FILE");
+        }
+        Path target = Path.of(file);
+        Path temp = target.resolveSibling(target.getFileName() + ".kaudit-tmp");
+        List<String> names = new ArrayList<>();
+        table.inputs.forEach(i -> names.add(i.name()));
+        RunStats stats = new RunStats();
+        try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+            HtmlSink sink = new HtmlSink(w, new HtmlSink.Options(names, HtmlSink.DEFAULT_MAX_ALERTS, version));
+            sink.begin(engine.activeRules());
+            int user = table.column("ka.user.name");
+            int ip = table.column("jevt.value[/sourceIPs/0]");
+            int verb = table.column("ka.verb");
+            int resource = table.column("ka.target.resource");
+            int sub = table.column("ka.target.subresource");
+            int stage = table.column("ka.stage");
+            for (int r = 0; r < table.size() && !cancelled; r++) {
+                String res = table.value(resource, r);
+                String s = table.value(sub, r);
+                long t = table.time(r);
+                sink.event(t, table.value(user, r), table.value(ip, r), table.value(verb, r),
+                        res == null || s == null ? res : res + "/" + s, null, table.value(stage, r));
+                stats.earliestNanos = Math.min(stats.earliestNanos, t);
+                stats.latestNanos = Math.max(stats.latestNanos, t);
+            }
+            stats.events = table.size();
+            stats.malformed = table.malformed();
+            List<Alert> list = table.alerts();
+            BitSet rows = new BitSet();
+            table.alertRows().forEach(rows::set);
+            int[] next = {0};
+            // rows come back in order, as the alerts were kept: each alert gets its event while it is read
+            reread(Projection.ALL, rows, (row, e) -> {
+                while (next[0] < list.size() && table.alertRows().get(next[0]) == row) {
+                    Alert a = list.get(next[0]++).withEvent(e.root());
+                    stats.countAlert(a);
+                    sink.alert(a);
+                }
+            });
+            for (; next[0] < list.size(); next[0]++) {   // an event not found again: the alert, without it
+                stats.countAlert(list.get(next[0]));
+                sink.alert(list.get(next[0]));
+            }
+            sink.finish(stats);
+        } catch (IOException e) {
+            throw new CommandException("cannot write " + file + ": " + e.getMessage());
+        }
+        try {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CommandException("cannot write " + file + ": " + e.getMessage());
+        }
+        out.printf("wrote %s: %,d events, %,d alerts%n", file, stats.events, stats.alerts());
+    }
+
     private void alerts(String rest) throws CommandException {
         Matcher flag = Pattern.compile("^\\s*(-s|--summary)(\\s+|$)").matcher(rest);
         boolean summary = flag.find();
@@ -297,6 +375,7 @@ public final class Commands {
                   show [N] [-j] [where COND]      matching events as a table (-j: raw JSON)
                   timeline [BUCKET] [where COND]  events per time bucket (BUCKET: 30s, 5m, 1h, 1d)
                   alerts [-s] [where COND]        the loaded rules' alerts on matching events (-s: per rule)
+                  report FILE                     write the HTML report of what is loaded (as scan -f html)
                   fields [PREFIX]                 field names ((fast) = answered from memory)
                   rules                           the loaded rules
                   load PATH                       add logs

@@ -42,13 +42,15 @@ final class EventTally implements EventObserver {
 
     @Override
     public void event(AuditEvent e) {
-        long millis = Math.floorDiv(e.timeNanos(), 1_000_000L);
-        events.add(millis);
-        levels.count(e);
         JsonObject root = e.root();
-        String verb = root.string("verb");
-        String resource = resource(root);
-        String user = user(root);
+        levels.count(root.string("level"), root.string("stage"));
+        event(e.timeNanos(), user(root), sourceIp(root), root.string("verb"), resource(root));
+    }
+
+    /** Counts one event from its parts (levels are counted apart). */
+    void event(long nanos, String user, String ip, String verb, String resource) {
+        long millis = Math.floorDiv(nanos, 1_000_000L);
+        events.add(millis);
         if (user != null) {
             ActorStats a = lastUser != null && lastUser.name.equals(user) ? lastUser : actor(users, user, userKind(user));
             lastUser = a;
@@ -58,7 +60,6 @@ final class EventTally implements EventObserver {
                 usersLeftOut++;
             }
         }
-        String ip = sourceIp(root);
         if (ip != null) {
             ActorStats a = lastIp != null && lastIp.name.equals(ip) ? lastIp : actor(ips, ip, SOURCE_IP);
             lastIp = a;

@@ -58,6 +58,7 @@ public final class HtmlSink implements Sink {
     private final Map<String, long[]> alertsByIp = new HashMap<>();
     private List<Rule> activeRules = List.of();
     private long seq;
+    private EventTally direct;
 
     /** One rule's alerts: how many, first and last (ms). */
     private static final class RuleTotals {
@@ -104,6 +105,20 @@ public final class HtmlSink implements Sink {
         EventTally t = new EventTally();
         tallies.add(t);
         return t;
+    }
+
+    /**
+     * Counts one event from its parts, for a caller that has them without the event (the REPL's
+     * columns). Single-threaded; {@code level} and {@code stage} may be null.
+     */
+    public void event(long nanos, String user, String ip, String verb, String resource, String level, String stage) {
+        if (direct == null) {
+            direct = newObserver() instanceof EventTally t ? t : null;
+        }
+        if (level != null) {   // the REPL keeps no level: its report then has no coverage line
+            direct.levels.count(level, stage);
+        }
+        direct.event(nanos, user, ip, verb, resource);
     }
 
     @Override

@@ -180,4 +180,34 @@ class HtmlReportTest {
         browser.viewport(1400, 900);
         assertTrue(Files.size(shots.resolve("report.png")) > 10_000);
     }
+
+    /** The data block of a report file. */
+    private static JsonObject data(Path html) throws Exception {
+        String page = Files.readString(html);
+        String open = "id=\"kaudit-data\">";
+        int from = page.indexOf(open) + open.length();
+        return (JsonObject) JsonReader.parse(page.substring(from, page.indexOf("</script>", from)), Projection.ALL);
+    }
+
+    @Test
+    void replReportEqualsTheScansReport(@TempDir Path dir) throws Exception {
+        Path fromScan = report(dir, "samples/");
+        Path fromRepl = dir.resolve("repl.html");
+        Kaudit.Outcome o = Kaudit.process(("report " + fromRepl + "\n").getBytes(StandardCharsets.UTF_8), "repl", "samples/");
+        assertEquals(0, o.code(), o.err() + o.out());
+        assertTrue(o.out().contains("wrote " + fromRepl), o.out());
+        JsonObject scan = data(fromScan);
+        JsonObject repl = data(fromRepl);
+        for (String k : List.of("events", "alerts", "alerts_by_priority", "alerts_by_rule", "malformed")) {
+            assertEquals(scan.object("stats").get(k), repl.object("stats").get(k), k);
+        }
+        for (String k : List.of("actors", "rules", "span", "alerts_total")) {
+            assertEquals(scan.get(k), repl.get(k), k);
+        }
+        open(fromRepl);
+        browser.eval("document.querySelector('#alerts tr[data-alert]').click()");
+        assertTrue(browser.await("document.querySelector('#alerts pre.json').textContent.includes('\"auditID\"')", 2000),
+                "the alert's event, read again");
+        assertEquals(List.of(), browser.errors);
+    }
 }
