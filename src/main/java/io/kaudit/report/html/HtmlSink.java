@@ -58,6 +58,9 @@ public final class HtmlSink implements Sink {
     private final Map<String, long[]> alertsByIp = new HashMap<>();
     private List<Rule> activeRules = List.of();
     private long seq;
+    /** The event of the last alert kept, and its number: one copy of it serves all its alerts. */
+    private JsonObject lastEvent;
+    private long eventId;
     private EventTally direct;
 
     /** One rule's alerts: how many, first and last (ms). */
@@ -137,7 +140,12 @@ public final class HtmlSink implements Sink {
         countAlert(alertsByIp, ip);
         long n = seq++;
         if (kept.wants(a.priority())) {
-            kept.add(a.priority(), n, pageJson(a, millis, user, ip));
+            if (event != lastEvent) {   // alerts of one event (all-match) come together and share it
+                lastEvent = event;
+                eventId++;
+            }
+            long eid = event == null ? -1 : eventId;
+            kept.add(a.priority(), n, pageJson(a, millis, user, ip, eid), eid, () -> eventJson(event));
         }
     }
 
@@ -151,24 +159,44 @@ public final class HtmlSink implements Sink {
     public static String pageJson(Alert a) {
         JsonObject event = a.event();
         return pageJson(a, Math.floorDiv(a.timeNanos(), 1_000_000L), event == null ? null : EventTally.user(event),
-                event == null ? null : EventTally.sourceIp(event));
+                event == null ? null : EventTally.sourceIp(event), -1);
     }
 
-    /** The alert as the page reads it: Falco's fields, where it came from, its actors and its event. */
-    static String pageJson(Alert a, long millis, String user, String ip) {
+    private static String eventJson(JsonObject event) {
+        StringWriter w = new StringWriter(1024);
+        try {
+            JsonGenerator g = ScriptJson.generator(w);
+            ScriptJson.writeEvent(g, event);
+            g.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    /**
+     * The alert as the page reads it: Falco's fields, where it came from, its actors and its event
+     * (inline, or with {@code eid >= 0} the number of the event in the page's events).
+     */
+    static String pageJson(Alert a, long millis, String user, String ip, long eid) {
         StringWriter w = new StringWriter(1024);
         try {
             JsonGenerator g = ScriptJson.generator(w);
             g.writeStartObject();
             g.writeNumberField("ts", millis);
-            g.writeStringField("time", Timestamps.isoUtc(a.timeNanos()));
+            boolean inline = eid < 0;   // in the report, what the page can read from the rule or the event is left out
+            if (inline) {
+                g.writeStringField("time", Timestamps.isoUtc(a.timeNanos()));
+            }
             g.writeStringField("rule", a.rule());
             g.writeStringField("priority", a.priority().falcoName());
-            g.writeArrayFieldStart("tags");
-            for (String t : a.tags()) {
-                g.writeString(t);
+            if (inline) {
+                g.writeArrayFieldStart("tags");
+                for (String t : a.tags()) {
+                    g.writeString(t);
+                }
+                g.writeEndArray();
             }
-            g.writeEndArray();
             g.writeStringField("output", a.message());
             g.writeObjectFieldStart("fields");
             for (Map.Entry<String, Object> e : a.outputFields().entrySet()) {
@@ -192,7 +220,9 @@ public final class HtmlSink implements Sink {
                 g.writeNumberField("index", a.location().index());
             }
             JsonObject event = a.event();
-            if (event != null) {
+            if (event != null && !inline) {
+                g.writeNumberField("eid", eid);
+            } else if (event != null) {
                 optional(g, "user", user);
                 optional(g, "ip", ip);
                 optional(g, "namespace", EventTally.namespace(event));
@@ -239,6 +269,14 @@ public final class HtmlSink implements Sink {
                         g.writeRawValue(k.json());
                     }
                     g.writeEndArray();
+                },
+                "events", g -> {
+                    g.writeStartObject();
+                    for (Map.Entry<Long, String> e : kept.events().entrySet()) {
+                        g.writeFieldName(Long.toString(e.getKey()));
+                        g.writeRawValue(e.getValue());
+                    }
+                    g.writeEndObject();
                 });
         HtmlPage.get().write(out, text, json);
     }

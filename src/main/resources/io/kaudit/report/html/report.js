@@ -4,6 +4,24 @@
   "use strict";
   var data = JSON.parse(document.getElementById("kaudit-data").textContent);
   var alerts = JSON.parse(document.getElementById("kaudit-alerts").textContent) || [];
+  // the report keeps each event once, however many of its alerts it lists
+  var events = JSON.parse(document.getElementById("kaudit-events").textContent) || {};
+  var ruleTags = {};
+  data.rules.forEach(function (r) { ruleTags[r.name] = r.tags; });
+  // what the report leaves out of each alert, read from its event and rule (as kaudit reads them)
+  alerts.forEach(function (a) {
+    if (a.eid === undefined) { return; }
+    var e = a.event = events[a.eid] || {}, ref = e.objectRef || {};
+    a.user = e.user && typeof e.user.username === "string" ? e.user.username : undefined;
+    a.ip = Array.isArray(e.sourceIPs) && typeof e.sourceIPs[0] === "string" ? e.sourceIPs[0] : undefined;
+    a.namespace = typeof ref.namespace === "string" ? ref.namespace : undefined;
+    a.verb = typeof e.verb === "string" ? e.verb : undefined;
+    a.resource = typeof ref.resource === "string" ? ref.resource + (typeof ref.subresource === "string" ? "/" + ref.subresource : "") : undefined;
+  });
+  alerts.forEach(function (a) {
+    if (!a.tags) { a.tags = ruleTags[a.rule] || []; }
+    if (!a.time) { a.time = new Date(a.ts).toISOString(); }
+  });
   var LIVE = data.mode === "live";
   var PRIOS = data.priorities;
   var SVG = "http://www.w3.org/2000/svg";

@@ -210,4 +210,19 @@ class HtmlReportTest {
                 "the alert's event, read again");
         assertEquals(List.of(), browser.errors);
     }
+
+    /** Alerts plus aggregates, not the log: each event once, without managedFields, the rest counted. */
+    @Test
+    void theReportStaysSmall(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("generated.log");
+        io.kaudit.bench.LogGenerator.main(new String[] {log.toString(), "16", "7", "25"});
+        Path page = report(dir, log.toString());
+        JsonObject d = data(page);
+        long alerts = Long.parseLong(d.get("alerts_total").asText());
+        long size = Files.size(page);
+        assertTrue(alerts > 500, alerts + " alerts");
+        assertTrue(size < 1200L * alerts + 400_000, size + " bytes for " + alerts + " alerts");
+        assertTrue(size * 10 < Files.size(log), "far smaller than the log: " + size);
+        assertFalse(Files.readString(page).contains("\"manager\""), "managedFields are left out");
+    }
 }
