@@ -248,12 +248,13 @@ public final class Chromium implements AutoCloseable {
                 + ",\"button\":\"left\",\"buttons\":" + buttons + ",\"clickCount\":1}");
     }
 
-    /** A PNG of the whole page, {@code width} CSS pixels wide. */
-    public void screenshot(Path png, int width) throws IOException {
+    /** A picture of the page (up to {@code maxHeight} tall), {@code width} CSS pixels wide: JPEG if so named, else PNG. */
+    public void screenshot(Path file, int width, int maxHeight) throws IOException {
         long height = number("Math.ceil(document.documentElement.scrollHeight)");
-        viewport(width, (int) Math.min(height, 4000));
-        String data = send("Page.captureScreenshot", "{\"format\":\"png\",\"captureBeyondViewport\":true}").string("data");
-        Files.write(png, Base64.getDecoder().decode(data));
+        viewport(width, (int) Math.min(height, maxHeight));
+        String format = file.toString().endsWith(".jpg") ? "\"jpeg\",\"quality\":60" : "\"png\"";
+        String data = send("Page.captureScreenshot", "{\"format\":" + format + "}").string("data");
+        Files.write(file, Base64.getDecoder().decode(data));
     }
 
     @Override

@@ -143,7 +143,8 @@ class LiveUiTest {
             assertTrue(r.startsWith(base + "/ui"), "only its own server: " + r);
         }
         Path shots = Files.createDirectories(Path.of("target", "screenshots"));
-        browser.screenshot(shots.resolve("live.png"), 1400);
+        browser.screenshot(shots.resolve("live.png"), 1280, 1150);
+        browser.screenshot(shots.resolve("live.jpg"), 1280, 1150);   // for README (src/docs/screenshots)
         browser.viewport(1400, 900);
     }
 
