@@ -9,7 +9,8 @@ import io.kaudit.live.ClientConfig;
 import io.kaudit.live.KafkaProgress;
 import io.kaudit.live.KafkaSource;
 import io.kaudit.live.MetricsServer;
-import io.kaudit.live.RecordWorkers;
+import io.kaudit.run.Consume;
+import io.kaudit.run.RecordWorkers;
 import io.kaudit.report.Sink;
 import io.kaudit.report.Terminal;
 import io.kaudit.report.WebhookSink;
@@ -138,7 +139,7 @@ final class ConsumeCommand implements Callable<Integer> {
         }
         RunStats stats = new RunStats();
         stats.window = engine.selection().hasWindow();
-        KafkaProgress progress = new KafkaProgress(stats);
+        KafkaProgress progress = new KafkaProgress(stats, stats);
         AlertProducer producer = alertsTopic == null && deadLetterTopic == null ? null
                 : new AlertProducer(config.producer(exactlyOnce ? config.transactionalId() : null), alertsTopic,
                 deadLetterTopic);
@@ -150,6 +151,9 @@ final class ConsumeCommand implements Callable<Integer> {
                 for (WebhookSink h : hooks) {
                     h.alert(a);
                 }
+                if (producer != null) {
+                    producer.alert(a);
+                }
             }
 
             @Override
@@ -159,6 +163,9 @@ final class ConsumeCommand implements Callable<Integer> {
         };
         java.io.Flushable flush = () -> {
             out.flush();
+            if (producer != null && !producer.transactional()) {
+                producer.flush();   // acknowledged by the brokers (a transaction commits its own)
+            }
             for (WebhookSink h : hooks) {
                 try {
                     if (!h.awaitDelivered(120_000)) {
@@ -171,8 +178,8 @@ final class ConsumeCommand implements Callable<Integer> {
             }
         };
         KafkaSource source = new KafkaSource(config.consumer(exactlyOnce, false),
-                config.protocolChosen() ? null : config.consumer(exactlyOnce, true), subscription, workers, fanOut, flush,
-                producer, progress, m -> log(err, m), exitAtEnd);
+                config.protocolChosen() ? null : config.consumer(exactlyOnce, true), subscription,
+                new Consume(workers, fanOut, stats, stats, flush), producer, progress, m -> log(err, m), exitAtEnd);
         MetricsServer metricsServer = null;
         CountDownLatch finished = new CountDownLatch(1);
         Thread progressLine = null;
@@ -209,7 +216,7 @@ final class ConsumeCommand implements Callable<Integer> {
             if (progressLine != null) {
                 progressLine.interrupt();
             }
-            source.close();
+            workers.close();
             for (WebhookSink h : hooks) {
                 h.close(5000);
             }

@@ -1,9 +1,6 @@
 package io.kaudit.live;
 
-import io.kaudit.engine.Alert;
 import io.kaudit.event.Location;
-import io.kaudit.report.Sink;
-import java.io.Flushable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +41,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * Kafka transaction; when the transaction cannot commit (the group moved on), it is aborted and
  * the partitions are read again from the offsets before it.
  */
-public final class KafkaSource implements AutoCloseable {
+public final class KafkaSource {
     /** What to read: topic names, or a pattern over topic names. */
     public record Subscription(List<String> topics, Pattern pattern) {
         @Override
@@ -61,9 +58,7 @@ public final class KafkaSource implements AutoCloseable {
     /** The classic protocol's settings, to fall back to when the cluster lacks the consumer protocol; or null. */
     private final Properties classicFallback;
     private final Subscription subscription;
-    private final RecordWorkers workers;
-    private final Sink out;
-    private final Flushable flush;
+    private final Records handler;
     private final AlertProducer producer;
     private final KafkaProgress progress;
     private final Consumer<String> log;
@@ -75,20 +70,26 @@ public final class KafkaSource implements AutoCloseable {
     private long lastActivityNanos = System.nanoTime();
     private long malformedShown;
 
+    /** What a record held, as the handler saw it: events, alerts, and why it held no audit event (or null). */
+    public record Outcome(int events, int alerts, String problem) {
+    }
+
+    /** Evaluates a poll's records and delivers their alerts to every sink, flushed; one outcome per record, in order. */
+    public interface Records {
+        List<Outcome> deliver(List<ConsumerRecord<byte[], byte[]>> records) throws IOException;
+    }
+
     /**
-     * @param out      every sink but the alerts topic (stdout or -o, webhooks), as one
-     * @param flush    flushes {@code out}: returns once what it was given is written or handed on
-     * @param producer the alerts and dead-letter topics, or null
+     * @param handler  evaluates records and delivers their alerts (to the alerts topic too: {@code producer} is one of its sinks)
+     * @param producer the alerts and dead-letter topics, or null; its transaction (if any) is committed here
      */
     public KafkaSource(Properties consumerConfig, Properties classicFallback, Subscription subscription,
-                       RecordWorkers workers, Sink out, Flushable flush, AlertProducer producer, KafkaProgress progress,
+                       Records handler, AlertProducer producer, KafkaProgress progress,
                        Consumer<String> log, boolean exitAtEnd) {
         this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.classicFallback = classicFallback;
         this.subscription = subscription;
-        this.workers = workers;
-        this.out = out;
-        this.flush = flush;
+        this.handler = handler;
         this.producer = producer;
         this.progress = progress;
         this.log = log;
@@ -170,33 +171,25 @@ public final class KafkaSource implements AutoCloseable {
 
     /** Evaluates, hands to every sink, flushes, commits: one poll's records. */
     private void deliver(List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
-        List<RecordWorkers.Evaluated> done = workers.evaluate(records);
-        Map<TopicPartition, long[]> counts = new LinkedHashMap<>();   // records, events, bytes, alerts, malformed
+        List<Outcome> outcomes = handler.deliver(records);   // every sink has the alerts: only now may the offsets move
+        Map<TopicPartition, long[]> counts = new LinkedHashMap<>();   // records, events, alerts, malformed
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
         Map<TopicPartition, Long> first = new HashMap<>();
-        for (RecordWorkers.Evaluated e : done) {
-            ConsumerRecord<byte[], byte[]> r = e.record();
+        for (int i = 0; i < records.size(); i++) {
+            ConsumerRecord<byte[], byte[]> r = records.get(i);
+            Outcome o = outcomes.get(i);
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            long[] c = counts.computeIfAbsent(tp, k -> new long[5]);
+            long[] c = counts.computeIfAbsent(tp, k -> new long[4]);
             first.putIfAbsent(tp, r.offset());
             c[0]++;
-            c[1] += e.events();
-            c[2] += r.value() == null ? 0 : r.value().length;
-            c[3] += e.alerts().size();
-            for (Alert a : e.alerts()) {
-                progress.countAlert(a);
-                out.alert(a);
-                if (producer != null) {
-                    producer.alert(a);
-                }
-            }
-            if (e.problem() != null) {
-                c[4]++;
-                malformed(r, e.problem());
+            c[1] += o.events();
+            c[2] += o.alerts();
+            if (o.problem() != null) {
+                c[3]++;
+                malformed(r, o.problem());
             }
             next.put(tp, new OffsetAndMetadata(r.offset() + 1));
         }
-        flush.flush();   // stdout / -o written, webhooks handed their alerts: only now may the offsets move
         if (producer != null && producer.transactional()) {
             try {
                 producer.commit(next, consumer.groupMetadata());
@@ -217,9 +210,6 @@ public final class KafkaSource implements AutoCloseable {
             }
             progress.committed(next.size());
         } else {
-            if (producer != null) {
-                producer.flush();
-            }
             delivered.putAll(next);
             Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>(next);
             consumer.commitAsync(toCommit, (offsets, e) -> {
@@ -231,20 +221,18 @@ public final class KafkaSource implements AutoCloseable {
         }
         for (Map.Entry<TopicPartition, long[]> c : counts.entrySet()) {
             long[] v = c.getValue();
-            progress.delivered(c.getKey(), next.get(c.getKey()).offset(), v[0], v[1], v[2], v[3], v[4]);
+            progress.delivered(c.getKey(), next.get(c.getKey()).offset(), v[0], v[1], v[2], v[3]);
         }
     }
 
+    /** A record that held no audit event (the handler counted it): shown, and forwarded to the dead-letter topic. */
     private void malformed(ConsumerRecord<byte[], byte[]> r, String reason) {
-        Location where = Location.ofRecord(r.topic(), r.partition(), r.offset(), -1);
-        progress.malformed(where, reason);
-        out.malformed(where, reason);
         if (producer != null) {
             producer.deadLetter(r, reason);
         }
         if (malformedShown++ < MALFORMED_SHOWN) {
-            log.accept("skipped " + where + ": " + reason + (malformedShown == MALFORMED_SHOWN
-                    ? " (further malformed records are counted, not shown)" : ""));
+            log.accept("skipped " + Location.ofRecord(r.topic(), r.partition(), r.offset(), -1) + ": " + reason
+                    + (malformedShown == MALFORMED_SHOWN ? " (further malformed records are counted, not shown)" : ""));
         }
     }
 
@@ -307,11 +295,6 @@ public final class KafkaSource implements AutoCloseable {
     public void stop() {
         stopping = true;
         consumer.wakeup();
-    }
-
-    @Override
-    public void close() {
-        workers.close();
     }
 
     /** Partitions moving: commit what was delivered of those revoked; count the new ones. */

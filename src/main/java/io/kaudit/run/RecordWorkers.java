@@ -1,4 +1,4 @@
-package io.kaudit.live;
+package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;

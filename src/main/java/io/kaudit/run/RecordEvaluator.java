@@ -1,14 +1,14 @@
-package io.kaudit.live;
+package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
-import io.kaudit.engine.LineEvaluator;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonValue;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
-import io.kaudit.source.DocumentReader;
-import io.kaudit.source.EnvelopeDecoder;
+import io.kaudit.event.JsonReader;
+import io.kaudit.framing.DocumentReader;
+import io.kaudit.framing.InputFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ public final class RecordEvaluator {
         int events = 0;
         String problem = null;
         int lines = 0;
-        if (EnvelopeDecoder.isMultiLineDocument(value, start, value.length)) {
+        if (InputFormat.isMultiLineDocument(value, start, value.length)) {
             int[] count = {0, 0};   // events, values
             String[] bad = {null};
             try {
@@ -67,7 +67,7 @@ public final class RecordEvaluator {
                     }
                 });
             } catch (IOException e) {
-                bad[0] = "invalid JSON: " + EnvelopeDecoder.message(e);
+                bad[0] = "invalid JSON: " + JsonReader.message(e);
             }
             events = count[0];
             problem = bad[0];
