@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             "  kaudit scan --fail-on warning -f sarif -o kaudit.sarif logs/   gate CI, upload to code scanning",
             "  kaudit follow --checkpoint follow.json -f jsonl /var/log/kubernetes/audit/audit.log",
             "  kaudit serve --listen 0.0.0.0:8765 --tls-cert tls.crt --tls-key tls.key --webhook http://sidekick:2801/",
+            "  kaudit consume --bootstrap kafka:9092 --topic k8s-audit --group kaudit -f jsonl   a Kafka consumer group",
             "  kaudit repl -c 'top ka.user.name where ka.target.resource=secrets' /var/log/kubernetes/audit/",
             "  kaudit rules check my_rules.yaml",
             "  source <(kaudit generate-completion)              bash/zsh completion",
@@ -54,7 +55,7 @@ public final class Main implements Runnable {
     }
 
     /** The subcommands, in the order help lists them. */
-    private static final List<String> SUBCOMMANDS = List.of("scan", "follow", "serve", "repl", "rules",
+    private static final List<String> SUBCOMMANDS = List.of("scan", "follow", "serve", "consume", "repl", "rules",
             "generate-completion");
 
     private static Object subcommand(String name) {
@@ -65,6 +66,8 @@ public final class Main implements Runnable {
                 return new FollowCommand();
             case "serve":
                 return new ServeCommand();
+            case "consume":
+                return new ConsumeCommand();
             case "repl":
                 return new ReplCommand();
             case "rules":

@@ -31,7 +31,7 @@ public record Alert(long timeNanos, String rule, Priority priority, String sourc
     /** The same alert at absolute line {@code line} (workers number lines within their chunk). */
     public Alert atLine(long line) {
         return new Alert(timeNanos, rule, priority, source, tags, output, message, outputFields, hostname,
-                new Location(location.path(), line, location.index()), auditId, ruleDescription, event);
+                location.atLine(line), auditId, ruleDescription, event);
     }
 
     /** The same alert without its event (to keep: the event may point into a buffer soon reused). */
@@ -44,5 +44,11 @@ public record Alert(long timeNanos, String rule, Priority priority, String sourc
     public Alert withEvent(JsonObject whole) {
         return new Alert(timeNanos, rule, priority, source, tags, output, message, outputFields, hostname, location,
                 auditId, ruleDescription, whole);
+    }
+
+    /** The same alert placed elsewhere (a Kafka record's topic, partition and offset). */
+    public Alert at(Location where) {
+        return new Alert(timeNanos, rule, priority, source, tags, output, message, outputFields, hostname, where,
+                auditId, ruleDescription, event);
     }
 }

@@ -48,8 +48,14 @@ public final class AlertJson {
         g.writeEndObject();
         g.writeStringField("hostname", a.hostname());
         g.writeObjectFieldStart("location");
-        g.writeStringField("path", a.location().path());
-        g.writeNumberField("line", a.location().line());
+        if (a.location().isRecord()) {
+            g.writeStringField("topic", a.location().path());
+            g.writeNumberField("partition", a.location().partition());
+            g.writeNumberField("offset", a.location().line());
+        } else {
+            g.writeStringField("path", a.location().path());
+            g.writeNumberField("line", a.location().line());
+        }
         if (a.location().index() >= 0) {
             g.writeNumberField("index", a.location().index());
         }

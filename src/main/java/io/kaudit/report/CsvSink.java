@@ -28,7 +28,7 @@ public final class CsvSink implements Sink {
     public void alert(Alert a) {
         try {
             String[] cells = {Timestamps.isoUtc(a.timeNanos()), a.priority().falcoName(), a.rule(), a.message(),
-                a.location().path(), Long.toString(a.location().line()),
+                a.location().source(), Long.toString(a.location().line()),
                 a.location().index() < 0 ? "" : Integer.toString(a.location().index()), String.join(" ", a.tags()),
                 a.source(), a.hostname()};
             for (int i = 0; i < cells.length; i++) {

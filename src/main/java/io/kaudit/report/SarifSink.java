@@ -101,7 +101,7 @@ public final class SarifSink implements Sink {
             g.writeStartObject();
             g.writeObjectFieldStart("physicalLocation");
             g.writeObjectFieldStart("artifactLocation");
-            g.writeStringField("uri", uri(a.location().path()));
+            g.writeStringField("uri", uri(a.location().source()));
             g.writeEndObject();
             g.writeObjectFieldStart("region");
             g.writeNumberField("startLine", Math.max(1, a.location().line()));

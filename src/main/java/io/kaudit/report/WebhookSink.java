@@ -34,8 +34,15 @@ public final class WebhookSink implements Sink, AutoCloseable {
     /** Alerts handed over and not yet sent or given up (queued, or being delivered). */
     private final AtomicLong pending = new AtomicLong();
     private volatile boolean closing;
+    /** Wait for room rather than drop (consume: Kafka holds the records, so back-pressure loses nothing). */
+    private final boolean blocking;
 
     public WebhookSink(URI url, int capacity, Consumer<String> log) {
+        this(url, capacity, log, false);
+    }
+
+    public WebhookSink(URI url, int capacity, Consumer<String> log, boolean blocking) {
+        this.blocking = blocking;
         this.url = url;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.log = log;
@@ -52,7 +59,16 @@ public final class WebhookSink implements Sink, AutoCloseable {
     @Override
     public void alert(Alert a) {
         pending.incrementAndGet();   // before the offer: the sender may take it at once
-        if (!queue.offer(AlertJson.toJson(a))) {
+        String body = AlertJson.toJson(a);
+        if (blocking) {
+            try {
+                queue.put(body);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();   // stopping: counted as dropped below
+            }
+        }
+        if (!queue.offer(body)) {
             pending.decrementAndGet();
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 1000 == 0) {
@@ -115,6 +131,18 @@ public final class WebhookSink implements Sink, AutoCloseable {
         }
         failed.incrementAndGet();
         log.accept("webhook " + url + ": alert not delivered (" + problem + ")");
+    }
+
+    /** Waits until every alert handed over was delivered or given up after its retries; false on timeout. */
+    public boolean awaitDelivered(long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (pending.get() > 0) {
+            if (System.currentTimeMillis() >= end) {
+                return false;
+            }
+            Thread.sleep(2);
+        }
+        return true;
     }
 
     /** Sends what is queued (up to {@code millis}), then stops. */

@@ -1,0 +1,309 @@
+package io.kaudit.cli;
+
+import io.kaudit.engine.Alert;
+import io.kaudit.engine.Engine;
+import io.kaudit.engine.RunStats;
+import io.kaudit.event.Location;
+import io.kaudit.live.AlertProducer;
+import io.kaudit.live.ClientConfig;
+import io.kaudit.live.KafkaProgress;
+import io.kaudit.live.KafkaSource;
+import io.kaudit.live.MetricsServer;
+import io.kaudit.run.Consume;
+import io.kaudit.run.RecordWorkers;
+import io.kaudit.report.Sink;
+import io.kaudit.report.Terminal;
+import io.kaudit.report.WebhookSink;
+import io.kaudit.rule.RuleSet;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kaudit consume}: a member of a Kafka consumer group evaluating audit records from topics. */
+@Command(name = "consume", mixinStandardHelpOptions = true,
+        description = {"Read audit events from Kafka topics as a member of a consumer group, and raise alerts.",
+            "Records: an Event, an EventList or array, Fluent Bit records, NDJSON; compressed batches of any kind.",
+            "Records holding no audit event are counted and skipped (--dead-letter-topic keeps them).",
+            "Offsets are committed only after the alerts of the records before them were delivered:",
+            "at least once across a crash; with --alerts-topic --exactly-once, each alert exactly once there."},
+        footer = {"", "Examples:",
+            "  kaudit consume --bootstrap kafka-0:9092,kafka-1:9092 --topic k8s-audit --group kaudit -f jsonl",
+            "  kaudit consume --bootstrap kafka:9093 --consumer-config client.properties --topic 'audit-.*' \\",
+            "                 --group kaudit --alerts-topic k8s-alerts --exactly-once --metrics 0.0.0.0:9464",
+            "", "Stops on SIGINT/SIGTERM after delivering and committing what it polled (exit 0)."})
+final class ConsumeCommand implements Callable<Integer> {
+    @Mixin
+    RuleOptions ruleOptions = new RuleOptions();
+
+    @Mixin
+    OutputOptions outputOptions = new OutputOptions();
+
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT[,...]", description = "Kafka brokers to start from.")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, paramLabel = "T",
+            description = "Topic to read (repeatable), or a regular expression over topic names (any character a topic"
+                    + " name cannot hold, such as * or |, makes it one).")
+    List<String> topics = new ArrayList<>();
+
+    @Option(names = "--group", required = true, paramLabel = "G", description = "Consumer group: members share the partitions.")
+    String group;
+
+    @Option(names = "--alerts-topic", paramLabel = "A", description = "Also write each alert (Falco JSON) to this topic.")
+    String alertsTopic;
+
+    @Option(names = "--exactly-once", description = "With --alerts-topic: alerts and offsets in one transaction per poll.")
+    boolean exactlyOnce;
+
+    @Option(names = "--dead-letter-topic", paramLabel = "D",
+            description = "Forward records that hold no audit event here (headers: kaudit.topic/partition/offset/reason).")
+    String deadLetterTopic;
+
+    @Option(names = "--consumer-config", paramLabel = "FILE",
+            description = "Kafka client properties (SASL, TLS, client.rack, ...); consumer.* and producer.* keys go to that client only.")
+    Path consumerConfig;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve GET /metrics (Prometheus) and /healthz here.")
+    String metrics;
+
+    @Option(names = "--webhook", paramLabel = "URL", description = "Also POST each alert (Falco JSON) here; repeatable.")
+    List<URI> webhooks = new ArrayList<>();
+
+    @Option(names = "--webhook-queue", paramLabel = "N", description = "Alerts held per webhook (default: ${DEFAULT-VALUE}).")
+    int webhookQueue = 10_000;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Evaluation threads (default: one per core).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--exit-at-end", description = "Stop once the assigned partitions are read to their end (batch runs, benchmarks).")
+    boolean exitAtEnd;
+
+    @Option(names = "--progress", paramLabel = "SECONDS",
+            description = "Print the progress line (rate, alerts, lag per partition) this often; 0: never (default: 10; 1 on a terminal).")
+    Integer progressSeconds;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Topic names hold only these: anything else makes --topic a pattern. */
+    private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (exactlyOnce && alertsTopic == null) {
+            err.println("kaudit: --exactly-once needs --alerts-topic (the alerts are written in the transaction)");
+            return 2;
+        }
+        KafkaSource.Subscription subscription;
+        ClientConfig config;
+        java.net.InetSocketAddress metricsAddress;
+        try {
+            subscription = subscription(topics);
+            config = ClientConfig.load(consumerConfig, bootstrap, group);
+            metricsAddress = metrics == null ? null : ServeCommand.parseListen(metrics);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("kaudit: " + e.getMessage());
+            return 2;
+        }
+        RuleSet rules = ruleOptions.loadOrReport(err);
+        if (rules == null) {
+            return 2;
+        }
+        Engine engine = new Engine(rules, ruleOptions.selection());
+        Writer out = outputOptions.output == null ? spec.commandLine().getOut()
+                : Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        Sink stdout = outputOptions.sink(out, true);
+        stdout.begin(engine.activeRules());
+        List<WebhookSink> hooks = new ArrayList<>();
+        for (URI u : webhooks) {
+            hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m), true));
+        }
+        RunStats stats = new RunStats();
+        stats.window = engine.selection().hasWindow();
+        KafkaProgress progress = new KafkaProgress(stats, stats);
+        AlertProducer producer = alertsTopic == null && deadLetterTopic == null ? null
+                : new AlertProducer(config.producer(exactlyOnce ? config.transactionalId() : null), alertsTopic,
+                deadLetterTopic);
+        RecordWorkers workers = new RecordWorkers(engine, rules.projection(), threads);
+        Sink fanOut = new Sink() {
+            @Override
+            public void alert(Alert a) {
+                stdout.alert(a);
+                for (WebhookSink h : hooks) {
+                    h.alert(a);
+                }
+                if (producer != null) {
+                    producer.alert(a);
+                }
+            }
+
+            @Override
+            public void malformed(Location where, String reason) {
+                stdout.malformed(where, reason);
+            }
+        };
+        java.io.Flushable flush = () -> {
+            out.flush();
+            if (producer != null && !producer.transactional()) {
+                producer.flush();   // acknowledged by the brokers (a transaction commits its own)
+            }
+            for (WebhookSink h : hooks) {
+                try {
+                    if (!h.awaitDelivered(120_000)) {
+                        throw new IOException("webhook " + h.url() + " took no alert for 2 minutes");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while delivering to " + h.url());
+                }
+            }
+        };
+        KafkaSource source = new KafkaSource(config.consumer(exactlyOnce, false),
+                config.protocolChosen() ? null : config.consumer(exactlyOnce, true), subscription,
+                new Consume(workers, fanOut, stats, stats, flush), producer, progress, m -> log(err, m), exitAtEnd);
+        MetricsServer metricsServer = null;
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread progressLine = null;
+        Thread stopHook = null;
+        int code = 0;
+        try {
+            source.check(Duration.ofSeconds(60));
+            if (metricsAddress != null) {
+                metricsServer = new MetricsServer(metricsAddress, progress::metrics);
+                log(err, "metrics on http://" + metricsServer.address().getHostString() + ":"
+                        + metricsServer.address().getPort() + "/metrics");
+            }
+            log(err, "consuming " + subscription + " from " + bootstrap + " as group " + group + " ("
+                    + engine.activeRules().size() + " rules" + (config.security().equals("PLAINTEXT") ? ""
+                    : ", " + config.security()) + (alertsTopic == null ? "" : ", alerts to topic " + alertsTopic
+                    + (exactlyOnce ? " exactly once" : " at least once")) + (hooks.isEmpty() ? ""
+                    : ", " + hooks.size() + " webhook(s)") + ")");
+            stopHook = new Thread(() -> {
+                source.stop();
+                try {
+                    finished.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // stopping anyway
+                }
+                Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
+            }, "kaudit-stop");
+            Runtime.getRuntime().addShutdownHook(stopHook);
+            progressLine = progressLine(progress, err);
+            source.run();
+        } catch (IOException | org.apache.kafka.common.KafkaException e) {
+            log(err, e.getMessage());
+            code = 2;
+        } finally {
+            if (progressLine != null) {
+                progressLine.interrupt();
+            }
+            workers.close();
+            for (WebhookSink h : hooks) {
+                h.close(5000);
+            }
+            if (producer != null) {
+                producer.close();
+            }
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            workers.addTimesTo(stats);
+            stats.endNanos = System.nanoTime();
+            try {
+                stdout.finish(stats);   // closes a json/sarif document, writes the summary
+                out.flush();
+            } catch (IOException | RuntimeException e) {
+                log(err, "cannot write alerts: " + e.getMessage());
+                code = 2;
+            }
+            log(err, (code == 0 ? "stopped; " : "failed; ") + progress.summary());
+            if (outputOptions.output != null) {
+                out.close();
+            }
+            finished.countDown();
+            if (stopHook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopHook);   // run in-process (tests): leave the JVM alone
+                } catch (IllegalStateException stopping) {
+                    // the hook is what stopped us
+                }
+            }
+        }
+        return code;
+    }
+
+    /** Topic names as they are, or one pattern: a value with a character no topic name holds is a regular expression. */
+    static KafkaSource.Subscription subscription(List<String> values) {
+        boolean pattern = values.stream().anyMatch(v -> !TOPIC_NAME.matcher(v).matches());
+        if (!pattern) {
+            return new KafkaSource.Subscription(List.copyOf(values), null);
+        }
+        StringBuilder alternatives = new StringBuilder();
+        for (String v : values) {
+            alternatives.append(alternatives.length() == 0 ? "" : "|")
+                    .append(TOPIC_NAME.matcher(v).matches() ? Pattern.quote(v) : "(?:" + v + ")");
+        }
+        try {
+            return new KafkaSource.Subscription(null, Pattern.compile(values.size() == 1 ? values.get(0)
+                    : alternatives.toString()));
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("--topic: not a topic name nor a valid regular expression: " + e.getMessage());
+        }
+    }
+
+    /** A daemon printing the progress line every few seconds (redrawn in place on a terminal). */
+    private Thread progressLine(KafkaProgress progress, PrintWriter err) {
+        boolean tty = Terminal.isTerminal(2);
+        int every = progressSeconds != null ? progressSeconds : tty ? 1 : 10;
+        if (every <= 0) {
+            return null;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(every * 1000L);
+                    String line = progress.line();
+                    synchronized (err) {
+                        if (tty) {
+                            err.print("\rkaudit: " + line + "\u001b[K");
+                        } else {
+                            err.println("kaudit: " + line);
+                        }
+                        err.flush();
+                    }
+                }
+            } catch (InterruptedException ignored) {
+                // stopping
+            }
+        }, "kaudit-progress");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void log(PrintWriter err, String message) {
+        synchronized (err) {
+            err.println("kaudit: " + message);
+            err.flush();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.kaudit.run;
+
+import io.kaudit.engine.Alert;
+import io.kaudit.engine.RunStats;
+import io.kaudit.event.Location;
+import io.kaudit.live.KafkaSource;
+import io.kaudit.report.Sink;
+import java.io.Flushable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * consume's work, out of the command: a poll's records evaluated on the workers, their alerts and
+ * malformed records handed to the sink in record order and counted, then everything flushed (the
+ * output written, webhooks and the alerts topic handed their alerts) before the source may commit
+ * the offsets.
+ */
+public final class Consume implements KafkaSource.Records {
+    private final RecordWorkers workers;
+    private final Sink sink;
+    private final RunStats stats;
+    private final Object lock;
+    private final Flushable flush;
+
+    /**
+     * @param sink  every sink (stdout or -o, webhooks, the alerts topic), as one
+     * @param lock  what guards {@code stats} for the readers of /metrics and the progress line
+     * @param flush returns once what the sink was given is written or handed on
+     */
+    public Consume(RecordWorkers workers, Sink sink, RunStats stats, Object lock, Flushable flush) {
+        this.workers = workers;
+        this.sink = sink;
+        this.stats = stats;
+        this.lock = lock;
+        this.flush = flush;
+    }
+
+    @Override
+    public List<KafkaSource.Outcome> deliver(List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
+        List<RecordWorkers.Evaluated> done = workers.evaluate(records);
+        List<KafkaSource.Outcome> outcomes = new ArrayList<>(done.size());
+        synchronized (lock) {
+            for (RecordWorkers.Evaluated e : done) {
+                ConsumerRecord<byte[], byte[]> r = e.record();
+                stats.lines++;
+                stats.bytes += r.value() == null ? 0 : r.value().length;
+                stats.events += e.events();
+                for (Alert a : e.alerts()) {
+                    stats.countAlert(a);
+                    sink.alert(a);
+                }
+                if (e.problem() != null) {
+                    Location where = Location.ofRecord(r.topic(), r.partition(), r.offset(), -1);
+                    stats.countMalformed(where, e.problem());
+                    sink.malformed(where, e.problem());
+                }
+                outcomes.add(new KafkaSource.Outcome(e.events(), e.alerts().size(), e.problem()));
+            }
+        }
+        flush.flush();
+        return outcomes;
+    }
+}
