@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -279,12 +280,37 @@ public final class KafkaSource {
     private boolean atEnd() {
         Set<TopicPartition> mine = consumer.assignment();
         double idle = (System.nanoTime() - lastActivityNanos) / 1e9;
-        if (mine.isEmpty()) {
-            return idle > (everAssigned ? 3 : 20);
+        if (mine.isEmpty()) {   // between assignments, or a member with nothing to do: done when the group is
+            return idle > (everAssigned ? 3 : 20) && groupAtEnd();
         }
         Map<TopicPartition, Long> end = consumer.endOffsets(mine, Duration.ofSeconds(30));
         for (TopicPartition tp : mine) {
             if (consumer.position(tp, Duration.ofSeconds(30)) < end.getOrDefault(tp, 0L)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the group has committed every partition of the named topics to its end: a member left without
+     * partitions in a slow rebalance must not leave while partitions wait for an owner. (A pattern: true.)
+     */
+    private boolean groupAtEnd() {
+        if (subscription.topics() == null) {
+            return true;
+        }
+        Set<TopicPartition> all = new HashSet<>();
+        for (String t : subscription.topics()) {
+            for (PartitionInfo p : consumer.partitionsFor(t, Duration.ofSeconds(30))) {
+                all.add(new TopicPartition(t, p.partition()));
+            }
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(all, Duration.ofSeconds(30));
+        Map<TopicPartition, Long> end = consumer.endOffsets(all, Duration.ofSeconds(30));
+        for (TopicPartition tp : all) {
+            OffsetAndMetadata c = committed.get(tp);
+            if ((c == null ? 0 : c.offset()) < end.getOrDefault(tp, 0L)) {
                 return false;
             }
         }
