@@ -141,6 +141,11 @@ final class ServeCommand implements Callable<Integer> {
         if (delivery.ui != null) {
             receiver.routes(delivery.ui);
         }
+        // before "listening" is said: a SIGTERM sent on reading it must find the hook (else exit 143)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            delivery.stop();
+            Runtime.getRuntime().halt(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
+        }, "kaudit-stop"));
         receiver.start();
         String where = hostPort(receiver.address());
         if (tls == null && !address.getAddress().isLoopbackAddress()) {
@@ -153,10 +158,6 @@ final class ServeCommand implements Callable<Integer> {
             log(err, "live UI at " + (tls == null ? "http" : "https") + "://" + where + "/ui"
                     + (token == null ? "" : " (open /ui?token=TOKEN once; a cookie keeps it)"));
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            delivery.stop();
-            Runtime.getRuntime().halt(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
-        }, "kaudit-stop"));
         stopped.await();   // released only by the JVM stopping
         return 0;
     }
