@@ -128,9 +128,7 @@ final class ConsumeCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        Writer out = outputOptions.output == null ? spec.commandLine().getOut()
-                : Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        Writer out = outputOptions.openLive(spec.commandLine().getOut());
         Sink stdout = outputOptions.sink(out, true);
         stdout.begin(engine.activeRules());
         List<WebhookSink> hooks = new ArrayList<>();

@@ -84,9 +84,7 @@ final class FollowCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        Writer out = new BufferedWriter(outputOptions.output == null ? NamedWriter.stdout(spec.commandLine().getOut())
-                : new NamedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, outputOptions.whole()), outputOptions.output.toString()));
+        Writer out = outputOptions.openLive(spec.commandLine().getOut());
         outputOptions.inputs = paths;
         Sink sink = outputOptions.sink(out, true);
         sink.begin(engine.activeRules());

@@ -36,11 +36,21 @@ final class OutputOptions {
     List<String> inputs = List.of();
 
     /**
-     * How follow and serve open {@code -o FILE}: appended to, but an HTML report (one page, written
+     * How follow, serve and consume open {@code -o FILE}: appended to, but an HTML report (one page, written
      * when they stop) replaces the file.
      */
     java.nio.file.OpenOption whole() {
         return format == Format.html ? java.nio.file.StandardOpenOption.TRUNCATE_EXISTING : java.nio.file.StandardOpenOption.APPEND;
+    }
+
+    /**
+     * Where a live command (follow, serve, consume) writes alerts: stdout, or {@code -o FILE} opened as
+     * {@link #whole()} says; either way through a {@link NamedWriter}, so a write error is fatal and names it.
+     */
+    Writer openLive(java.io.PrintWriter stdout) throws IOException {
+        return new java.io.BufferedWriter(output == null ? NamedWriter.stdout(stdout)
+                : new NamedWriter(java.nio.file.Files.newBufferedWriter(output, java.nio.charset.StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, whole()), output.toString()));
     }
 
     /** The projection a run needs: the rules', and for the HTML report the fields of its aggregates. */

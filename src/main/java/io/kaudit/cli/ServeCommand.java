@@ -115,10 +115,7 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        Writer out = new java.io.BufferedWriter(outputOptions.output == null
-                ? NamedWriter.stdout(spec.commandLine().getOut())
-                : new NamedWriter(Files.newBufferedWriter(outputOptions.output, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, outputOptions.whole()), outputOptions.output.toString()));
+        Writer out = outputOptions.openLive(spec.commandLine().getOut());
         outputOptions.inputs = List.of("http " + listen);
         Sink stdout = outputOptions.sink(out, true);
         stdout.begin(engine.activeRules());
