@@ -194,17 +194,27 @@ public final class KafkaBroker implements AutoCloseable {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("linger.ms", "5");
+        // One request in flight per connection: with more, a first batch that fails retriably (the new topic's
+        // leader not known yet) is overtaken by the next, and the idempotent producer then retries it with
+        // OUT_OF_ORDER_SEQUENCE_NUMBER until it expires (KAFKA-14359) -- records lost before any member reads.
+        p.put("max.in.flight.requests.per.connection", "1");
         p.putAll(extra);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Sends {@code values} to {@code topic}, keyed round-robin by {@code keys} (null: no key), and waits for all. */
     public void produce(String topic, List<byte[]> values, Map<String, Object> extra) throws Exception {
+        // Every send is waited for: a record the broker refused must fail the test here, not show up later as
+        // a member that "lost" it.
         try (KafkaProducer<byte[], byte[]> p = producer(extra)) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
             for (byte[] v : values) {
-                p.send(new ProducerRecord<>(topic, v));
+                sent.add(p.send(new ProducerRecord<>(topic, v)));
             }
             p.flush();
+            for (var f : sent) {
+                f.get(60, TimeUnit.SECONDS);
+            }
         }
     }
 
