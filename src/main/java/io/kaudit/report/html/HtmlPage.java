@@ -3,20 +3,27 @@ package io.kaudit.report.html;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The page template ({@code page.html}) and the only way to fill it: each slot says what it holds,
  * {@code {{text:NAME}}} (HTML-escaped text), {@code {{asset:FILE}}} (a style or script of ours,
  * from the jar, checked to hold no closing tag) or {@code {{json:NAME}}} (data written through
- * {@link ScriptJson}, which cannot close its script element). Untrusted values never reach the
- * page any other way, so escaping holds by construction.
+ * {@link ScriptJson}, which cannot close its script element) or {@code {{gzjson:NAME}}} (the same
+ * JSON gzipped and in base64, whose alphabet cannot close anything either: alerts and their
+ * events are most of a report's bytes and shrink about 15x, which the page undoes with the
+ * browser's own DecompressionStream). Untrusted values never reach the page any other way, so
+ * escaping holds by construction.
  */
 public final class HtmlPage {
     private static final String BASE = "/io/kaudit/report/html/";
@@ -72,6 +79,7 @@ public final class HtmlPage {
                 switch (s.kind) {
                     case "text" -> escape(out, text.getOrDefault(s.name, ""));
                     case "asset" -> out.write(assets.get(s.name));
+                    case "gzjson" -> gzipped(out, json.getOrDefault(s.name, g -> g.writeNull()));
                     default -> {
                         JsonValueWriter w = json.get(s.name);
                         if (w == null) {
@@ -86,6 +94,43 @@ public final class HtmlPage {
             }
         }
         out.flush();
+    }
+
+    /** Writes {@code w}'s JSON gzipped, in base64, to {@code out} (left open). */
+    private static void gzipped(Writer out, JsonValueWriter w) throws IOException {
+        OutputStream ascii = new OutputStream() {   // base64 is ASCII: each byte is one char
+            private final char[] buf = new char[8192];
+
+            @Override
+            public void write(int b) throws IOException {
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                while (len > 0) {
+                    int n = Math.min(len, buf.length);
+                    for (int i = 0; i < n; i++) {
+                        buf[i] = (char) b[off + i];
+                    }
+                    out.write(buf, 0, n);
+                    off += n;
+                    len -= n;
+                }
+            }
+
+            @Override
+            public void close() {
+                // the page goes on
+            }
+        };
+        try (OutputStream b64 = Base64.getEncoder().wrap(ascii);
+             GZIPOutputStream gz = new GZIPOutputStream(b64, 1 << 16);
+             Writer text = new OutputStreamWriter(gz, StandardCharsets.UTF_8)) {
+            JsonGenerator g = ScriptJson.generator(text);
+            w.write(g);
+            g.flush();
+        }
     }
 
     /**
@@ -134,7 +179,7 @@ public final class HtmlPage {
             }
             int close = t.indexOf("}}", open);
             String[] slot = t.substring(open + 2, close).split(":", 2);
-            if (slot.length != 2 || !List.of("text", "asset", "json").contains(slot[0])) {
+            if (slot.length != 2 || !List.of("text", "asset", "json", "gzjson").contains(slot[0])) {
                 throw new IllegalStateException("page.html: bad slot {{" + t.substring(open + 2, close) + "}}");
             }
             out.add(new Literal(t.substring(pos, open)));

@@ -2,10 +2,25 @@
 // event data is untrusted text and stays text. No network access except, live, its own server.
 (function () {
   "use strict";
+  // Alerts and their events, most of a report's bytes, come gzipped in base64: the browser unpacks them.
+  function unpack(id) {
+    var node = document.getElementById(id);
+    if (node.type === "application/json") { return Promise.resolve(JSON.parse(node.textContent)); }
+    var text = atob(node.textContent.trim()), bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(JSON.parse);
+  }
+  Promise.all([unpack("kaudit-alerts"), unpack("kaudit-events")]).then(function (parts) {
+    start(parts[0] || [], parts[1] || {});   // the report keeps each event once, however many of its alerts it lists
+  }, function (e) {
+    var p = document.createElement("p");
+    p.className = "note";
+    p.textContent = "This browser cannot unpack the report's data (" + e + "); open it in a browser from 2023 or later.";
+    document.body.insertBefore(p, document.body.firstChild);
+  });
+
+  function start(alerts, events) {
   var data = JSON.parse(document.getElementById("kaudit-data").textContent);
-  var alerts = JSON.parse(document.getElementById("kaudit-alerts").textContent) || [];
-  // the report keeps each event once, however many of its alerts it lists
-  var events = JSON.parse(document.getElementById("kaudit-events").textContent) || {};
   var ruleTags = {};
   data.rules.forEach(function (r) { ruleTags[r.name] = r.tags; });
   // what the report leaves out of each alert, read from its event and rule (as kaudit reads them)
@@ -633,5 +648,6 @@
       if (!state.paused) { renderOverview(); }
     });
     setInterval(function () { if (!state.paused) { renderOverview(); renderTimeline(); } }, 5000);
+  }
   }
 })();
