@@ -289,6 +289,9 @@ final class FollowCommand implements Callable<Integer> {
                 stats.countMalformed(new Location(path, lineNumber, -1), o.problem());
             }
             for (Alert a : alerts) {
+                if (!evaluator.engine().firstOfRequest(a)) {
+                    continue;
+                }
                 stats.countAlert(a);
                 sink.alert(a);
                 written = true;

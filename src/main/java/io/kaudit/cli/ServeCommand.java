@@ -125,6 +125,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Delivery delivery = new Delivery(new BatchEvaluator(engine, outputOptions.projection(rules.projection()),
                 stdout), stdout, hooks, out, err);
+        delivery.engine = engine;
         delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         HttpReceiver receiver;
         try {
@@ -169,6 +170,7 @@ final class ServeCommand implements Callable<Integer> {
         private final RunStats stats = new RunStats();
         private volatile HttpReceiver receiver;
         private LiveUi ui;
+        private Engine engine;
 
         Delivery(BatchEvaluator batches, Sink stdout, List<WebhookSink> hooks, Writer out, PrintWriter err) {
             this.batches = batches;
@@ -193,6 +195,9 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 try {
                     for (Alert a : b.alerts()) {
+                        if (!engine.firstOfRequest(a)) {
+                            continue;
+                        }
                         stats.countAlert(a);
                         stdout.alert(a);
                         for (WebhookSink h : hooks) {

@@ -18,6 +18,7 @@ public final class Engine {
     private final Rule[] rules;
     private final RuleIndex index;
     private final Selection selection;
+    private final OncePerRequest oncePerRequest;
 
     public Engine(RuleSet set, Selection selection) {
         List<Rule> active = new ArrayList<>();
@@ -30,6 +31,15 @@ public final class Engine {
         this.rules = active.toArray(new Rule[0]);
         this.index = new RuleIndex(active);
         this.selection = selection;
+        this.oncePerRequest = new OncePerRequest(active, OncePerRequest.DEFAULT_CAPACITY);
+    }
+
+    /**
+     * False for a later alert of a once-per-request rule on a request it already alerted on. Every
+     * front door asks this where alerts leave in input order.
+     */
+    public boolean firstOfRequest(Alert alert) {
+        return oncePerRequest.admit(alert);
     }
 
     public List<Rule> activeRules() {

@@ -147,6 +147,7 @@ public final class EventTable {
 
     private void loadLines(Input input, int index, LineEvaluator rules, AtomicLong read, BooleanSupplier cancelled)
             throws IOException {
+        Engine engine = rules.engine();
         List<Alert> found = new ArrayList<>();
         boolean complete = InputLines.read(input, 64L << 20, read, cancelled, new InputLines.Visitor() {
             @Override
@@ -159,6 +160,9 @@ public final class EventTable {
                     malformed++;
                 }
                 for (Alert a : found) {
+                    if (!engine.firstOfRequest(a)) {
+                        continue;
+                    }
                     alerts.add(a.withoutEvent());
                     alertRows.add(firstRow + Math.max(0, a.location().index()));
                 }
@@ -181,6 +185,7 @@ public final class EventTable {
      */
     private void loadDocuments(Input input, InputFormat format, int index, LineEvaluator rules, AtomicLong read,
                                BooleanSupplier cancelled) throws IOException {
+        Engine engine = rules.engine();
         List<Alert> found = new ArrayList<>();
         try (InputStream in = input.open(read)) {
             format.readDocuments(in, new DocumentReader.Handler() {

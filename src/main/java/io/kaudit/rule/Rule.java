@@ -7,8 +7,20 @@ import java.util.List;
  *
  * @param index position of its first definition: the evaluation order
  * @param tree  the condition with macros resolved, for analysis (the rule index)
+ * @param oncePerRequest alert at most once per auditID (tag {@code once_per_request}: a request logged
+ *                       at several stages, such as an exec's ResponseStarted and ResponseComplete)
  */
 public record Rule(String name, String description, Priority priority, String source, List<String> tags,
                    boolean enabled, Condition condition, String conditionText, Ast.Expr tree, OutputFormat output,
-                   String file, int line, int index) {
+                   String file, int line, int index, boolean oncePerRequest) {
+    /** The tag that makes a rule alert once per request whichever stages the audit policy logs. */
+    public static final String ONCE_PER_REQUEST = "once_per_request";
+
+    /** A rule that alerts on every matching event (no {@code once_per_request} tag). */
+    public Rule(String name, String description, Priority priority, String source, List<String> tags,
+                boolean enabled, Condition condition, String conditionText, Ast.Expr tree, OutputFormat output,
+                String file, int line, int index) {
+        this(name, description, priority, source, tags, enabled, condition, conditionText, tree, output, file, line,
+                index, tags.contains(ONCE_PER_REQUEST));
+    }
 }

@@ -47,7 +47,12 @@ public final class Consume implements KafkaSource.Records {
                 stats.lines++;
                 stats.bytes += r.value() == null ? 0 : r.value().length;
                 stats.events += e.events();
+                int kept = 0;
                 for (Alert a : e.alerts()) {
+                    if (!workers.engine().firstOfRequest(a)) {
+                        continue;
+                    }
+                    kept++;
                     stats.countAlert(a);
                     sink.alert(a);
                 }
@@ -56,7 +61,7 @@ public final class Consume implements KafkaSource.Records {
                     stats.countMalformed(where, e.problem());
                     sink.malformed(where, e.problem());
                 }
-                outcomes.add(new KafkaSource.Outcome(e.events(), e.alerts().size(), e.problem()));
+                outcomes.add(new KafkaSource.Outcome(e.events(), kept, e.problem()));
             }
         }
         flush.flush();

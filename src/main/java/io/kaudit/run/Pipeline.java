@@ -163,6 +163,9 @@ public final class Pipeline {
                     out.malformed(where, b.reason());
                 }
                 for (Alert a : r.alerts()) {
+                    if (!engine.firstOfRequest(a)) {
+                        continue;
+                    }
                     Alert placed = a.atLine(base + a.location().line());
                     stats.countAlert(placed);
                     out.alert(placed);

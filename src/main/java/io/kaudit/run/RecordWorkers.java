@@ -31,8 +31,10 @@ public final class RecordWorkers implements AutoCloseable {
     private final Queue<RecordEvaluator> all = new ConcurrentLinkedQueue<>();
     private final ExecutorService pool;
     private final int threads;
+    private final Engine engine;
 
     public RecordWorkers(Engine engine, Projection projection, int threads) {
+        this.engine = engine;
         this.threads = Math.max(1, threads);
         this.evaluators = ThreadLocal.withInitial(() -> {
             RecordEvaluator e = new RecordEvaluator(engine, projection);
@@ -44,6 +46,11 @@ public final class RecordWorkers implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** The engine the workers run (for the once-per-request filter, applied in record order). */
+    public Engine engine() {
+        return engine;
     }
 
     /** The outcomes of {@code records}, in their order. */
