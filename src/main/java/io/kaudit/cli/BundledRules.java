@@ -15,14 +15,19 @@ final class BundledRules {
 
     static void load(RuleLoader loader) throws RuleLoadException {
         for (String f : FILES) {
-            try (InputStream in = BundledRules.class.getResourceAsStream("/kaudit/rules/" + f)) {
-                if (in == null) {
-                    throw new RuleLoadException("bundled rules " + f + " are missing from this build");
-                }
-                loader.load("(bundled) " + f, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new RuleLoadException("cannot read bundled rules " + f + ": " + e.getMessage());
+            loader.load("(bundled) " + f, text(f));
+        }
+    }
+
+    /** The text of bundled file {@code f}, one of {@link #FILES}. */
+    static String text(String f) throws RuleLoadException {
+        try (InputStream in = BundledRules.class.getResourceAsStream("/kaudit/rules/" + f)) {
+            if (in == null) {
+                throw new RuleLoadException("bundled rules " + f + " are missing from this build");
             }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new RuleLoadException("cannot read bundled rules " + f + ": " + e.getMessage());
         }
     }
 }

@@ -16,8 +16,15 @@ import picocli.CommandLine.Option;
 /** Options every command shares for choosing rules and how they match. */
 final class RuleOptions {
     @Option(names = {"-r", "--rules"}, paramLabel = "PATH",
-            description = "Rules file or folder of .yaml files (repeatable, loaded in order). Default: the bundled rules.")
+            description = "Rules file or folder of .yaml files (repeatable, loaded in order), replacing the default:"
+                    + " the bundled rules, then $XDG_CONFIG_HOME/kaudit/rules.d/*.yaml (~/.config/kaudit/rules.d)"
+                    + " in name order.")
     List<Path> rules = new ArrayList<>();
+
+    @Option(names = "--add-rules", paramLabel = "FILE",
+            description = "Rules file or folder loaded after the others (the default set, or the -r files):"
+                    + " appends, overrides, disables (repeatable).")
+    List<Path> addRules = new ArrayList<>();
 
     @Option(names = "--min-priority", paramLabel = "P", converter = Converters.PriorityConverter.class,
             description = "Only run rules at or above P (emergency ... debug).")
@@ -42,34 +49,83 @@ final class RuleOptions {
     Long until;
 
     RuleSet load() throws RuleLoadException {
-        return load(rules);
+        return load(rules, addRules);
     }
 
     /** The rules, or null after saying on {@code err} why they are invalid (the caller exits 2). */
     RuleSet loadOrReport(PrintWriter err) {
-        return loadOrReport(rules, err);
+        return loadOrReport(rules, addRules, err);
     }
 
     static RuleSet loadOrReport(List<Path> files, PrintWriter err) {
+        return loadOrReport(files, List.of(), err);
+    }
+
+    /** The rules, or null after printing every error found (one per line group) on {@code err}. */
+    static RuleSet loadOrReport(List<Path> files, List<Path> added, PrintWriter err) {
         try {
-            return load(files);
+            return load(files, added);
         } catch (RuleLoadException e) {
-            err.println("kaudit: invalid rules: " + e.getMessage());
+            for (String m : e.errors()) {
+                err.println("kaudit: invalid rules: " + m);
+            }
+            if (e.errors().size() > 1) {
+                err.println("kaudit: " + e.errors().size() + " errors in the rules");
+            }
             err.flush();
             return null;
         }
     }
 
-    /** Loads rule files or folders in order; none means the bundled rules. */
     static RuleSet load(List<Path> files) throws RuleLoadException {
+        return load(files, List.of());
+    }
+
+    /**
+     * Loads rule files or folders in order: {@code files}, or when there are none the bundled rules
+     * then the local rules folder ({@link #localRulesFolder()}, as Falco reads its rules.d after
+     * falco_rules.yaml unless -r names other files); then {@code added}. Every file is read even after
+     * an error, so all errors are reported at once.
+     */
+    static RuleSet load(List<Path> files, List<Path> added) throws RuleLoadException {
         RuleLoader loader = new RuleLoader();
+        List<Path> all = new ArrayList<>();
         if (files.isEmpty()) {
             BundledRules.load(loader);
+            Path local = localRulesFolder();
+            if (local != null && java.nio.file.Files.isDirectory(local)) {
+                all.add(local);
+            }
         }
-        for (Path p : files) {
-            loader.load(p);
+        all.addAll(files);
+        all.addAll(added);
+        for (Path p : all) {
+            try {
+                loader.load(p);
+            } catch (RuleLoadException e) {
+                // kept by the loader: compile() reports it with every other error
+            }
         }
         return loader.compile();
+    }
+
+    /**
+     * {@code $XDG_CONFIG_HOME/kaudit/rules.d} ({@code ~/.config/kaudit/rules.d} when XDG_CONFIG_HOME is
+     * unset or not absolute, as the XDG base directory spec says), or null without a home.
+     */
+    static Path localRulesFolder() {
+        String xdg = System.getenv("XDG_CONFIG_HOME");
+        Path base;
+        if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
+            base = Path.of(xdg);
+        } else {
+            String home = System.getProperty("user.home");
+            if (home == null || home.isEmpty() || home.equals("?")) {
+                return null;
+            }
+            base = Path.of(home, ".config");
+        }
+        return base.resolve("kaudit").resolve("rules.d");
     }
 
     Selection selection() {

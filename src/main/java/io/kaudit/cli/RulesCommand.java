@@ -11,9 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code kaudit rules list|check [FILE...]}. */
-@Command(name = "rules", mixinStandardHelpOptions = true, description = "List or validate rule files.",
-        subcommands = {RulesCommand.ListRules.class, RulesCommand.CheckRules.class})
+/** {@code kaudit rules list|check [FILE...]}, {@code kaudit rules export DIR}. */
+@Command(name = "rules", mixinStandardHelpOptions = true,
+        description = "List or validate rule files, or export the bundled ones to tune.",
+        subcommands = {RulesCommand.ListRules.class, RulesCommand.CheckRules.class, RulesCommand.ExportRules.class})
 final class RulesCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -26,7 +27,8 @@ final class RulesCommand implements Runnable {
 
     /** What both subcommands take: rule files or folders (none: the bundled rules). */
     abstract static class WithFiles {
-        @Parameters(paramLabel = "FILE", description = "Rule files or folders, loaded in order.")
+        @Parameters(paramLabel = "FILE", description = "Rule files or folders, loaded in order (default: the bundled"
+                + " rules, then the local rules.d folder, as scan reads them).")
         List<Path> files = new ArrayList<>();
 
         @Spec
@@ -66,7 +68,8 @@ final class RulesCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Validate rule files: exit 2 with file, line and item on the first error; warn about unused lists and macros.")
+            description = "Validate rule files: every error with file, line and item, in one pass (exit 2); warn about"
+                    + " unused lists and macros and about rules skipped for want of 'source: k8s_audit'.")
     static final class CheckRules extends WithFiles implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -77,10 +80,55 @@ final class RulesCommand implements Runnable {
             for (String w : set.warnings()) {
                 spec.commandLine().getErr().println("warning: " + w);
             }
+            Path local = RuleOptions.localRulesFolder();
+            if (files.isEmpty() && local != null && java.nio.file.Files.isDirectory(local)) {
+                spec.commandLine().getOut().println("local rules: " + local);
+            }
             long enabled = set.rules().stream().filter(Rule::enabled).count();
             spec.commandLine().getOut().printf("ok: %d k8s_audit rules (%d enabled), %d rules of other sources skipped, "
                     + "%d warnings%n", set.rules().size(), enabled, set.skipped().size(), set.warnings().size());
             return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write the bundled rule files into DIR (created if needed), to read or to copy from.")
+    static final class ExportRules implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "Folder to write into.")
+        Path dir;
+
+        @picocli.CommandLine.Option(names = "--force", description = "Replace files of the same name.")
+        boolean force;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                for (String f : BundledRules.FILES) {
+                    Path target = dir.resolve(f);
+                    if (java.nio.file.Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force) {
+                        err.println("kaudit: " + target + " exists (--force replaces it)");
+                        return 2;
+                    }
+                }
+                for (String f : BundledRules.FILES) {
+                    Path target = dir.resolve(f);
+                    java.nio.file.Files.writeString(target, BundledRules.text(f), java.nio.charset.StandardCharsets.UTF_8);
+                    spec.commandLine().getOut().println("wrote " + target);
+                }
+                return 0;
+            } catch (java.io.IOException e) {
+                err.println("kaudit: cannot write to " + dir + ": " + (e instanceof java.nio.file.NoSuchFileException
+                        ? "no such file or folder " + e.getMessage() : e.getMessage()));
+                return 2;
+            } catch (io.kaudit.rule.RuleLoadException e) {
+                err.println("kaudit: " + e.getMessage());
+                return 2;
+            }
         }
     }
 }

@@ -88,7 +88,7 @@ public final class ConditionCompiler {
         if (op instanceof FieldOperand f) {
             FieldDef def = Fields.get(f.name());
             if (def == null) {
-                throw new CompileException("unknown field '" + f.name() + "'", f.pos());
+                throw new CompileException("unknown field '" + f.name() + "'" + Fields.didYouMean(f.name()), f.pos());
             }
             if (def.arg() == FieldDef.Arg.REQUIRED && (f.arg() == null || f.arg().isEmpty() && !f.name().endsWith(".value"))) {
                 throw new CompileException("field '" + f.name() + "' needs an argument: " + f.name() + "[...]", f.pos());

@@ -53,6 +53,52 @@ public final class Fields {
         return Collections.unmodifiableCollection(TABLE.values());
     }
 
+    /**
+     * " (did you mean 'NAME'?)" for the registered field nearest to {@code name} by edit distance
+     * (case-insensitive), or "" if none is close (more than a third of the name, at least 2, away).
+     */
+    public static String didYouMean(String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        String want = name.toLowerCase(java.util.Locale.ROOT);
+        for (String candidate : TABLE.keySet()) {
+            int d = editDistance(want, candidate.toLowerCase(java.util.Locale.ROOT), bestDistance);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, name.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    /** Levenshtein distance of a and b, or a value of at least {@code limit} once it is known to reach it. */
+    static int editDistance(String a, String b, int limit) {
+        if (Math.abs(a.length() - b.length()) >= limit) {
+            return limit;
+        }
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            int rowMin = cur[0];
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                rowMin = Math.min(rowMin, cur[j]);
+            }
+            if (rowMin >= limit) {
+                return limit;
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     // ---------------------------------------------------------------- ka.*
 
     private static void registerKa() {

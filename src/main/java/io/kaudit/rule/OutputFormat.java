@@ -80,7 +80,7 @@ public final class OutputFormat {
                     end--;
                 }
                 if (end == 0) {
-                    throw new CompileException("unknown field '%" + word + "' in output", at);
+                    throw new CompileException("unknown field '%" + word + "' in output" + Fields.didYouMean(word), at);
                 }
                 String name = word.substring(0, end);
                 i = nameStart + end;

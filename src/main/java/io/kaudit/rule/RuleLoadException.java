@@ -1,8 +1,24 @@
 package io.kaudit.rule;
 
-/** A rules file that cannot be loaded; the message names the file, line and item. */
+import java.util.List;
+
+/** A rules file that cannot be loaded; the message names the file, line and item (one error a line). */
 public final class RuleLoadException extends Exception {
+    private final List<String> errors;
+
     public RuleLoadException(String message) {
         super(message);
+        this.errors = List.of(message);
+    }
+
+    /** Several errors found in one pass, in order. */
+    public RuleLoadException(List<String> errors) {
+        super(String.join("\n", errors));
+        this.errors = List.copyOf(errors);
+    }
+
+    /** Each error on its own (one, unless the loader went on past the first). */
+    public List<String> errors() {
+        return errors;
     }
 }

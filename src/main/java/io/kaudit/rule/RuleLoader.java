@@ -60,6 +60,15 @@ public final class RuleLoader {
     private final Map<String, MacroDef> macros = new LinkedHashMap<>();
     private final Map<String, RuleDef> rules = new LinkedHashMap<>();
     private final List<String> warnings = new ArrayList<>();
+    /** Every error found so far, in order: loading goes on past a bad item so one pass reports them all. */
+    private final Set<String> errors = new LinkedHashSet<>();
+
+    /** A reference to a macro that has errors of its own (already reported): the referrer is skipped silently. */
+    private static final class BrokenMacro extends RuntimeException {
+        BrokenMacro() {
+            super(null, null, false, false);
+        }
+    }
 
     private static final class ListDef {
         String name;
@@ -71,6 +80,7 @@ public final class RuleLoader {
     }
 
     private static final class MacroDef {
+        boolean broken;
         String name;
         String condition;
         int index;
@@ -95,6 +105,9 @@ public final class RuleLoader {
         int index;
         String file;
         int line;
+        String outputFile;
+        int outputLine;
+        boolean sourceGiven;
     }
 
     // ------------------------------------------------------------------ reading
@@ -109,10 +122,18 @@ public final class RuleLoader {
                     return (n.endsWith(".yaml") || n.endsWith(".yml")) && Files.isRegularFile(p);
                 }).sorted().toList();
             } catch (IOException e) {
-                throw new RuleLoadException(path + ": cannot read rules folder: " + e.getMessage());
+                throw failed(path + ": cannot read rules folder: " + e.getMessage());
             }
+            int before = errors.size();
             for (Path f : files) {
-                load(f);
+                try {
+                    load(f);
+                } catch (RuleLoadException e) {
+                    // kept; the folder's other files are still read
+                }
+            }
+            if (errors.size() > before) {
+                throw new RuleLoadException(new ArrayList<>(errors).subList(before, errors.size()));
             }
             return this;
         }
@@ -120,9 +141,15 @@ public final class RuleLoader {
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new RuleLoadException(path + ": cannot read rules file: " + reason(e));
+            throw failed(path + ": cannot read rules file: " + reason(e));
         }
         return load(path.toString(), text);
+    }
+
+    /** Keeps {@code message} with the other errors (compile() reports them all) and returns it to throw. */
+    private RuleLoadException failed(String message) {
+        errors.add(message);
+        return new RuleLoadException(message);
     }
 
     private static String reason(IOException e) {
@@ -135,8 +162,25 @@ public final class RuleLoader {
         return e.getMessage();
     }
 
-    /** Loads rules from text; {@code file} names it in messages. */
+    /**
+     * Loads rules from text; {@code file} names it in messages. A bad item is reported and skipped and
+     * the items after it are still read: the exception, thrown at the end, lists every error of this
+     * file (they are also kept, and {@link #compile()} reports them again with any of its own).
+     */
     public RuleLoader load(String file, String text) throws RuleLoadException {
+        int before = errors.size();
+        try {
+            read(file, text);
+        } catch (RuleLoadException e) {
+            errors.addAll(e.errors());
+        }
+        if (errors.size() > before) {
+            throw new RuleLoadException(new ArrayList<>(errors).subList(before, errors.size()));
+        }
+        return this;
+    }
+
+    private void read(String file, String text) throws RuleLoadException {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(50);
         options.setNestingDepthLimit(64);
@@ -157,9 +201,14 @@ public final class RuleLoader {
                         continue;
                     }
                     if (!(item instanceof MappingNode m)) {
-                        throw new RuleLoadException(file + ":" + line(item) + ": each item must be a mapping");
+                        errors.add(file + ":" + line(item) + ": each item must be a mapping");
+                        continue;
                     }
-                    item(file, m);
+                    try {
+                        item(file, m);
+                    } catch (RuleLoadException e) {
+                        errors.addAll(e.errors());   // this item is skipped; the next ones are still checked
+                    }
                 }
             }
         } catch (MarkedYAMLException e) {
@@ -171,7 +220,6 @@ public final class RuleLoader {
         } catch (IOException e) {
             throw new RuleLoadException(file + ": " + e.getMessage());
         }
-        return this;
     }
 
     private void item(String file, MappingNode node) throws RuleLoadException {
@@ -386,7 +434,8 @@ public final class RuleLoader {
         }
         RuleDef d = new RuleDef();
         d.name = name;
-        d.source = m.containsKey("source") ? str(file, m.get("source")) : "syscall";
+        d.sourceGiven = m.containsKey("source");
+        d.source = d.sourceGiven ? str(file, m.get("source")) : "syscall";
         if (existing != null && !existing.source.equals(d.source)) {
             throw new RuleLoadException(where + "redefined with source '" + d.source + "' but was defined with source '"
                     + existing.source + "'");
@@ -407,6 +456,8 @@ public final class RuleLoader {
         d.skipIfUnknownFilter = m.containsKey("skip-if-unknown-filter") && bool(file, m.get("skip-if-unknown-filter"));
         d.file = file;
         d.line = line(m.get("condition"));
+        d.outputFile = file;
+        d.outputLine = line(m.get("output"));
         d.index = existing != null ? existing.index : counter;
         counter++;
         rules.put(name, d);
@@ -435,7 +486,11 @@ public final class RuleLoader {
             Node v = m.get(key);
             switch (key) {
                 case "condition" -> r.condition = append ? r.condition + " " + str(file, v) : str(file, v);
-                case "output" -> r.output = (append ? r.output + " " + str(file, v) : str(file, v)).trim();
+                case "output" -> {
+                    r.output = (append ? r.output + " " + str(file, v) : str(file, v)).trim();
+                    r.outputFile = file;   // an error in the output now points at the override
+                    r.outputLine = line(v);
+                }
                 case "desc" -> r.desc = append ? r.desc + " " + str(file, v) : str(file, v);
                 case "tags" -> {
                     if (!append) {
@@ -582,11 +637,23 @@ public final class RuleLoader {
         Set<String> usedLists = new HashSet<>();
         for (MacroDef d : macros.values()) {
             String text = ListExpander.expand(d.condition, named, usedLists);
-            d.ast = parse(text, d.file, d.line, "macro '" + d.name + "'");
+            try {
+                d.ast = parse(text, d.file, d.line, "macro '" + d.name + "'");
+            } catch (RuleLoadException e) {
+                errors.addAll(e.errors());
+                d.broken = true;
+            }
         }
         Set<String> usedMacros = new HashSet<>();
         for (MacroDef d : macros.values()) {
-            resolveMacro(d, new ArrayDeque<>(), usedMacros);
+            try {
+                resolveMacro(d, new ArrayDeque<>(), usedMacros);
+            } catch (RuleLoadException e) {
+                errors.addAll(e.errors());
+                d.broken = true;
+            } catch (BrokenMacro e) {
+                d.broken = true;
+            }
         }
         usedMacros.clear();
         Projection projection = new Projection();
@@ -605,24 +672,53 @@ public final class RuleLoader {
                 continue;
             }
             String what = "rule '" + r.name + "'";
-            String text = r.exceptions.isEmpty() ? r.condition : ExceptionText.apply(r.condition, r.exceptions);
-            text = ListExpander.expand(text, named, usedLists);
-            Expr ast = parse(text, r.file, r.line, what);
-            Expr resolved = resolve(ast, Integer.MAX_VALUE, new ArrayDeque<>(), usedMacros, r.file, r.line, what, text);
+            String text;
+            Expr resolved;
+            try {
+                text = r.exceptions.isEmpty() ? r.condition : ExceptionText.apply(r.condition, r.exceptions);
+                text = ListExpander.expand(text, named, usedLists);
+                Expr ast = parse(text, r.file, r.line, what);
+                resolved = resolve(ast, Integer.MAX_VALUE, new ArrayDeque<>(), usedMacros, r.file, r.line, what, text);
+            } catch (RuleLoadException e) {
+                errors.addAll(e.errors());
+                continue;
+            } catch (BrokenMacro e) {
+                continue;   // the macro's own error is reported
+            }
             Condition condition;
             OutputFormat output;
             try {
                 condition = compiler.compile(resolved);
-                output = OutputFormat.compile(r.output, outputBinder);
             } catch (CompileException e) {
                 if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
                     warnings.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage() + "; skipped");
                     continue;
                 }
-                throw new RuleLoadException(r.file + ":" + r.line + ": " + what + ": " + e.getMessage());
+                errors.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage());
+                continue;
+            }
+            try {
+                output = OutputFormat.compile(r.output, outputBinder);
+            } catch (CompileException e) {
+                if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
+                    warnings.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "; skipped");
+                    continue;
+                }
+                errors.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "\n"
+                        + pointAt(r.output, Math.max(0, Math.min(e.position(), r.output.length()))));
+                continue;
             }
             compiled.add(new Rule(r.name, r.desc.trim(), r.priority, r.source, List.copyOf(new TreeSet<>(r.tags)),
                     r.enabled, condition, text, resolved, output, r.file, r.line, r.index));
+        }
+        if (!errors.isEmpty()) {
+            throw new RuleLoadException(List.copyOf(errors));
+        }
+        for (RuleDef r : ordered) {
+            if (!r.sourceGiven && looksLikeAudit(r.condition)) {
+                warnings.add(r.file + ":" + r.line + ": rule '" + r.name + "' has no 'source:', so it is a syscall rule"
+                        + " (Falco's default) and kaudit skips it; add 'source: k8s_audit'");
+            }
         }
         for (String s : otherSources) {
             warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");
@@ -643,6 +739,36 @@ public final class RuleLoader {
         }
         return new RuleSet(List.copyOf(compiled), projection, List.copyOf(skipped), List.copyOf(warnings),
                 new QueryParser(named, resolvedMacros));
+    }
+
+    private static final java.util.regex.Pattern AUDIT_FIELD = java.util.regex.Pattern.compile("\\b(ka|jevt)\\.[a-z]");
+    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
+    /** True if a condition reads audit fields itself or through a macro (it was meant for k8s_audit). */
+    private boolean looksLikeAudit(String condition) {
+        if (AUDIT_FIELD.matcher(condition).find()) {
+            return true;
+        }
+        java.util.regex.Matcher w = WORD.matcher(condition);
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        while (w.find()) {
+            todo.add(w.group());
+        }
+        while (!todo.isEmpty()) {
+            MacroDef d = macros.get(todo.poll());
+            if (d == null || !seen.add(d.name)) {
+                continue;
+            }
+            if (AUDIT_FIELD.matcher(d.condition).find()) {
+                return true;
+            }
+            java.util.regex.Matcher m = WORD.matcher(d.condition);
+            while (m.find()) {
+                todo.add(m.group());
+            }
+        }
+        return false;
     }
 
     private boolean isUsedInList(String name) {
@@ -700,6 +826,9 @@ public final class RuleLoader {
     }
 
     private Expr resolveMacro(MacroDef d, Deque<String> stack, Set<String> used) throws RuleLoadException {
+        if (d.broken) {
+            throw new BrokenMacro();
+        }
         if (d.resolved == null) {
             if (stack.contains(d.name)) {
                 throw new RuleLoadException(d.file + ":" + d.line + ": macro '" + d.name + "': reference loop through "

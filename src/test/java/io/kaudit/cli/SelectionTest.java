@@ -39,7 +39,11 @@ class SelectionTest {
         assertTrue(early.containsKey("Interactive Shell Exec Into Pod"));
         int sum = late.values().stream().mapToInt(Integer::intValue).sum()
                 + early.values().stream().mapToInt(Integer::intValue).sum();
-        assertEquals(all.values().stream().mapToInt(Integer::intValue).sum(), sum, "the windows split the alerts");
+        // one exec (started 09:01:06, completed 09:02:06) straddles the boundary: each window holds one of its
+        // stages, and once-per-request rules alert on whichever stage they see (issue 20 point 8)
+        assertEquals(all.values().stream().mapToInt(Integer::intValue).sum() + 1, sum, "the windows split the alerts");
+        assertEquals(all.get("Exec or Attach Into Pod") + 1,
+                late.get("Exec or Attach Into Pod") + early.get("Exec or Attach Into Pod"), late + " " + early);
         assertEquals(Map.of(), rules("--since", "1h", "samples"), "the samples are older than an hour ago");
         assertEquals(2, Kaudit.run("scan", "--since", "yesterday", "samples").code());
     }
