@@ -96,6 +96,15 @@ public final class Main implements Runnable {
             cmd.getErr().println("kaudit: " + (shown.getMessage() == null ? shown.toString() : shown.getMessage()));
             return 2;
         });
+        // a usage error is one line saying what is wrong and where to look, not the whole usage text
+        cl.setParameterExceptionHandler((e, badArgs) -> {
+            CommandLine cmd = e.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(name + ": " + e.getMessage().replace('\n', ' ').trim());
+            cmd.getErr().println("try '" + name + " --help'");
+            cmd.getErr().flush();
+            return 2;
+        });
         CommandLine completion = cl.getSubcommands().get("generate-completion");
         if (completion != null) {
             completion.getCommandSpec().usageMessage().hidden(false);

@@ -253,7 +253,8 @@ public final class HttpReceiver {
     private static boolean acceptable(String type) {
         String t = type.toLowerCase(Locale.ROOT);
         return t.contains("application/json") || t.contains("application/x-ndjson") || t.contains("application/jsonl")
-                || t.contains("application/json-lines");
+                || t.contains("application/json-lines")
+                || t.contains("application/x-www-form-urlencoded");   // curl -d's default: the body is still JSON
     }
 
     private boolean authorized(HttpExchange ex) {

@@ -27,10 +27,21 @@ public final class PemFiles {
     private PemFiles() {
     }
 
+    /** The bytes of {@code file}; a missing or unreadable file is said plainly, naming it. */
+    private static byte[] readFile(Path file, String what) throws IOException {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(what + " " + file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException(what + " " + file + ": permission denied");
+        }
+    }
+
     public static SSLContext sslContext(Path certFile, Path keyFile) throws IOException {
         try {
             Collection<? extends Certificate> chain = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(certFile)));
+                    .generateCertificates(new ByteArrayInputStream(readFile(certFile, "TLS certificate")));
             if (chain.isEmpty()) {
                 throw new IOException(certFile + ": no certificate found");
             }
@@ -50,7 +61,7 @@ public final class PemFiles {
     }
 
     static PrivateKey privateKey(Path keyFile) throws IOException, GeneralSecurityException {
-        Matcher m = BLOCK.matcher(Files.readString(keyFile, StandardCharsets.US_ASCII));
+        Matcher m = BLOCK.matcher(new String(readFile(keyFile, "TLS key"), StandardCharsets.US_ASCII));
         while (m.find()) {
             byte[] der = Base64.getMimeDecoder().decode(m.group(2));
             switch (m.group(1)) {

@@ -47,6 +47,9 @@ public final class AlertJson {
         }
         g.writeEndObject();
         g.writeStringField("hostname", a.hostname());
+        if (a.auditId() != null && !a.auditId().isEmpty()) {
+            g.writeStringField("auditID", a.auditId());   // to find the event's other stages and join other logs
+        }
         g.writeObjectFieldStart("location");
         if (a.location().isRecord()) {
             g.writeStringField("topic", a.location().path());

@@ -43,11 +43,19 @@ public final class Terminal {
     }
 
     /** Untrusted text made safe for a terminal: control characters (and so ANSI escapes) shown as '?'. */
+    /**
+     * Unicode bidirectional controls (embeddings, overrides such as U+202E, isolates, marks): on a
+     * terminal they reorder what follows ("Trojan Source"), so a user name could hide the real one.
+     */
+    static boolean isBidiControl(char c) {
+        return c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 || c == 0x200e || c == 0x200f || c == 0x061c;
+    }
+
     public static String sanitize(String s) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0) {
+            if (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || isBidiControl(c)) {
                 if (sb == null) {
                     sb = new StringBuilder(s.substring(0, i));
                 }

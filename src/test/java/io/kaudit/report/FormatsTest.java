@@ -124,7 +124,8 @@ class FormatsTest {
     void csvFollowsRfc4180AndDefusesFormulas() throws Exception {
         Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "csv", "samples");
         String[] rows = o.out().split("\r\n");
-        assertEquals("time,priority,rule,message,path,line,index,tags,source,hostname", rows[0]);
+        assertEquals("time,priority,rule,message,path,line,index,tags,source,hostname,user,namespace,source_ip,audit_id",
+                rows[0]);
         assertEquals(jsonl("samples").size() + 1, rows.length);
         assertEquals("\"a,b\"", CsvSink.cell("a,b"));
         assertEquals("\"say \"\"hi\"\"\"", CsvSink.cell("say \"hi\""));

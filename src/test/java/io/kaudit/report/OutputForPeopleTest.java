@@ -1,0 +1,113 @@
+package io.kaudit.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kaudit.Kaudit;
+import io.kaudit.live.HttpReceiver;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 20 point 9: output for people (the parts done on this branch). */
+class OutputForPeopleTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void jsonlAlertsCarryTheAuditId() throws Exception {
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "jsonl", "samples/exec-into-pod.log");
+        List<String> lines = o.lines();
+        assertFalse(lines.isEmpty());
+        List<String> events = Files.readAllLines(Path.of("samples/exec-into-pod.log"));
+        for (String l : lines) {
+            JsonNode a = JSON.readTree(l);
+            int line = a.get("location").get("line").asInt();
+            String expected = JSON.readTree(events.get(line - 1)).get("auditID").asText();
+            assertEquals(expected, a.get("auditID").asText(), l);
+        }
+    }
+
+    @Test
+    void csvHasWhoWhereAndFromWhereAndDefusesTabAndCr() throws Exception {
+        Path log = dir.resolve("a.log");
+        Files.writeString(log, """
+                {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/payments/secrets/db","verb":"get","user":{"username":"\\tmallory"},"sourceIPs":["10.1.2.3"],"objectRef":{"resource":"secrets","namespace":"payments","name":"db","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":"2026-03-14T09:00:00.000000Z"}
+                """);
+        Path rules = dir.resolve("r.yaml");
+        Files.writeString(rules, "- rule: Secret Get\n  desc: d\n  condition: ka.target.resource=secrets\n"
+                + "  output: \"\\r=cmd|' /C calc'!A0 by %ka.user.name\"\n  priority: NOTICE\n  source: k8s_audit\n");
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "csv", "-r", rules.toString(), log.toString());
+        assertEquals(0, o.code(), o.err());
+        String[] rows = o.out().split("\r\n");
+        assertTrue(rows[0].endsWith(",user,namespace,source_ip,audit_id"), rows[0]);
+        assertTrue(rows[1].endsWith(",'\tmallory,payments,10.1.2.3,id-1"), o.out().replace("\r", "<CR>"));
+        assertTrue(rows[1].contains(",'=cmd|"), rows[1]);
+        assertEquals("\"'\r=cmd\"", CsvSink.cell("\r=cmd"), "a CR-led cell is defused (and quoted)");
+        assertEquals("'\tx", CsvSink.cell("\tx"));
+    }
+
+    @Test
+    void bidiControlsAreNeutralised() {
+        String trojan = "admin\u202Enimda\u2066x\u2069\u200F";
+        String shown = Terminal.sanitize(trojan);
+        assertEquals("admin?nimda?x??", shown);
+        assertEquals("plain ünïcode", Terminal.sanitize("plain ünïcode"));
+    }
+
+    @Test
+    void usageErrorIsOneLinePlusTryHelp() {
+        Kaudit.Outcome o = Kaudit.run("scan", "--bogus", "samples");
+        assertEquals(2, o.code());
+        List<String> err = o.err().lines().toList();
+        assertEquals(2, err.size(), o.err());
+        assertTrue(err.get(0).contains("--bogus"), o.err());
+        assertEquals("try 'kaudit scan --help'", err.get(1));
+    }
+
+    @Test
+    void missingTlsFilesSayNoSuchFile() {
+        Path cert = dir.resolve("missing-cert.pem");
+        Path key = dir.resolve("missing-key.pem");
+        Kaudit.Outcome o = Kaudit.run("serve", "--listen", "127.0.0.1:0", "--tls-cert", cert.toString(),
+                "--tls-key", key.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains(cert + ": no such file"), o.err());
+    }
+
+    /** curl -d posts with Content-Type application/x-www-form-urlencoded; the body is JSON all the same. */
+    @Test
+    void curlDashDContentTypeIsAccepted() throws Exception {
+        AtomicInteger bodies = new AtomicInteger();
+        HttpReceiver r = new HttpReceiver(new HttpReceiver.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                1 << 20, null, null, 2), (body, length, client) -> {
+                    bodies.incrementAndGet();
+                    return null;
+                }, () -> "", m -> { });
+        r.start();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + r.address().getPort() + HttpReceiver.PATH);
+            HttpRequest post = HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"EventList\",\"items\":[]}")).build();
+            HttpResponse<String> res = HttpClient.newHttpClient().send(post, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, res.statusCode(), res.body());
+            assertEquals(1, bodies.get());
+        } finally {
+            r.stop(1);
+        }
+    }
+}
