@@ -18,40 +18,35 @@ import java.util.TreeSet;
  * stages no rule waits for omitted.
  */
 public final class PolicySuggester {
-    private static final List<String> NOISE = List.of(
-            """
-            # Leader-election and node heartbeat leases: the bulk of a quiet cluster's requests.
-            - level: None
-              verbs: [get, list, watch, update, patch]
-              resources:
-              - group: coordination.k8s.io
-                resources: [leases]
-            """,
-            """
-            # Reads of endpoints by kube-proxy, DNS and ingress controllers.
-            - level: None
-              verbs: [get, list, watch]
-              resources:
-              - group: ""
-                resources: [endpoints]
-              - group: discovery.k8s.io
-                resources: [endpointslices]
-            """,
-            """
-            # Reads of Kubernetes events (writes and deletes stay recorded).
-            - level: None
-              verbs: [get, list, watch]
-              resources:
-              - group: ""
-                resources: [events]
-              - group: events.k8s.io
-                resources: [events]
-            """,
-            """
-            # Health, version and discovery probes.
-            - level: None
-              nonResourceURLs: [/healthz*, /livez*, /readyz*, /version, /openapi/*]
-            """);
+    /** Who makes the noise: nodes, service accounts and control-plane components (people stay recorded). */
+    private static final List<String> SCOPES = List.of(
+            "  userGroups: [system:nodes, system:serviceaccounts]\n",
+            "  users: [system:kube-controller-manager, system:kube-scheduler, system:kube-proxy, system:apiserver]\n");
+
+    private static final List<String> NOISE = noise();
+
+    private static List<String> noise() {
+        List<String> out = new java.util.ArrayList<>();
+        String[][] scoped = {
+            {"# Leader-election and node heartbeat leases: the bulk of a quiet cluster's requests.\n",
+             "  verbs: [get, list, watch, update, patch]\n  resources:\n  - group: coordination.k8s.io\n    resources: [leases]\n"},
+            {"# Reads of endpoints by kube-proxy, DNS and ingress controllers.\n",
+             "  verbs: [get, list, watch]\n  resources:\n  - group: \"\"\n    resources: [endpoints]\n"
+                 + "  - group: discovery.k8s.io\n    resources: [endpointslices]\n"},
+            {"# Reads of Kubernetes events by the system (writes and deletes stay recorded).\n",
+             "  verbs: [get, list, watch]\n  resources:\n  - group: \"\"\n    resources: [events]\n"
+                 + "  - group: events.k8s.io\n    resources: [events]\n"}};
+        for (String[] n : scoped) {
+            StringBuilder b = new StringBuilder(n[0]);
+            for (String scope : SCOPES) {
+                b.append("- level: None\n").append(scope).append(n[1]);
+            }
+            out.add(b.toString());
+        }
+        out.add("# Health, version and discovery-document probes.\n- level: None\n"
+                + "  nonResourceURLs: [/healthz*, /livez*, /readyz*, /version, /openapi/*]\n");
+        return out;
+    }
 
     private PolicySuggester() {
     }
@@ -80,11 +75,30 @@ public final class PolicySuggester {
         for (String candidate : NOISE) {
             List<String> with = new ArrayList<>(noise);
             with.add(candidate);
-            if (statuses(text(omit, with, bodies, catchAll), rules).equals(before)) {
+            if (harmless(before, statuses(text(omit, with, bodies, catchAll), rules), needs)) {
                 noise = with;
             }
         }
         return text(omit, noise, bodies, catchAll);
+    }
+
+    /**
+     * Whether dropping noise leaves every rule as it was, but for rules about any resource at all
+     * (impersonation, anonymous access), which may lose the noise itself and stay partly covered.
+     */
+    private static boolean harmless(Map<Rule, Coverage.Status> before, Map<Rule, Coverage.Status> after,
+                                    List<RuleNeeds> needs) {
+        for (RuleNeeds n : needs) {
+            Coverage.Status was = before.get(n.rule());
+            Coverage.Status now = after.get(n.rule());
+            if (was == now) {
+                continue;
+            }
+            if (now == Coverage.Status.BLIND || n.get(RuleNeeds.RESOURCE) != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Map<Rule, Coverage.Status> statuses(String text, List<Rule> rules) {
