@@ -308,6 +308,31 @@ class PolicySimulationTest {
         }
     }
 
+    /** Falco's exec rule waits for ResponseStarted: a policy that omits that stage alone blinds it; kaudit's too. */
+    @Test
+    void omittingResponseStartedBlindsExecRules() throws IOException {
+        String upstream = Shared.require("conformance/falco/rules/k8s_audit_rules.yaml").toString();
+        Path policy = Files.writeString(dir.resolve("no-started.yaml"), "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+                + "omitStages: [ResponseStarted]\nrules:\n- level: RequestResponse\n");
+        Map<String, String> falco = verdicts(upstream, policy);
+        assertEquals("blind", falco.get("Attach/Exec Pod"), falco.toString());
+        assertEquals("covered", falco.get("Create Privileged Pod"), falco.toString());
+        Map<String, String> bundled = verdicts("rules", policy);
+        assertEquals("blind", bundled.get("Interactive Shell Exec Into Pod"), bundled.toString());
+        assertEquals("blind", bundled.get("Port Forward to Pod"), bundled.toString());
+        assertEquals("covered", bundled.get("Binding to cluster-admin"), bundled.toString());
+        Kaudit.Outcome json = Kaudit.run("policy", "check", "-f", "json", "-r", upstream, policy.toString());
+        JsonNode exec = null;
+        for (JsonNode r : JSON.readTree(json.out()).path("rules")) {
+            if (r.path("rule").asText().equals("Attach/Exec Pod")) {
+                exec = r;
+            }
+        }
+        assertTrue(exec != null && exec.path("blinded_by").get(0).path("why").asText().contains("ResponseStarted omitted"),
+                String.valueOf(exec));
+        assertTrue(exec.path("suggestion").asText().contains("pods/exec"), exec.toString());
+    }
+
     /** Exit 1 for CI when a rule at or above --fail-on is blind; 2 with file:line for a broken policy. */
     @Test
     void failOnGatesAndBadPoliciesNameTheLine() throws IOException {
