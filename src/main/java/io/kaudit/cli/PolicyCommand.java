@@ -147,7 +147,7 @@ final class PolicyCommand implements Runnable {
                             break;
                         }
                         Coverage.Finding f = fs.get(0);
-                        out.printf("    %s:%s: %s, e.g. %s%s%n", policy.file(), f.by() == null ? "-" : f.by().line(),
+                        out.printf("    %s%s: %s, e.g. %s%s%n", policy.file(), f.by() == null ? " (no rule matches)" : ":" + f.by().line(),
                                 f.why(), describe(f.probe()), fs.size() > 1 ? " (+" + (fs.size() - 1) + " like it)" : "");
                     }
                     int line = v.findings().stream().filter(f -> f.by() != null).mapToInt(f -> f.by().line()).min().orElse(-1);
