@@ -56,7 +56,7 @@ public final class Main implements Runnable {
 
     /** The subcommands, in the order help lists them. */
     private static final List<String> SUBCOMMANDS = List.of("scan", "follow", "serve", "consume", "repl", "rules",
-            "generate-completion");
+            "policy", "generate-completion");
 
     private static Object subcommand(String name) {
         switch (name) {
@@ -72,6 +72,8 @@ public final class Main implements Runnable {
                 return new ReplCommand();
             case "rules":
                 return new RulesCommand();
+            case "policy":
+                return new PolicyCommand();
             default:
                 return new AutoComplete.GenerateCompletion();
         }

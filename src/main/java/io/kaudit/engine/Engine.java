@@ -23,8 +23,9 @@ public final class Engine {
     public Engine(RuleSet set, Selection selection) {
         List<Rule> active = new ArrayList<>();
         for (Rule r : set.rules()) {
-            if (r.enabled() && r.priority().atLeast(selection.minPriority()) && !selection.disabled().contains(r.name())
-                    && (selection.tags().isEmpty() || r.tags().stream().anyMatch(selection.tags()::contains))) {
+            // as Falco's -t: naming a tag runs exactly the rules carrying it, those off by default included
+            boolean wanted = selection.tags().isEmpty() ? r.enabled() : r.tags().stream().anyMatch(selection.tags()::contains);
+            if (wanted && r.priority().atLeast(selection.minPriority()) && !selection.disabled().contains(r.name())) {
                 active.add(r);
             }
         }

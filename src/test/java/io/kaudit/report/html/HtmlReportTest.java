@@ -217,7 +217,7 @@ class HtmlReportTest {
     @Test
     void theReportStaysSmall(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("generated.log");
-        io.kaudit.bench.LogGenerator.main(new String[] {log.toString(), "16", "7", "25"});
+        io.kaudit.bench.LogGenerator.main(new String[] {log.toString(), "16", "7", "16"});
         Path page = report(dir, log.toString());
         JsonObject d = data(page);
         long alerts = Long.parseLong(d.get("alerts_total").asText());
