@@ -182,7 +182,8 @@ public final class Coverage {
                 none++;
                 findings.add(new Finding(p, "recorded at " + effective + "; the rule reads " + String.join(", ",
                         needs.bodyFields()) + " (needs " + needs.level() + ")", d.rule()));
-            } else if (effect == RuleNeeds.Effect.CHANGED || kept.size() < produced.size()) {
+            } else if (effect == RuleNeeds.Effect.CHANGED || kept.size() < produced.size() && !rule.oncePerRequest()) {
+                // a once-per-request rule alerts at whichever of its stages is kept: one is enough
                 findings.add(new Finding(p, effect == RuleNeeds.Effect.CHANGED
                         ? "recorded at " + effective + " (needs " + needs.level() + "): the rule's result changes"
                         : "stage " + String.join(", ", minus(produced, kept)) + " omitted", d.rule()));
