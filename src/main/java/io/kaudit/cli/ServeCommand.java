@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
         description = {"Receive audit events over HTTP (POST /k8s-audit, as Falco does) and raise alerts.",
             "Bodies: Event, EventList, JSON array, NDJSON, Fluent Bit json/json_lines records; gzip allowed.",
             "200 once a batch is evaluated and its alerts handed on; 400 malformed, 401 token, 405 method,",
-            "413 too large, 415 content type. GET /healthz and GET /metrics (Prometheus)."},
+            "413 too large, 415 content type; 408 headers or body too slow, 431 headers too large,",
+            "503 too many connections. GET /healthz and GET /metrics (Prometheus)."},
         footer = {"", "Examples:", "  kaudit serve --listen 0.0.0.0:8765 --tls-cert tls.crt --tls-key tls.key -f jsonl",
             "  kaudit serve --webhook http://falcosidekick:2801/ --token-file /etc/kaudit/token",
             "", "Stops on SIGINT/SIGTERM after finishing batches in flight (exit 0)."})
@@ -80,6 +81,18 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Request threads (default: two per core).")
     int threads = 2 * Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Connections served at once; more are answered 503 (default: ${DEFAULT-VALUE}).")
+    int maxConnections = 512;
+
+    @Option(names = "--header-timeout", paramLabel = "SECONDS",
+            description = "A request's line and headers must arrive within this, else 408 (default: ${DEFAULT-VALUE}).")
+    double headerTimeout = 10;
+
+    @Option(names = "--request-timeout", paramLabel = "SECONDS",
+            description = "A whole request, body included, must arrive within this, else 408 (default: ${DEFAULT-VALUE}).")
+    double requestTimeout = 60;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -91,6 +104,11 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (maxConnections < 1 || headerTimeout <= 0 || requestTimeout < headerTimeout) {
+            err.println("kaudit: --max-connections must be at least 1, --header-timeout above 0 and --request-timeout "
+                    + "at least --header-timeout");
+            return 2;
+        }
         if ((tlsCert == null) != (tlsKey == null)) {
             err.println("kaudit: --tls-cert and --tls-key go together");
             return 2;
@@ -129,7 +147,8 @@ final class ServeCommand implements Callable<Integer> {
         delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         HttpReceiver receiver;
         try {
-            receiver = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads), delivery::onBatch,
+            receiver = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads,
+                    maxConnections, (long) (headerTimeout * 1000), (long) (requestTimeout * 1000)), delivery::onBatch,
                     delivery::metrics, m -> log(err, m));
         } catch (IOException e) {
             err.println("kaudit: cannot listen on " + listen + ": " + e.getMessage());
@@ -260,6 +279,8 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         counter(sb, "kaudit_batches_total", "Request bodies accepted.", r.accepted());
+        sb.append("# HELP kaudit_http_connections HTTP connections open now.\n# TYPE kaudit_http_connections gauge\n")
+                .append("kaudit_http_connections ").append(r.connections()).append('\n');
         counter(sb, "kaudit_malformed_bodies_total", "Request bodies rejected as malformed.", malformedBodies.get());
         sb.append("# HELP kaudit_rejected_requests_total Requests answered with an error, by status.\n")
                 .append("# TYPE kaudit_rejected_requests_total counter\n");

@@ -9,7 +9,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** What an input holds, told from its first 64 KiB (whatever the file is called). */
+/**
+ * What an input holds, told from its first 64 KiB (whatever the file is called). One odd first
+ * line never decides alone: a YAML-looking or bracket-alone first line followed by lines that are
+ * each a whole JSON object is JSON Lines (the odd line is then one malformed line, by its number).
+ */
 public enum InputFormat {
     /** One JSON value per line (JSON Lines, with or without a timestamp before each value). */
     LINES,
@@ -30,7 +34,7 @@ public enum InputFormat {
             return JSON_DOCUMENTS;
         }
         int[] yaml = firstLine(head, from, true);
-        if (yaml != null && YamlDocuments.startsDocument(text(head, yaml))) {
+        if (yaml != null && YamlDocuments.startsDocument(text(head, yaml)) && !jsonLinesFollow(head, yaml[1], head.length)) {
             return YAML_DOCUMENTS;
         }
         int[] first = firstLine(head, from, false);
@@ -115,7 +119,8 @@ public enum InputFormat {
             return false;
         }
         if (bareBracket(head, first, firstEnd)) {
-            return true;   // "[" or "{" alone: nothing else starts that way
+            // "[" or "{" alone opens a document, unless what follows is one whole JSON object a line
+            return !jsonLinesFollow(head, firstEnd, to);
         }
         // Pretty-printed JSON continues indented, or with a bracket alone on its line; a JSON Lines
         // file whose first line was cut after a '{' continues with a whole value.
@@ -128,6 +133,52 @@ public enum InputFormat {
         }
         int secondEnd = Bytes.indexOfNewline(head, second, to);
         return bareBracket(head, second, secondEnd < 0 ? to : secondEnd);
+    }
+
+    /** Lines looked at after the first to tell JSON Lines from a document. */
+    private static final int SNIFF_LINES = 8;
+
+    /**
+     * True when most of the (up to {@link #SNIFF_LINES}) complete non-blank lines after {@code from},
+     * and at least two of them (or the only one), are each one whole JSON object: JSON Lines after an
+     * odd first line. A line of YAML's {@code ---} says YAML documents after all.
+     */
+    static boolean jsonLinesFollow(byte[] head, int from, int to) {
+        int whole = 0;
+        int seen = 0;
+        int start = from;
+        while (start < to && seen < SNIFF_LINES) {
+            int nl = Bytes.indexOfNewline(head, start, to);
+            if (nl < 0) {
+                break;   // cut at the end of the peek: not judged
+            }
+            int s = Bytes.skipBlanks(head, start, nl);
+            int e = Bytes.trimBlanks(head, s, nl);
+            if (e > s && head[e - 1] == '\r') {
+                e = Bytes.trimBlanks(head, s, e - 1);
+            }
+            start = nl + 1;
+            if (s == e || head[s] == '#') {
+                continue;
+            }
+            if (e - s >= 3 && head[s] == '-' && head[s + 1] == '-' && head[s + 2] == '-') {
+                return false;
+            }
+            seen++;
+            if (head[s] == '{' && head[e - 1] == '}' && isWholeJson(head, s, e)) {
+                whole++;
+            }
+        }
+        return whole > 0 && whole * 2 > seen && (whole >= 2 || seen == 1);
+    }
+
+    private static boolean isWholeJson(byte[] b, int from, int to) {
+        try {
+            JsonReader.parse(b, from, to - from, Projection.ALL);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The line {@code [from, to)} is one bracket, give or take blanks. */

@@ -112,10 +112,14 @@ public final class YamlDocuments {
             // may be the end of the document.
             Mark mark = e.getContextMark() != null ? e.getContextMark() : e.getProblemMark();
             String why = (e.getContext() != null ? e.getContext() + ": " : "") + e.getProblem();
-            handler.malformed(firstLine + (mark == null ? 0 : mark.getLine()), "invalid YAML: " + oneLine(why));
+            if (!jsonLines(text, firstLine, handler)) {
+                handler.malformed(firstLine + (mark == null ? 0 : mark.getLine()), "invalid YAML: " + oneLine(why));
+            }
             return;
         } catch (YAMLException e) {
-            handler.malformed(firstLine, "invalid YAML: " + oneLine(e.getMessage()));
+            if (!jsonLines(text, firstLine, handler)) {
+                handler.malformed(firstLine, "invalid YAML: " + oneLine(e.getMessage()));
+            }
             return;
         }
         if (node != null) {
@@ -128,6 +132,40 @@ public final class YamlDocuments {
             }
             handler.value(v, firstLine + node.getStartMark().getLine());
         }
+    }
+
+    /**
+     * A document that is not YAML, read again line by line: when some of its lines are each a whole
+     * JSON object (JSON Lines after a YAML-looking start), those are the values and every other line
+     * with content is one malformed line. False, and nothing handed over, when no line is JSON.
+     */
+    private static boolean jsonLines(StringBuilder text, long firstLine, DocumentReader.Handler handler) {
+        String[] lines = text.toString().split("\n", -1);
+        JsonValue[] values = new JsonValue[lines.length];
+        boolean any = false;
+        for (int i = 0; i < lines.length; i++) {
+            String t = lines[i].strip();
+            if (t.startsWith("{") && t.endsWith("}")) {
+                try {
+                    values[i] = io.kaudit.event.JsonReader.parse(t, io.kaudit.event.Projection.ALL);
+                    any = true;
+                } catch (java.io.IOException e) {
+                    // not JSON either
+                }
+            }
+        }
+        if (!any) {
+            return false;
+        }
+        for (int i = 0; i < lines.length; i++) {
+            String t = lines[i].strip();
+            if (values[i] != null) {
+                handler.value(values[i], firstLine + i);
+            } else if (!t.isEmpty() && !t.startsWith("#") && !t.equals("---") && !t.equals("...")) {
+                handler.malformed(firstLine + i, "neither YAML nor a line of JSON");
+            }
+        }
+        return true;
     }
 
     private static JsonValue value(Node node) throws YAMLException {

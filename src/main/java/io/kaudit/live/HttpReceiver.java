@@ -1,9 +1,6 @@
 package io.kaudit.live;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,8 +11,7 @@ import java.security.MessageDigest;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
@@ -25,7 +21,8 @@ import javax.net.ssl.SSLContext;
  * Falco's {@code /k8s-audit} endpoint: {@code POST} bodies of audit events (Event, EventList, JSON
  * array, NDJSON, Fluent Bit records; gzip allowed) handed to a {@link Batches} handler, which
  * answers once the batch has been evaluated. Also {@code GET /healthz} and {@code GET /metrics}.
- * Built on the JDK's own HTTP server: no dependency, and GraalVM native-image supports it.
+ * Served by {@link BoundedHttpServer} (header and request deadlines, a connection cap answering
+ * 503), not the JDK's own server, whose fixed pool a few slow clients hold (slowloris).
  */
 public final class HttpReceiver {
     public static final String PATH = "/k8s-audit";
@@ -36,7 +33,18 @@ public final class HttpReceiver {
     }
 
     /** Settings: where to listen, how big a body may be, TLS and token (both optional). */
-    public record Config(InetSocketAddress address, long maxBody, SSLContext tls, byte[] token, int threads) {
+    public record Config(InetSocketAddress address, long maxBody, SSLContext tls, byte[] token, int threads,
+                         int maxConnections, long headerMillis, long requestMillis) {
+        /** The defaults: 512 connections, 10 s for the headers, 60 s for a whole request. */
+        public Config(InetSocketAddress address, long maxBody, SSLContext tls, byte[] token, int threads) {
+            this(address, maxBody, tls, token, threads, BoundedHttpServer.Limits.DEFAULT.maxConnections(),
+                    BoundedHttpServer.Limits.DEFAULT.headerMillis(), BoundedHttpServer.Limits.DEFAULT.requestMillis());
+        }
+
+        BoundedHttpServer.Limits limits() {
+            BoundedHttpServer.Limits d = BoundedHttpServer.Limits.DEFAULT;
+            return new BoundedHttpServer.Limits(maxConnections, headerMillis, requestMillis, d.idleMillis(), d.maxHeaderBytes());
+        }
     }
 
     /**
@@ -51,8 +59,9 @@ public final class HttpReceiver {
     }
 
     private volatile Routes routes;
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final BoundedHttpServer server;
+    /** Batches evaluated at once (--threads): slow clients hold connections, never these. */
+    private final Semaphore evaluating;
     private final Config config;
     private final Batches batches;
     private final Supplier<String> metrics;
@@ -80,23 +89,22 @@ public final class HttpReceiver {
         this.metrics = metrics;
         this.log = log;
         this.logEveryMillis = logEveryMillis;
+        this.evaluating = new Semaphore(Math.max(2, config.threads()));
         // Read off (and discard) up to this much of a body we refuse, so the client gets our 413
-        // instead of a connection reset. Read by the JDK server when it first starts.
-        System.setProperty("sun.net.httpserver.drainAmount", Long.toString(Math.max(64L << 20, 2 * config.maxBody())));
-        if (config.tls() != null) {
-            HttpsServer https = HttpsServer.create(config.address(), 256);
-            https.setHttpsConfigurator(new HttpsConfigurator(config.tls()));
-            server = https;
-        } else {
-            server = HttpServer.create(config.address(), 256);
-        }
-        executor = Executors.newFixedThreadPool(Math.max(2, config.threads()), r -> {
-            Thread t = new Thread(r, "kaudit-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::route);
+        // instead of a connection reset.
+        server = new BoundedHttpServer(config.address(), config.tls(), config.limits(),
+                Math.max(64L << 20, 2 * config.maxBody()), this::route, this::refused);
+    }
+
+    /** A request the server refused before any route saw it (400, 408, 414, 431, 503): counted and logged. */
+    private void refused(int status, String why, String from) {
+        rejected.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+        logRejection(status, "request from " + from + ": " + why);
+    }
+
+    /** Connections open now (for /metrics). */
+    public int connections() {
+        return server.connections();
     }
 
     /** Adds {@code r}'s routes (call before {@link #start}). */
@@ -120,7 +128,7 @@ public final class HttpReceiver {
 
     /** The bound address (the port is real even when 0 was asked for). */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return server.address();
     }
 
     /**
@@ -138,8 +146,7 @@ public final class HttpReceiver {
                 break;
             }
         }
-        server.stop(0);
-        executor.shutdownNow();
+        server.stop();
     }
 
     public long accepted() {
@@ -237,11 +244,20 @@ public final class HttpReceiver {
         } catch (TooLarge e) {
             reply(ex, 413, "body larger than --max-body (" + config.maxBody() + " bytes)\n");
             return;
+        } catch (java.net.SocketTimeoutException e) {
+            reply(ex, 408, e.getMessage() + "\n");
+            return;
         } catch (IOException e) {
             reply(ex, 400, "cannot read body: " + e.getMessage() + "\n");
             return;
         }
-        String problem = batches.handle(body, body.length, String.valueOf(ex.getRemoteAddress()));
+        String problem;
+        evaluating.acquireUninterruptibly();
+        try {
+            problem = batches.handle(body, body.length, String.valueOf(ex.getRemoteAddress()));
+        } finally {
+            evaluating.release();
+        }
         if (problem != null) {
             reply(ex, 400, "malformed body: " + problem + "\n");
             return;
@@ -301,7 +317,8 @@ public final class HttpReceiver {
         if (status >= 400) {
             rejected.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
             if (status != 503) {   // 503 only while shutting down
-                logRejection(ex, status, text.strip());
+                logRejection(status, "to " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " from "
+                        + ex.getRemoteAddress() + ": " + text.strip());
             }
         }
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
@@ -316,7 +333,7 @@ public final class HttpReceiver {
         }
     }
 
-    private void logRejection(HttpExchange ex, int status, String why) {
+    private void logRejection(int status, String what) {
         String more;
         synchronized (lastLogged) {
             long now = System.currentTimeMillis();
@@ -329,8 +346,7 @@ public final class HttpReceiver {
             last[0] = now;
             last[1] = 0;
         }
-        log.accept("answered " + status + " to " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " from "
-                + ex.getRemoteAddress() + ": " + why + more);
+        log.accept("answered " + status + " " + what + more);
     }
 
     private static long parseLong(String s) {
