@@ -41,18 +41,40 @@ final class RuleOptions {
             description = "Only events at or before T (RFC 3339 or a duration back from now).")
     Long until;
 
+    @Option(names = "--sigma-mapping", paramLabel = "FILE",
+            description = "Sigma field names: a pySigma processing pipeline with field_name_mapping (and"
+                    + " value_placeholders) transformations.")
+    Path sigmaMapping;
+
+    @Option(names = "--correlation-slack", paramLabel = "D", converter = Converters.DurationConverter.class,
+            description = "How far out of time order events may arrive and still count in correlations (default 5m).")
+    Long correlationSlackNanos = 5L * 60 * 1_000_000_000L;
+
+    @Option(names = "--max-correlation-groups", paramLabel = "N",
+            description = "Correlation groups kept at most; the oldest are evicted beyond it (default 1000000).")
+    int maxCorrelationGroups = 1_000_000;
+
     RuleSet load() throws RuleLoadException {
-        return load(rules);
+        return load(rules, sigmaMapping);
     }
 
     /** The rules, or null after saying on {@code err} why they are invalid (the caller exits 2). */
     RuleSet loadOrReport(PrintWriter err) {
-        return loadOrReport(rules, err);
+        return loadOrReport(rules, sigmaMapping, err);
+    }
+
+    /** The correlation state of one run over {@code engine}. */
+    io.kaudit.engine.Correlator correlator(io.kaudit.engine.Engine engine) {
+        return engine.correlator(correlationSlackNanos, maxCorrelationGroups);
     }
 
     static RuleSet loadOrReport(List<Path> files, PrintWriter err) {
+        return loadOrReport(files, null, err);
+    }
+
+    static RuleSet loadOrReport(List<Path> files, Path sigmaMapping, PrintWriter err) {
         try {
-            return load(files);
+            return load(files, sigmaMapping);
         } catch (RuleLoadException e) {
             err.println("kaudit: invalid rules: " + e.getMessage());
             err.flush();
@@ -62,7 +84,14 @@ final class RuleOptions {
 
     /** Loads rule files or folders in order; none means the bundled rules. */
     static RuleSet load(List<Path> files) throws RuleLoadException {
+        return load(files, null);
+    }
+
+    static RuleSet load(List<Path> files, Path sigmaMapping) throws RuleLoadException {
         RuleLoader loader = new RuleLoader();
+        if (sigmaMapping != null) {
+            loader.sigmaMapping(io.kaudit.rule.sigma.SigmaFields.load(sigmaMapping));
+        }
         if (files.isEmpty()) {
             BundledRules.load(loader);
         }

@@ -125,6 +125,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Delivery delivery = new Delivery(new BatchEvaluator(engine, outputOptions.projection(rules.projection()),
                 stdout), stdout, hooks, out, err);
+        delivery.correlator = ruleOptions.correlator(engine);
         delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         HttpReceiver receiver;
         try {
@@ -169,6 +170,19 @@ final class ServeCommand implements Callable<Integer> {
         private final RunStats stats = new RunStats();
         private volatile HttpReceiver receiver;
         private LiveUi ui;
+        /** Correlation rules' state over every batch received. */
+        private io.kaudit.engine.Correlator correlator;
+
+        private void deliver(Alert a) {
+            stats.countAlert(a);
+            stdout.alert(a);
+            for (WebhookSink h : hooks) {
+                h.alert(a);
+            }
+            if (ui != null) {
+                ui.alert(a);   // never waits for a browser
+            }
+        }
 
         Delivery(BatchEvaluator batches, Sink stdout, List<WebhookSink> hooks, Writer out, PrintWriter err) {
             this.batches = batches;
@@ -193,14 +207,7 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 try {
                     for (Alert a : b.alerts()) {
-                        stats.countAlert(a);
-                        stdout.alert(a);
-                        for (WebhookSink h : hooks) {
-                            h.alert(a);
-                        }
-                        if (ui != null) {
-                            ui.alert(a);   // never waits for a browser
-                        }
+                        correlator.accept(a, this::deliver);
                     }
                     out.flush();
                 } catch (IOException | java.io.UncheckedIOException e) {
@@ -228,6 +235,14 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (receiver != null) {
                 receiver.stop(10);
+            }
+            synchronized (this) {
+                try {
+                    correlator.flush(this::deliver);   // windows still open at the stop are judged
+                    correlator.addTo(stats);
+                } catch (RuntimeException e) {
+                    log(err, "cannot write alerts: " + e.getMessage());
+                }
             }
             for (WebhookSink h : hooks) {
                 h.close(5000);
