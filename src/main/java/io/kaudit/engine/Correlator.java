@@ -199,13 +199,13 @@ public final class Correlator {
             gs.put(key, g);
             total++;
         }
-        g.last = h.time;
+        g.last = Math.max(g.last, h.time);
         Entry entry = new Entry(h.time, h.seq, h.where, h.rule, value);
         if (c.monotone()) {
             while (!g.events.isEmpty() && h.time - g.events.peekFirst().time() > span) {
                 g.events.pollFirst();
             }
-            g.events.addLast(entry);
+            insert(g.events, entry);
             long n = measure(c, g.events);
             if (c.holds(n)) {
                 fire(i, c, key, g.events, n, out);
@@ -215,8 +215,22 @@ public final class Correlator {
             if (!g.events.isEmpty() && h.time - g.events.peekFirst().time() > span) {
                 close(i, c, key, g, out);
             }
-            g.events.addLast(entry);
+            insert(g.events, entry);
         }
+    }
+
+    /** Adds in time order (an event later than the slack allowed still counts, in its place). */
+    private static void insert(ArrayDeque<Entry> events, Entry e) {
+        if (events.isEmpty() || events.peekLast().time() <= e.time()) {
+            events.addLast(e);
+            return;
+        }
+        ArrayDeque<Entry> after = new ArrayDeque<>();
+        while (!events.isEmpty() && events.peekLast().time() > e.time()) {
+            after.addFirst(events.pollLast());
+        }
+        events.addLast(e);
+        events.addAll(after);
     }
 
     /** Judges a whole window (non-monotone conditions) and empties it. */

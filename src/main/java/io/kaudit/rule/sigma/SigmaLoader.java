@@ -305,6 +305,23 @@ public final class SigmaLoader {
 
     /** Reads a group-by or value_count field: a Falco field (ka.user.name) or a Sigma field name. */
     private Function<AuditEvent, String> reader(String f, String where) throws RuleLoadException {
+        if (f.equals("userAgentFamily")) {   // the client's product token: kubectl of kubectl/v1.30 (linux/amd64)
+            return e -> {
+                if (!(e.root().get("userAgent") instanceof io.kaudit.event.JsonString s) || s.value().isBlank()) {
+                    return null;
+                }
+                String ua = s.value().strip();
+                int cut = ua.length();
+                for (int i = 0; i < ua.length(); i++) {
+                    char c = ua.charAt(i);
+                    if (c == '/' || c == ' ' || c == '(') {
+                        cut = i;
+                        break;
+                    }
+                }
+                return ua.substring(0, cut).toLowerCase(Locale.ROOT);
+            };
+        }
         String base = f.contains("[") ? f.substring(0, f.indexOf('[')) : f;
         if (Fields.get(base) != null) {
             Ast.FieldOperand op = base.equals(f) ? new Ast.FieldOperand(f, null, 0)
