@@ -81,4 +81,26 @@ final class Converters {
             return n << shift;
         }
     }
+
+    /** A duration: 90s, 30m, 2h, 7d, 1h30m, 0. Returns ns. */
+    static final class DurationConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            if (value.equals("0")) {
+                return 0L;
+            }
+            Matcher m = DURATION.matcher(value);
+            if (value.isEmpty() || !m.matches()) {
+                throw new CommandLine.TypeConversionException("expected a duration (30s, 5m, 2h), got '" + value + "'");
+            }
+            long seconds = 0;
+            long[] unit = {86400, 3600, 60, 1};
+            for (int i = 0; i < 4; i++) {
+                if (m.group(i + 1) != null) {
+                    seconds += Long.parseLong(m.group(i + 1)) * unit[i];
+                }
+            }
+            return seconds * 1_000_000_000L;
+        }
+    }
 }

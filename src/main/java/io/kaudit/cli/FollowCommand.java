@@ -90,6 +90,7 @@ final class FollowCommand implements Callable<Integer> {
         sink.begin(engine.activeRules());
         Handler handler = new Handler(new LineEvaluator(engine, outputOptions.projection(rules.projection())), sink, out, err,
                 engine.selection());
+        handler.correlator = ruleOptions.correlator(engine);
 
         Map<String, Tailer> tailers = new LinkedHashMap<>();
         WatchService watch = FileSystems.getDefault().newWatchService();
@@ -105,6 +106,12 @@ final class FollowCommand implements Callable<Integer> {
             exitCode = 2;
             err.println("kaudit: " + (e instanceof java.io.UncheckedIOException u ? u.getCause() : e).getMessage());
         } finally {
+            try {
+                handler.correlator.flush(handler::emit);   // windows still open at the stop are judged
+                handler.correlator.addTo(handler.stats);
+            } catch (RuntimeException e) {
+                handler.notice("cannot write alerts: " + e.getMessage());
+            }
             try {
                 sink.finish(handler.stats);   // closes a json/sarif document, writes the summary
             } catch (IOException | RuntimeException e) {
@@ -269,6 +276,14 @@ final class FollowCommand implements Callable<Integer> {
         /** Shown every event, when the sink wants that (the HTML report's aggregates). */
         final java.util.function.Consumer<io.kaudit.event.AuditEvent> observer;
         boolean written;
+        /** Correlation rules' state over everything followed. */
+        io.kaudit.engine.Correlator correlator;
+
+        void emit(Alert a) {
+            stats.countAlert(a);
+            sink.alert(a);
+            written = true;
+        }
 
         Handler(LineEvaluator evaluator, Sink sink, Writer out, PrintWriter err, io.kaudit.engine.Selection selection) {
             this.evaluator = evaluator;
@@ -292,9 +307,7 @@ final class FollowCommand implements Callable<Integer> {
                 if (!evaluator.engine().firstOfRequest(a)) {
                     continue;
                 }
-                stats.countAlert(a);
-                sink.alert(a);
-                written = true;
+                correlator.accept(a, this::emit);
             }
         }
 

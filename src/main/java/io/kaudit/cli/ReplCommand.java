@@ -55,7 +55,8 @@ final class ReplCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        EventTable table = new EventTable();
+        EventTable table = new EventTable().correlation(ruleOptions.correlationSlackNanos,
+                ruleOptions.maxCorrelationGroups);
         boolean interactive = command == null && Terminal.isTerminal(0) && Terminal.isTerminal(1);
         Repl.Loader loader = (path, to) -> load(List.of(path), table, engine, rules, err);
         if (paths.contains("-")) {
@@ -101,6 +102,8 @@ final class ReplCommand implements Callable<Integer> {
                 }
                 table.load(in, engine, rules.projection(), read, () -> false);
             }
+        } finally {
+            table.settle();
         }
         int events = table.size() - before;
         int alerts = table.alerts().size() - alertsBefore;

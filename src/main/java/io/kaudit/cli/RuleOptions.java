@@ -48,23 +48,41 @@ final class RuleOptions {
             description = "Only events at or before T (RFC 3339 or a duration back from now).")
     Long until;
 
+    @Option(names = "--sigma-mapping", paramLabel = "FILE",
+            description = "Sigma field names: a pySigma processing pipeline with field_name_mapping (and"
+                    + " value_placeholders) transformations.")
+    Path sigmaMapping;
+
+    @Option(names = "--correlation-slack", paramLabel = "D", converter = Converters.DurationConverter.class,
+            description = "How far out of time order events may arrive and still count in correlations (default 5m).")
+    Long correlationSlackNanos = 5L * 60 * 1_000_000_000L;
+
+    @Option(names = "--max-correlation-groups", paramLabel = "N",
+            description = "Correlation groups kept at most; the oldest are evicted beyond it (default 1000000).")
+    int maxCorrelationGroups = 1_000_000;
+
     RuleSet load() throws RuleLoadException {
-        return load(rules, addRules);
+        return load(rules, addRules, sigmaMapping);
     }
 
     /** The rules, or null after saying on {@code err} why they are invalid (the caller exits 2). */
     RuleSet loadOrReport(PrintWriter err) {
-        return loadOrReport(rules, addRules, err);
+        return loadOrReport(rules, addRules, sigmaMapping, err);
+    }
+
+    /** The correlation state of one run over {@code engine}. */
+    io.kaudit.engine.Correlator correlator(io.kaudit.engine.Engine engine) {
+        return engine.correlator(correlationSlackNanos, maxCorrelationGroups);
     }
 
     static RuleSet loadOrReport(List<Path> files, PrintWriter err) {
-        return loadOrReport(files, List.of(), err);
+        return loadOrReport(files, List.of(), null, err);
     }
 
     /** The rules, or null after printing every error found (one per line group) on {@code err}. */
-    static RuleSet loadOrReport(List<Path> files, List<Path> added, PrintWriter err) {
+    static RuleSet loadOrReport(List<Path> files, List<Path> added, Path sigmaMapping, PrintWriter err) {
         try {
-            return load(files, added);
+            return load(files, added, sigmaMapping);
         } catch (RuleLoadException e) {
             for (String m : e.errors()) {
                 err.println("kaudit: invalid rules: " + m);
@@ -78,17 +96,21 @@ final class RuleOptions {
     }
 
     static RuleSet load(List<Path> files) throws RuleLoadException {
-        return load(files, List.of());
+        return load(files, List.of(), null);
     }
 
     /**
      * Loads rule files or folders in order: {@code files}, or when there are none the bundled rules
      * then the local rules folder ({@link #localRulesFolder()}, as Falco reads its rules.d after
      * falco_rules.yaml unless -r names other files); then {@code added}. Every file is read even after
-     * an error, so all errors are reported at once.
+     * an error, so all errors are reported at once. Sigma field names come from {@code sigmaMapping}
+     * when it is not null.
      */
-    static RuleSet load(List<Path> files, List<Path> added) throws RuleLoadException {
+    static RuleSet load(List<Path> files, List<Path> added, Path sigmaMapping) throws RuleLoadException {
         RuleLoader loader = new RuleLoader();
+        if (sigmaMapping != null) {
+            loader.sigmaMapping(io.kaudit.rule.sigma.SigmaFields.load(sigmaMapping));
+        }
         List<Path> all = new ArrayList<>();
         if (files.isEmpty()) {
             BundledRules.load(loader);

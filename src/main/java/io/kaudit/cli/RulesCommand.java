@@ -31,12 +31,16 @@ final class RulesCommand implements Runnable {
                 + " rules, then the local rules.d folder, as scan reads them).")
         List<Path> files = new ArrayList<>();
 
+        @picocli.CommandLine.Option(names = "--sigma-mapping", paramLabel = "FILE",
+                description = "Sigma field names: a pySigma processing pipeline with field_name_mapping transformations.")
+        Path sigmaMapping;
+
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         /** The rules, or null after saying why they are invalid. */
         RuleSet load() {
-            return RuleOptions.loadOrReport(files, spec.commandLine().getErr());
+            return RuleOptions.loadOrReport(files, List.of(), sigmaMapping, spec.commandLine().getErr());
         }
     }
 
@@ -54,14 +58,15 @@ final class RulesCommand implements Runnable {
             for (Rule r : set.rules()) {
                 w = Math.max(w, r.name().length());
             }
-            out.printf("%-" + w + "s  %-13s  %-9s  %-7s  %s%n", "RULE", "PRIORITY", "SOURCE", "ENABLED", "TAGS");
+            out.printf("%-" + w + "s  %-13s  %-9s  %-11s  %-7s  %s%n", "RULE", "PRIORITY", "SOURCE", "LANGUAGE",
+                    "ENABLED", "TAGS");
             for (Rule r : set.rules()) {
-                out.printf("%-" + w + "s  %-13s  %-9s  %-7s  %s%n", r.name(), r.priority().falcoName(), r.source(),
-                        r.enabled() ? "yes" : "no", String.join(",", r.tags()));
+                out.printf("%-" + w + "s  %-13s  %-9s  %-11s  %-7s  %s%n", r.name(), r.priority().falcoName(),
+                        r.source(), r.language(), r.enabled() ? "yes" : "no", String.join(",", r.tags()));
             }
             for (RuleSet.SkippedRule r : set.skipped()) {
-                out.printf("%-" + w + "s  %-13s  %-9s  %-7s  %s%n", r.name(), r.priority().falcoName(), r.source(),
-                        "skipped", String.join(",", r.tags()));
+                out.printf("%-" + w + "s  %-13s  %-9s  %-11s  %-7s  %s%n", r.name(), r.priority().falcoName(),
+                        r.source(), "falco", "skipped", String.join(",", r.tags()));
             }
             return 0;
         }
@@ -85,8 +90,14 @@ final class RulesCommand implements Runnable {
                 spec.commandLine().getOut().println("local rules: " + local);
             }
             long enabled = set.rules().stream().filter(Rule::enabled).count();
+            long sigma = set.rules().stream().filter(r -> r.language().equals(Rule.SIGMA)).count();
+            long correlations = set.rules().stream().filter(r -> r.language().equals(Rule.CORRELATION)).count();
             spec.commandLine().getOut().printf("ok: %d k8s_audit rules (%d enabled), %d rules of other sources skipped, "
                     + "%d warnings%n", set.rules().size(), enabled, set.skipped().size(), set.warnings().size());
+            if (sigma + correlations > 0) {
+                spec.commandLine().getOut().printf("of which %d Sigma rules and %d correlation rules%n", sigma,
+                        correlations);
+            }
             return 0;
         }
     }

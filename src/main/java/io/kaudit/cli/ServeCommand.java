@@ -144,6 +144,7 @@ final class ServeCommand implements Callable<Integer> {
         Delivery delivery = new Delivery(new BatchEvaluator(engine, outputOptions.projection(rules.projection()),
                 stdout), stdout, hooks, out, err);
         delivery.engine = engine;
+        delivery.correlator = ruleOptions.correlator(engine);
         delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         HttpReceiver receiver;
         try {
@@ -190,6 +191,19 @@ final class ServeCommand implements Callable<Integer> {
         private volatile HttpReceiver receiver;
         private LiveUi ui;
         private Engine engine;
+        /** Correlation rules' state over every batch received. */
+        private io.kaudit.engine.Correlator correlator;
+
+        private void deliver(Alert a) {
+            stats.countAlert(a);
+            stdout.alert(a);
+            for (WebhookSink h : hooks) {
+                h.alert(a);
+            }
+            if (ui != null) {
+                ui.alert(a);   // never waits for a browser
+            }
+        }
 
         Delivery(BatchEvaluator batches, Sink stdout, List<WebhookSink> hooks, Writer out, PrintWriter err) {
             this.batches = batches;
@@ -217,14 +231,7 @@ final class ServeCommand implements Callable<Integer> {
                         if (!engine.firstOfRequest(a)) {
                             continue;
                         }
-                        stats.countAlert(a);
-                        stdout.alert(a);
-                        for (WebhookSink h : hooks) {
-                            h.alert(a);
-                        }
-                        if (ui != null) {
-                            ui.alert(a);   // never waits for a browser
-                        }
+                        correlator.accept(a, this::deliver);
                     }
                     out.flush();
                 } catch (IOException | java.io.UncheckedIOException e) {
@@ -252,6 +259,14 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (receiver != null) {
                 receiver.stop(10);
+            }
+            synchronized (this) {
+                try {
+                    correlator.flush(this::deliver);   // windows still open at the stop are judged
+                    correlator.addTo(stats);
+                } catch (RuntimeException e) {
+                    log(err, "cannot write alerts: " + e.getMessage());
+                }
             }
             for (WebhookSink h : hooks) {
                 h.close(5000);

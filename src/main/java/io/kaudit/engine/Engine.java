@@ -20,13 +20,37 @@ public final class Engine {
     private final Selection selection;
     private final OncePerRequest oncePerRequest;
 
+    /** The selected correlation rules, and the rules whose own alerts only feed them. */
+    private final List<io.kaudit.rule.sigma.Correlation> correlations = new ArrayList<>();
+    private final java.util.Set<String> quiet = new java.util.HashSet<>();
+
     public Engine(RuleSet set, Selection selection) {
         List<Rule> active = new ArrayList<>();
+        for (io.kaudit.rule.sigma.Correlation c : set.correlations()) {
+            if (selected(c.rule(), selection)) {
+                correlations.add(c);
+            }
+        }
+        // the rules correlations count run whatever the selection; their alerts are dropped unless
+        // they are selected and some correlation asks for them (generate: true)
+        java.util.Set<String> feeders = new java.util.HashSet<>();
+        java.util.Set<String> generated = new java.util.HashSet<>();
+        for (io.kaudit.rule.sigma.Correlation c : correlations) {
+            feeders.addAll(c.rules());
+            if (c.generate()) {
+                generated.addAll(c.rules());
+            }
+        }
         for (Rule r : set.rules()) {
-            // as Falco's -t: naming a tag runs exactly the rules carrying it, those off by default included
-            boolean wanted = selection.tags().isEmpty() ? r.enabled() : r.tags().stream().anyMatch(selection.tags()::contains);
-            if (wanted && r.priority().atLeast(selection.minPriority()) && !selection.disabled().contains(r.name())) {
+            if (r.language().equals(Rule.CORRELATION)) {
+                continue;
+            }
+            boolean chosen = selected(r, selection);
+            if (chosen || feeders.contains(r.name()) && r.enabled()) {
                 active.add(r);
+                if (feeders.contains(r.name()) && (!chosen || !generated.contains(r.name()))) {
+                    quiet.add(r.name());
+                }
             }
         }
         this.rules = active.toArray(new Rule[0]);
@@ -43,7 +67,39 @@ public final class Engine {
         return oncePerRequest.admit(alert);
     }
 
+    private static boolean selected(Rule r, Selection selection) {
+        // as Falco's -t: naming a tag runs exactly the rules carrying it, those off by default included
+        boolean wanted = selection.tags().isEmpty() ? r.enabled() : r.tags().stream().anyMatch(selection.tags()::contains);
+        return wanted && r.priority().atLeast(selection.minPriority()) && !selection.disabled().contains(r.name());
+    }
+
+    /** The selected correlation rules. */
+    public List<io.kaudit.rule.sigma.Correlation> correlations() {
+        return List.copyOf(correlations);
+    }
+
+    /** Whether rule {@code name}'s own alerts are dropped (it only feeds correlations). */
+    public boolean quiet(String name) {
+        return quiet.contains(name);
+    }
+
+    /**
+     * New correlation state for one run: every alert of the run goes through it, in input order.
+     *
+     * @param slackNanos how far out of time order events may come and still be correlated in time order
+     * @param maxGroups  groups kept at most over all correlations; the oldest are evicted beyond it
+     */
+    public Correlator correlator(long slackNanos, int maxGroups) {
+        return new Correlator(this, slackNanos, maxGroups);
+    }
+
+    /** The rules that run, then the selected correlation rules. */
     public List<Rule> activeRules() {
+        if (!correlations.isEmpty()) {
+            List<Rule> all = new ArrayList<>(List.of(rules));
+            correlations.forEach(c -> all.add(c.rule()));
+            return List.copyOf(all);
+        }
         return List.of(rules);
     }
 
@@ -73,6 +129,6 @@ public final class Engine {
         JsonObject root = full.root();
         String auditId = root.string("auditID");
         return new Alert(full.timeNanos(), r.name(), r.priority(), r.source(), r.tags(), line, message, fields,
-                Hostname.get(), full.location(), auditId == null ? "" : auditId, r.description(), root);
+                Hostname.get(), full.location(), auditId == null ? "" : auditId, r.description(), root, r.id(), null);
     }
 }

@@ -31,6 +31,8 @@ public final class RunStats {
     public long endNanos;
     public final Map<Priority, Long> alertsByPriority = new EnumMap<>(Priority.class);
     public final Map<String, Long> alertsByRule = new java.util.TreeMap<>();
+    /** Correlation groups evicted because --max-correlation-groups was reached. */
+    public long correlationGroupsEvicted;
 
     public void countAlert(Alert a) {
         alertsByPriority.merge(a.priority(), 1L, Long::sum);
@@ -97,6 +99,10 @@ public final class RunStats {
         if (malformed > 0) {
             sb.append(String.format(", %,d malformed line%s skipped (first at %s: %s)", malformed,
                     malformed == 1 ? "" : "s", firstMalformed, firstMalformedReason));
+        }
+        if (correlationGroupsEvicted > 0) {
+            sb.append(String.format(", %,d correlation group%s evicted (--max-correlation-groups)",
+                    correlationGroupsEvicted, correlationGroupsEvicted == 1 ? "" : "s"));
         }
         if (incomplete > 0) {
             sb.append(String.format(", %,d input%s not read to the end (first at %s: %s)", incomplete,

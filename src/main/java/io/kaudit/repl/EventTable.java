@@ -72,6 +72,32 @@ public final class EventTable {
     /** "NAME: why" for each input not read to its end (its events before that are rows), in load order. */
     private final List<String> incomplete = new ArrayList<>();
     private final Projection projection;
+    /** Correlation state across the inputs of one load, settled by {@link #settle()}. */
+    private io.kaudit.engine.Correlator correlator;
+    private long correlationSlackNanos = 5L * 60 * 1_000_000_000L;
+    private int maxCorrelationGroups = 1_000_000;
+
+    /** Sets the correlation slack (ns) and group cap of later loads. */
+    public EventTable correlation(long slackNanos, int maxGroups) {
+        this.correlationSlackNanos = slackNanos;
+        this.maxCorrelationGroups = maxGroups;
+        return this;
+    }
+
+    /** Keeps an alert at a row; alerts that come later than their event (correlations) at the latest row. */
+    private void keep(Alert a, int row) {
+        int at = alertRows.isEmpty() ? row : Math.max(row, alertRows.get(alertRows.size() - 1));
+        alerts.add(a.withoutEvent());
+        alertRows.add(a.correlation() != null ? Math.max(at, size - 1) : at);
+    }
+
+    /** Ends the current load's correlations: buffered events are counted, open windows judged. */
+    public void settle() {
+        if (correlator != null) {
+            correlator.flush(a -> keep(a, size - 1));
+            correlator = null;
+        }
+    }
 
     public EventTable() {
         Projection p = new Projection();
@@ -133,6 +159,9 @@ public final class EventTable {
         inputs.add(input);
         formats.add(format);
         Projection both = new Projection().merge(ruleProjection).merge(projection);
+        if (correlator == null) {
+            correlator = engine.correlator(correlationSlackNanos, maxCorrelationGroups);
+        }
         LineEvaluator rules = new LineEvaluator(engine, both);
         try {
             if (format.documents()) {
@@ -163,8 +192,8 @@ public final class EventTable {
                     if (!engine.firstOfRequest(a)) {
                         continue;
                     }
-                    alerts.add(a.withoutEvent());
-                    alertRows.add(firstRow + Math.max(0, a.location().index()));
+                    int row = firstRow + Math.max(0, a.location().index());
+                    correlator.accept(a, x -> keep(x, row));
                 }
                 return o.next();
             }
@@ -201,8 +230,11 @@ public final class EventTable {
                         malformed++;
                     }
                     for (Alert a : found) {
-                        alerts.add(a.withoutEvent());
-                        alertRows.add(firstRow + Math.max(0, a.location().index()));
+                        if (!engine.firstOfRequest(a)) {
+                            continue;
+                        }
+                        int row = firstRow + Math.max(0, a.location().index());
+                        correlator.accept(a, x -> keep(x, row));
                     }
                 }
 

@@ -63,6 +63,48 @@ public final class AlertJson {
             g.writeNumberField("index", a.location().index());
         }
         g.writeEndObject();
+        if (a.sigmaId() != null && !a.sigmaId().isEmpty()) {
+            g.writeStringField("sigma_id", a.sigmaId());
+        }
+        if (a.correlation() != null) {
+            correlation(g, a.correlation());
+        }
+        g.writeEndObject();
+    }
+
+    /** A correlation alert's group, window and contributing events. */
+    private static void correlation(JsonGenerator g, Alert.CorrelationMatch c) throws IOException {
+        g.writeObjectFieldStart("correlation");
+        g.writeStringField("type", c.type());
+        g.writeObjectFieldStart("group_by");
+        for (Map.Entry<String, String> e : c.groupBy().entrySet()) {
+            if (e.getValue() == null) {
+                g.writeNullField(e.getKey());
+            } else {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+        }
+        g.writeEndObject();
+        g.writeStringField("window_start", Timestamps.isoUtc(c.windowStartNanos()));
+        g.writeStringField("window_end", Timestamps.isoUtc(c.windowEndNanos()));
+        g.writeNumberField("count", c.count());
+        g.writeArrayFieldStart("events");
+        for (io.kaudit.event.Location l : c.events()) {
+            g.writeStartObject();
+            if (l.isRecord()) {
+                g.writeStringField("topic", l.path());
+                g.writeNumberField("partition", l.partition());
+                g.writeNumberField("offset", l.line());
+            } else {
+                g.writeStringField("path", l.path());
+                g.writeNumberField("line", l.line());
+            }
+            if (l.index() >= 0) {
+                g.writeNumberField("index", l.index());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeEndObject();
     }
 

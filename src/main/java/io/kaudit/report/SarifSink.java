@@ -27,6 +27,8 @@ public final class SarifSink implements Sink {
     private final JsonGenerator g;
     private final String version;
     private final Map<String, Integer> ruleIndex = new HashMap<>();
+    /** Rule name to SARIF rule id: the Sigma id for Sigma and correlation rules, else the name. */
+    private final Map<String, String> ruleIds = new HashMap<>();
 
     public SarifSink(Writer out, String version) throws IOException {
         this.g = JsonReader.FACTORY.createGenerator(out);
@@ -47,9 +49,14 @@ public final class SarifSink implements Sink {
         g.writeStringField("version", version);
         g.writeArrayFieldStart("rules");
         for (Rule r : rules) {
+            if (ruleIndex.containsKey(r.name())) {
+                continue;
+            }
             ruleIndex.put(r.name(), ruleIndex.size());
+            String id = r.id() == null || r.id().isEmpty() ? r.name() : r.id();
+            ruleIds.put(r.name(), id);
             g.writeStartObject();
-            g.writeStringField("id", r.name());
+            g.writeStringField("id", id);
             g.writeStringField("name", ruleName(r.name()));
             g.writeObjectFieldStart("shortDescription");
             g.writeStringField("text", r.name());
@@ -88,7 +95,7 @@ public final class SarifSink implements Sink {
     public void alert(Alert a) {
         try {
             g.writeStartObject();
-            g.writeStringField("ruleId", a.rule());
+            g.writeStringField("ruleId", ruleIds.getOrDefault(a.rule(), a.rule()));
             Integer idx = ruleIndex.get(a.rule());
             if (idx != null) {
                 g.writeNumberField("ruleIndex", idx);

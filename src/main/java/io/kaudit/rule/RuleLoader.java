@@ -70,6 +70,15 @@ public final class RuleLoader {
         }
     }
 
+    /** Sigma documents met in the files, compiled after the Falco rules. */
+    private final io.kaudit.rule.sigma.SigmaLoader sigma = new io.kaudit.rule.sigma.SigmaLoader();
+
+    /** Sigma field names from a pySigma processing pipeline (call before compile). */
+    public RuleLoader sigmaMapping(io.kaudit.rule.sigma.SigmaFields mapping) {
+        sigma.mapping(mapping);
+        return this;
+    }
+
     private static final class ListDef {
         String name;
         List<String> items;
@@ -193,6 +202,10 @@ public final class RuleLoader {
                     continue;
                 }
                 checkTag(file, doc);
+                if (io.kaudit.rule.sigma.SigmaLoader.isSigma(doc)) {
+                    sigma.add(file, (MappingNode) doc);
+                    continue;
+                }
                 if (!(doc instanceof SequenceNode seq)) {
                     throw new RuleLoadException(file + ":" + line(doc) + ": a rules file must be a YAML list of items");
                 }
@@ -737,8 +750,15 @@ public final class RuleLoader {
         for (MacroDef d : macros.values()) {
             resolvedMacros.put(d.name, d.resolved);
         }
+        List<io.kaudit.rule.sigma.Correlation> correlations = List.of();
+        if (!sigma.isEmpty()) {
+            io.kaudit.rule.sigma.SigmaLoader.Result sr = sigma.compile(projection, counter + 1, compiled);
+            compiled.addAll(sr.rules());
+            correlations = sr.correlations();
+            warnings.addAll(sr.warnings());
+        }
         return new RuleSet(List.copyOf(compiled), projection, List.copyOf(skipped), List.copyOf(warnings),
-                new QueryParser(named, resolvedMacros));
+                new QueryParser(named, resolvedMacros), correlations);
     }
 
     private static final java.util.regex.Pattern AUDIT_FIELD = java.util.regex.Pattern.compile("\\b(ka|jevt)\\.[a-z]");

@@ -9,7 +9,13 @@ import java.util.List;
  * parser for ad-hoc conditions that sees the same lists and macros.
  */
 public record RuleSet(List<Rule> rules, Projection projection, List<SkippedRule> skipped, List<String> warnings,
-                      QueryParser queries) {
+                      QueryParser queries, List<io.kaudit.rule.sigma.Correlation> correlations) {
+
+    /** A rule set without correlation rules. */
+    public RuleSet(List<Rule> rules, Projection projection, List<SkippedRule> skipped, List<String> warnings,
+                   QueryParser queries) {
+        this(rules, projection, skipped, warnings, queries, List.of());
+    }
 
     /** A rule of another source (syscall, aws_cloudtrail ...), loaded but never evaluated. */
     public record SkippedRule(String name, String source, Priority priority, List<String> tags, boolean enabled) {

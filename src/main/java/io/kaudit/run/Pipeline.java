@@ -56,6 +56,9 @@ public final class Pipeline {
     private final int threads;
     private final long maxLine;
     private final boolean strict;
+    /** Correlation rules: how far out of time order events may come, and the cap on groups. */
+    private long correlationSlackNanos = 5L * 60 * 1_000_000_000L;
+    private int maxCorrelationGroups = 1_000_000;
     /** Set by {@link #stop()} (SIGINT/SIGTERM): the run ends after the result it is handing on. */
     private volatile boolean stopRequested;
 
@@ -69,6 +72,13 @@ public final class Pipeline {
         this.threads = Math.max(1, threads);
         this.maxLine = maxLine;
         this.strict = strict;
+    }
+
+    /** Sets the correlation slack (ns) and group cap of later runs. */
+    public Pipeline correlation(long slackNanos, int maxGroups) {
+        this.correlationSlackNanos = slackNanos;
+        this.maxCorrelationGroups = maxGroups;
+        return this;
     }
 
     /**
@@ -126,6 +136,11 @@ public final class Pipeline {
      */
     public RunStats run(List<Input> inputs, Listener out, AtomicLong rawBytes) throws IOException {
         RunStats stats = new RunStats();
+        io.kaudit.engine.Correlator correlator = engine.correlator(correlationSlackNanos, maxCorrelationGroups);
+        Consumer<Alert> emit = a -> {
+            stats.countAlert(a);
+            out.alert(a);
+        };
         ExecutorService workers = Executors.newFixedThreadPool(threads, daemon("kaudit-worker"));
         BlockingQueue<Future<Result>> pending = new ArrayBlockingQueue<>(threads * WINDOW);
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(threads * WINDOW + 4);
@@ -166,9 +181,7 @@ public final class Pipeline {
                     if (!engine.firstOfRequest(a)) {
                         continue;
                     }
-                    Alert placed = a.atLine(base + a.location().line());
-                    stats.countAlert(placed);
-                    out.alert(placed);
+                    correlator.accept(a.atLine(base + a.location().line()), emit);
                 }
                 base += r.lines();
                 byte[] used = r.chunk().data();
@@ -195,6 +208,8 @@ public final class Pipeline {
             reader.interrupt();
             workers.shutdownNow();
         }
+        correlator.flush(emit);
+        correlator.addTo(stats);
         // every result was taken: the workers and the reader are done with their evaluators
         for (LineEvaluator e = running.poll(); e != null; e = running.poll()) {
             e.addTimesTo(stats);

@@ -1,0 +1,345 @@
+package io.kaudit.engine;
+
+import io.kaudit.event.AuditEvent;
+import io.kaudit.event.JsonArray;
+import io.kaudit.event.JsonLiteral;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonString;
+import io.kaudit.event.JsonValue;
+import io.kaudit.event.Location;
+import io.kaudit.event.Timestamps;
+import io.kaudit.rule.Hostname;
+import io.kaudit.rule.sigma.Correlation;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The correlation state of one run. Every alert of the run passes through {@link #accept} in input
+ * order; the alerts of rules that only feed correlations are dropped, the others pass on at once.
+ * The events correlations count wait in a buffer ordered by event time until the newest event
+ * time seen is {@code slack} past them, so events out of order by less than the slack count as if
+ * in order; then each correlation updates the state of its group.
+ *
+ * <p>Windows slide on event time: a group keeps the events of the last {@code timespan} (measured
+ * back from its newest event). A condition that only bounds from below ({@code gt}, {@code gte}, and
+ * temporal types) fires as soon as it holds; the group then starts afresh. Other conditions
+ * ({@code lt}, {@code lte}, {@code eq}, {@code neq}) are judged on whole windows: a window opens at
+ * a group's first event and closes {@code timespan} later (or at the end of the input), and fires if
+ * its count satisfies the condition. A group whose newest event is older than the timespan is
+ * dropped; beyond {@code maxGroups} groups in all, the least recently updated is evicted (counted).
+ * Single-threaded, deterministic: the same input gives the same alerts whatever the number of threads.
+ */
+public final class Correlator {
+    private final Engine engine;
+    private final long slack;
+    private final int maxGroups;
+    private final List<Correlation> correlations;
+    /** Per rule name, the correlations (indexes) that count it. */
+    private final Map<String, List<Integer>> byRule = new HashMap<>();
+    private final PriorityQueue<Hit> pending = new PriorityQueue<>((a, b) -> a.time != b.time
+            ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    /** Per correlation, its groups in update order. */
+    private final List<LinkedHashMap<List<String>, Group>> groups = new ArrayList<>();
+    private long seq;
+    private long newest = Long.MIN_VALUE;
+    private long total;
+    private long evicted;
+
+    /** One event a correlation counts: its rule, time, place, and per correlation its group and field value. */
+    private record Hit(String rule, long time, long seq, Location where, int[] corr, List<String>[] keys,
+                       String[] values) {
+    }
+
+    private record Entry(long time, long seq, Location where, String rule, String value) {
+    }
+
+    private static final class Group {
+        final ArrayDeque<Entry> events = new ArrayDeque<>();
+        long last;
+    }
+
+    Correlator(Engine engine, long slackNanos, int maxGroups) {
+        this.engine = engine;
+        this.slack = Math.max(0, slackNanos);
+        this.maxGroups = Math.max(1, maxGroups);
+        this.correlations = engine.correlations();
+        for (int i = 0; i < correlations.size(); i++) {
+            for (String r : new HashSet<>(correlations.get(i).rules())) {
+                byRule.computeIfAbsent(r, k -> new ArrayList<>()).add(i);
+            }
+            groups.add(new LinkedHashMap<>(16, 0.75f, true));
+        }
+    }
+
+    /** Groups evicted by the cap so far. */
+    public long evicted() {
+        return evicted;
+    }
+
+    /** Passes {@code a} on to {@code out} unless its rule only feeds correlations; counts it for them. */
+    public synchronized void accept(Alert a, Consumer<Alert> out) {
+        if (correlations.isEmpty()) {
+            out.accept(a);
+            return;
+        }
+        if (!engine.quiet(a.rule())) {
+            out.accept(a);
+        }
+        List<Integer> which = byRule.get(a.rule());
+        if (which == null) {
+            return;
+        }
+        offer(hit(a, which, eventOf(a)));
+        release(newest - slack, out);
+    }
+
+    /** End of input: every buffered event is counted and every open window judged. */
+    public synchronized void flush(Consumer<Alert> out) {
+        release(Long.MAX_VALUE, out);
+        for (int i = 0; i < correlations.size(); i++) {
+            Correlation c = correlations.get(i);
+            if (!c.monotone()) {
+                for (Map.Entry<List<String>, Group> g : groups.get(i).entrySet()) {
+                    close(i, c, g.getKey(), g.getValue(), out);
+                }
+            }
+            total -= groups.get(i).size();
+            groups.get(i).clear();
+        }
+    }
+
+    /** Adds what this correlator counted to {@code stats}. */
+    public synchronized void addTo(RunStats stats) {
+        stats.correlationGroupsEvicted += evicted;
+    }
+
+    private void offer(Hit h) {
+        pending.add(h);
+        newest = Math.max(newest, h.time);
+    }
+
+    private static AuditEvent eventOf(Alert a) {
+        JsonObject root = a.event();
+        if (a.correlation() != null) {   // a chained correlation: its group values, by position
+            root = new JsonObject();
+            List<JsonValue> vals = new ArrayList<>();
+            for (String v : a.correlation().groupBy().values()) {
+                vals.add(v == null ? JsonLiteral.NULL : new JsonString(v));
+            }
+            root.put("__kaudit_group", new JsonArray(vals));
+        }
+        return new AuditEvent(root == null ? new JsonObject() : root, a.timeNanos(), a.location(), 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Hit hit(Alert a, List<Integer> which, AuditEvent e) {
+        int[] corr = new int[which.size()];
+        List<String>[] keys = new List[which.size()];
+        String[] values = new String[which.size()];
+        for (int k = 0; k < corr.length; k++) {
+            int i = which.get(k);
+            corr[k] = i;
+            Correlation c = correlations.get(i);
+            List<String> key = new ArrayList<>();
+            for (Function<AuditEvent, String> g : c.groupOf().get(a.rule())) {
+                key.add(g.apply(e));
+            }
+            keys[k] = key;
+            Function<AuditEvent, String> f = c.fieldOf().get(a.rule());
+            values[k] = f == null ? null : f.apply(e);
+        }
+        return new Hit(a.rule(), a.timeNanos(), seq++, a.location(), corr, keys, values);
+    }
+
+    private void release(long upTo, Consumer<Alert> out) {
+        while (!pending.isEmpty() && pending.peek().time <= upTo) {
+            Hit h = pending.poll();
+            for (int k = 0; k < h.corr.length; k++) {
+                count(h.corr[k], h, h.keys[k], h.values[k], out);
+            }
+        }
+    }
+
+    private void count(int i, Hit h, List<String> key, String value, Consumer<Alert> out) {
+        Correlation c = correlations.get(i);
+        if (c.type().equals("value_count") && value == null) {
+            return;   // an event without the counted field adds no value
+        }
+        long span = c.timespanNanos();
+        LinkedHashMap<List<String>, Group> gs = groups.get(i);
+        // groups idle for longer than the timespan: judged (whole-window conditions) and dropped
+        for (Iterator<Map.Entry<List<String>, Group>> it = gs.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<List<String>, Group> g = it.next();
+            if (h.time - g.getValue().last <= span) {
+                break;
+            }
+            if (!c.monotone()) {
+                close(i, c, g.getKey(), g.getValue(), out);
+            }
+            it.remove();
+            total--;
+        }
+        Group g = gs.get(key);
+        if (g == null) {
+            if (total >= maxGroups) {
+                evictOldest();
+            }
+            g = new Group();
+            gs.put(key, g);
+            total++;
+        }
+        g.last = Math.max(g.last, h.time);
+        Entry entry = new Entry(h.time, h.seq, h.where, h.rule, value);
+        if (c.monotone()) {
+            while (!g.events.isEmpty() && h.time - g.events.peekFirst().time() > span) {
+                g.events.pollFirst();
+            }
+            insert(g.events, entry);
+            long n = measure(c, g.events);
+            if (c.holds(n)) {
+                fire(i, c, key, g.events, n, out);
+                g.events.clear();
+            }
+        } else {
+            if (!g.events.isEmpty() && h.time - g.events.peekFirst().time() > span) {
+                close(i, c, key, g, out);
+            }
+            insert(g.events, entry);
+        }
+    }
+
+    /** Adds in time order (an event later than the slack allowed still counts, in its place). */
+    private static void insert(ArrayDeque<Entry> events, Entry e) {
+        if (events.isEmpty() || events.peekLast().time() <= e.time()) {
+            events.addLast(e);
+            return;
+        }
+        ArrayDeque<Entry> after = new ArrayDeque<>();
+        while (!events.isEmpty() && events.peekLast().time() > e.time()) {
+            after.addFirst(events.pollLast());
+        }
+        events.addLast(e);
+        events.addAll(after);
+    }
+
+    /** Judges a whole window (non-monotone conditions) and empties it. */
+    private void close(int i, Correlation c, List<String> key, Group g, Consumer<Alert> out) {
+        if (g.events.isEmpty()) {
+            return;
+        }
+        long n = measure(c, g.events);
+        if (c.holds(n)) {
+            fire(i, c, key, g.events, n, out);
+        }
+        g.events.clear();
+    }
+
+    private void evictOldest() {
+        Map.Entry<List<String>, Group> oldest = null;
+        int where = -1;
+        for (int i = 0; i < groups.size(); i++) {
+            Iterator<Map.Entry<List<String>, Group>> it = groups.get(i).entrySet().iterator();
+            if (it.hasNext()) {
+                Map.Entry<List<String>, Group> e = it.next();
+                if (oldest == null || e.getValue().last < oldest.getValue().last) {
+                    oldest = e;
+                    where = i;
+                }
+            }
+        }
+        if (oldest != null) {
+            groups.get(where).remove(oldest.getKey());
+            total--;
+            evicted++;
+        }
+    }
+
+    private static long measure(Correlation c, ArrayDeque<Entry> events) {
+        switch (c.type()) {
+            case "event_count":
+                return events.size();
+            case "value_count": {
+                Set<String> distinct = new HashSet<>();
+                for (Entry e : events) {
+                    distinct.add(e.value());
+                }
+                return distinct.size();
+            }
+            case "temporal": {
+                Set<String> distinct = new HashSet<>();
+                for (Entry e : events) {
+                    distinct.add(e.rule());
+                }
+                return distinct.size();
+            }
+            default: {   // temporal_ordered: how many of the rules appear in their order
+                List<String> order = c.rules();
+                int next = 0;
+                for (Entry e : events) {
+                    if (next < order.size() && e.rule().equals(order.get(next))) {
+                        next++;
+                    }
+                }
+                return next;
+            }
+        }
+    }
+
+    private void fire(int i, Correlation c, List<String> key, ArrayDeque<Entry> events, long n, Consumer<Alert> out) {
+        List<Entry> sorted = new ArrayList<>(events);
+        Entry first = sorted.get(0);
+        Entry last = sorted.get(sorted.size() - 1);
+        Map<String, String> group = new LinkedHashMap<>();
+        for (int k = 0; k < c.groupBy().size(); k++) {
+            group.put(c.groupBy().get(k), key.get(k));
+        }
+        List<Location> where = new ArrayList<>();
+        for (Entry e : sorted) {
+            where.add(e.where());
+        }
+        StringBuilder groupText = new StringBuilder();
+        for (Map.Entry<String, String> g : group.entrySet()) {
+            groupText.append(groupText.length() == 0 ? "" : " ").append(g.getKey()).append('=')
+                    .append(g.getValue() == null ? "<NA>" : g.getValue());
+        }
+        String what = switch (c.type()) {
+            case "event_count" -> n + " events";
+            case "value_count" -> n + " distinct " + c.field();
+            default -> n + " of " + c.rules().size() + " rules";
+        };
+        String message = c.rule().name() + " (" + c.type() + ": " + what + (groupText.length() == 0 ? ""
+                : ", " + groupText) + ", window " + Timestamps.isoUtc(first.time()) + " to "
+                + Timestamps.isoUtc(last.time()) + ", first " + first.where() + ", last " + last.where() + ")";
+        Map<String, Object> fields = new TreeMap<>();
+        fields.put("evt.time", last.time());
+        for (Map.Entry<String, String> g : group.entrySet()) {
+            fields.put("correlation.group." + g.getKey(), g.getValue());
+        }
+        fields.put("correlation.count", n);
+        String line = Timestamps.clock(last.time()) + ": " + c.rule().priority().falcoName() + " " + message;
+        Alert a = new Alert(last.time(), c.rule().name(), c.rule().priority(), c.rule().source(), c.rule().tags(),
+                line, message, fields, Hostname.get(), last.where(), "", c.rule().description(), null, c.rule().id(),
+                new Alert.CorrelationMatch(c.type(), group, first.time(), last.time(), n, List.copyOf(where)));
+        if (!engine.quiet(a.rule())) {
+            out.accept(a);
+        }
+        List<Integer> chained = byRule.get(a.rule());
+        if (chained != null) {   // a correlation of correlations: counted as soon as it fires
+            Hit h = hit(a, chained, eventOf(a));
+            for (int k = 0; k < h.corr.length; k++) {
+                count(h.corr[k], h, h.keys[k], h.values[k], out);
+            }
+        }
+    }
+}
