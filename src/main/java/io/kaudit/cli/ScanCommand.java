@@ -76,7 +76,9 @@ final class ScanCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        Pipeline pipeline = new Pipeline(engine, outputOptions.projection(rules.projection()), threads, maxLine, strict);
+        io.kaudit.event.Projection projection = new io.kaudit.event.Projection().merge(outputOptions.projection(rules.projection()));
+        io.kaudit.engine.AuditLevels.PATHS.forEach(projection::add);   // what the log lets rules see
+        Pipeline pipeline = new Pipeline(engine, projection, threads, maxLine, strict);
         outputOptions.inputs = inputs.stream().map(Input::name).toList();
         StopHook stop = new StopHook(pipeline::stop, 10);
         int code = 2;
@@ -100,7 +102,12 @@ final class ScanCommand implements Callable<Integer> {
             Sink sink = outputOptions.sink(out.writer(), false, longestPath);
             sink.begin(engine.activeRules());
             try (Progress progress = new Progress(err, read, total, !quiet && Terminal.isTerminal(2))) {
-                stats = pipeline.run(inputs, sink, read);
+                LogVisibility visibility = new LogVisibility(sink);
+                stats = pipeline.run(inputs, visibility, read);
+                io.kaudit.engine.AuditLevels levels = visibility.levels();
+                stats.levels = levels.levels();
+                stats.stages = levels.stages();
+                stats.visibility = LogVisibility.sentence(levels, engine.activeRules());
             } catch (MalformedInputException e) {
                 err.println("kaudit: malformed input (--strict): " + e.getMessage());
                 return 2;
@@ -120,6 +127,9 @@ final class ScanCommand implements Callable<Integer> {
         }
         if (!quiet || stats.stopped) {
             err.println("kaudit: " + stats.summary());
+            if (!stats.visibility.isEmpty()) {
+                err.println("kaudit: what this log lets rules see: " + stats.visibility);
+            }
         }
         if (stats.stopped) {
             return 2;

@@ -110,4 +110,9 @@ public final class RunStats {
         }
         return sb.toString();
     }
+
+    /** Events by audit level and by stage, and what they kept from the rules ("" when nothing); null when not counted. */
+    public Map<String, Long> levels;
+    public Map<String, Long> stages;
+    public String visibility;
 }

@@ -73,6 +73,19 @@ public final class JsonSink implements Sink {
         if (s.firstIncomplete != null) {
             g.writeStringField("first_not_read_to_end", s.firstIncomplete + ": " + s.firstIncompleteReason);
         }
+        if (s.levels != null) {
+            g.writeObjectFieldStart("levels");
+            for (Map.Entry<String, Long> e : s.levels.entrySet()) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("stages");
+            for (Map.Entry<String, Long> e : s.stages.entrySet()) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeStringField("visibility", s.visibility == null ? "" : s.visibility);
+        }
         g.writeEndObject();
     }
 }

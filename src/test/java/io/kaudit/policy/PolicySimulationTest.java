@@ -336,6 +336,29 @@ class PolicySimulationTest {
         assertTrue(exec.path("suggestion").asText().contains("pods/exec"), exec.toString());
     }
 
+    /** A scan says what its log let rules see: levels, stages, and the rules that could not have fired. */
+    @Test
+    void scanSaysWhatTheLogHidFromTheRules() throws IOException {
+        Path policy = Files.writeString(dir.resolve("metadata-complete.yaml"), "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
+                + "omitStages: [RequestReceived, ResponseStarted]\nrules:\n- level: Metadata\n");
+        List<String> lines = simulate(policy, generate());
+        Path log = Files.write(dir.resolve("metadata.log"), lines);
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "json", log.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("what this log lets rules see: only Metadata events: ")
+                && o.err().contains("rules that read request bodies could not fire")
+                && o.err().contains("wait for stage ResponseStarted; no event in this log has it"), o.err());
+        JsonNode stats = JSON.readTree(o.out()).path("stats");
+        assertEquals(lines.size(), stats.path("levels").path("Metadata").asLong(), stats.toString());
+        assertEquals(lines.size(), stats.path("stages").path("ResponseComplete").asLong(), stats.toString());
+        assertTrue(stats.path("visibility").asText().startsWith("only Metadata events"), stats.toString());
+        // a log with every level and stage hides nothing: no such line
+        Path full = Files.write(dir.resolve("full.log"), generate().stream().map(JsonNode::toString).toList());
+        Kaudit.Outcome all = Kaudit.run("scan", "-f", "json", full.toString());
+        assertTrue(!all.err().contains("wait for stage"), all.err());
+        assertEquals("", JSON.readTree(all.out()).path("stats").path("visibility").asText().replaceAll(".*carry no request body.*", ""));
+    }
+
     /** Exit 1 for CI when a rule at or above --fail-on is blind; 2 with file:line for a broken policy. */
     @Test
     void failOnGatesAndBadPoliciesNameTheLine() throws IOException {
