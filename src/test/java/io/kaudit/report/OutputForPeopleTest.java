@@ -153,4 +153,17 @@ class OutputForPeopleTest {
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
         return out;
     }
+
+    /** {@code show -j} to a pipe: stdout holds JSON only (one event a line); the count goes to stderr. */
+    @Test
+    void replShowJsonWritesOnlyJsonWhenNotOnATerminal() throws Exception {
+        Kaudit.Outcome o = Kaudit.process(new byte[0], "repl", "-c", "show 3 -j", "samples/exec-into-pod.log");
+        assertEquals(0, o.code(), o.err());
+        List<String> lines = o.lines();
+        assertEquals(3, lines.size(), o.out());
+        for (String l : lines) {
+            assertTrue(JSON.readTree(l).has("auditID"), l);
+        }
+        assertTrue(o.err().contains("3 shown of 10 matching"), o.err());
+    }
 }
