@@ -32,6 +32,9 @@ final class OutputOptions {
             description = "-f html: show at most N alerts, the highest priorities first (default: ${DEFAULT-VALUE}); counts stay complete.")
     int htmlMaxAlerts = HtmlSink.DEFAULT_MAX_ALERTS;
 
+    @Option(names = "--wide", description = "table and summary on a terminal: full rows, nothing cut to its width.")
+    boolean wide;
+
     /** The inputs' names, for the HTML report's overview. */
     List<String> inputs = List.of();
 
@@ -78,9 +81,9 @@ final class OutputOptions {
             case sarif:
                 return new SarifSink(out, Version.VERSION);
             case summary:
-                return new SummarySink(out, tty && Terminal.colorAllowed(), tty ? Terminal.width() : 0);
+                return new SummarySink(out, tty && Terminal.colorAllowed(), tty && !wide ? Terminal.width() : 0);
             default:
-                return new TableSink(out, tty && Terminal.colorAllowed(), tty ? Terminal.width() : 0, longestPath);
+                return new TableSink(out, tty && Terminal.colorAllowed(), tty && !wide ? Terminal.width() : 0, longestPath);
         }
     }
 }

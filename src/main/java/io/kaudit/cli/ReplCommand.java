@@ -72,6 +72,9 @@ final class ReplCommand implements Callable<Integer> {
             return 2;
         }
         Commands commands = new Commands(table, rules, engine, out).version(Version.VERSION);
+        if (!Terminal.isTerminal(1)) {
+            commands.notesTo(err);   // stdout to a pipe or file: `show -j` writes JSON only there
+        }
         List<String> macros = new ArrayList<>();
         Repl repl = new Repl(commands, loader, macros);
         if (command != null) {

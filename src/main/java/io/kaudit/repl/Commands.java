@@ -80,6 +80,14 @@ public final class Commands {
         return this;
     }
 
+    /** Where notes beside machine-readable output go ("N shown of M"), so that {@code show -j} piped is JSON only. */
+    private PrintWriter notes;
+
+    public Commands notesTo(PrintWriter w) {
+        notes = w;
+        return this;
+    }
+
     public void cancel() {
         cancelled = true;
     }
@@ -111,11 +119,14 @@ public final class Commands {
             case "load" -> throw new CommandException("load is handled by the shell");
             default -> throw new CommandException("unknown command '" + cmd + "' (try help)");
         }
+        // beside JSON (show -j), notes go where notesTo() says, so a pipe gets JSON only
+        PrintWriter to = notes != null && cmd.equals("show") && rest.matches("(?s)(.*\\s)?(-j|--json)(\\s.*)?") ? notes : out;
         if (cancelled) {
-            out.println("(cancelled)");
+            to.println("(cancelled)");
         } else if (!cmd.equals("help") && !cmd.equals("fields") && !cmd.equals("rules")) {
-            out.printf("(%d ms)%n", (System.nanoTime() - start) / 1_000_000);
+            to.printf("(%d ms)%n", (System.nanoTime() - start) / 1_000_000);
         }
+        to.flush();
         out.flush();
         return true;
     }
@@ -220,7 +231,9 @@ public final class Commands {
                         clip((ns == null ? "" : ns + "/") + name, 40), or(table.value(table.column("ka.response.code"), r), ""));
             }
         }
-        out.printf("%,d shown of %,d matching%n", picked.size(), rows.cardinality());
+        PrintWriter to = json && notes != null ? notes : out;
+        to.printf("%,d shown of %,d matching%n", picked.size(), rows.cardinality());
+        to.flush();
     }
 
     private void timeline(String rest) throws CommandException {

@@ -77,9 +77,30 @@ final class Columns {
         return s + " ".repeat(w - s.length());
     }
 
-    /** An alert time as the human formats show it: UTC to the millisecond. */
+    /** True when rows are cut to a terminal's width (elsewhere no cell is ever cut). */
+    boolean cuts() {
+        return width > 0;
+    }
+
+    /** {@code s} padded to {@code w}, cut only when rows are cut ({@link #pad}, else padded or whole). */
+    String fit(String s, int w) {
+        return cuts() ? pad(s, w) : s.length() >= w ? s : s + " ".repeat(w - s.length());
+    }
+
+    /** {@code s} padded to {@code w}, keeping its end when rows are cut ({@link #padTail}), else whole. */
+    String fitTail(String s, int w) {
+        return cuts() ? padTail(s, w) : s.length() >= w ? s : s + " ".repeat(w - s.length());
+    }
+
+    /** Width of {@link #time}. */
+    static final int TIME_WIDTH = 27;
+
+    /**
+     * An alert time as the human formats show it: UTC to the microsecond, the precision of the audit
+     * log's timestamps (two events a few microseconds apart stay apart and in order).
+     */
     static String time(long nanos) {
         String time = io.kaudit.event.Timestamps.isoUtc(nanos);
-        return time.substring(0, 23) + "Z";
+        return time.substring(0, 26) + "Z";
     }
 }

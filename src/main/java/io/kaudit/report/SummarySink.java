@@ -24,7 +24,7 @@ import static io.kaudit.report.Columns.padTail;
  */
 public final class SummarySink implements Sink {
     private static final int PRIORITY_WIDTH = 13;
-    private static final int TIME_WIDTH = 24;
+    private static final int TIME_WIDTH = Columns.TIME_WIDTH;
     private final Columns columns;
     private final Map<String, Row> rows = new HashMap<>();
 
@@ -81,9 +81,9 @@ public final class SummarySink implements Sink {
                 pad("FIRST", TIME_WIDTH), pad("LAST", TIME_WIDTH), pad("FIRST AT", locationWidth), "FIRST OUTPUT");
         for (Row r : sorted) {
             columns.row(r.priority, 0, pad(r.priority.falcoName(), PRIORITY_WIDTH),
-                    padLeft(String.format("%,d", r.alerts), countWidth), pad(r.rule, ruleWidth),
+                    padLeft(String.format("%,d", r.alerts), countWidth), columns.fit(r.rule, ruleWidth),
                     pad(Columns.time(r.first), TIME_WIDTH), pad(Columns.time(r.last), TIME_WIDTH),
-                    padTail(Terminal.sanitize(r.firstAt.toString()), locationWidth),
+                    columns.fitTail(Terminal.sanitize(r.firstAt.toString()), locationWidth),
                     Terminal.sanitize(r.firstMessage));
         }
     }

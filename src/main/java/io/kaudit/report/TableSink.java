@@ -12,10 +12,11 @@ import static io.kaudit.report.Columns.padTail;
 
 /**
  * {@code -f table}: aligned columns TIME, PRIORITY, RULE, LOCATION, OUTPUT. On a terminal the rows
- * are cut to its width and the priority is coloured (unless NO_COLOR); elsewhere nothing is cut.
+ * are cut to its width (unless --wide) and the priority is coloured (unless NO_COLOR); elsewhere
+ * nothing is cut, not even a long rule name or path.
  */
 public final class TableSink implements Sink {
-    private static final int TIME_WIDTH = 24;
+    private static final int TIME_WIDTH = Columns.TIME_WIDTH;
     private static final int PRIORITY_WIDTH = 13;
     private final Columns columns;
     private int ruleWidth = 4;
@@ -50,8 +51,9 @@ public final class TableSink implements Sink {
                 headerWritten = true;
             }
             columns.row(a.priority(), 1, pad(Columns.time(a.timeNanos()), TIME_WIDTH),
-                    pad(a.priority().falcoName(), PRIORITY_WIDTH), pad(a.rule(), ruleWidth),
-                    padTail(Terminal.sanitize(a.location().toString()), locationWidth), Terminal.sanitize(a.message()));
+                    pad(a.priority().falcoName(), PRIORITY_WIDTH), columns.fit(a.rule(), ruleWidth),
+                    columns.fitTail(Terminal.sanitize(a.location().toString()), locationWidth),
+                    Terminal.sanitize(a.message()));
             rows++;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

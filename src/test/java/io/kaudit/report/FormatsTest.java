@@ -182,8 +182,8 @@ class FormatsTest {
             String priority = mine.get(0).get("priority").asText();
             assertTrue(row.startsWith(priority + " "), row);
             assertTrue(row.matches(".{13} +" + String.format("%,d", mine.size()) + " .*"), "count of " + rule + ": " + row);
-            assertTrue(row.contains(earliest.get("time").asText().substring(0, 23) + "Z "), "first time: " + row);
-            assertTrue(row.contains(last.substring(0, 23) + "Z "), "last time: " + row);
+            assertTrue(row.contains(earliest.get("time").asText().substring(0, 26) + "Z "), "first time: " + row);
+            assertTrue(row.contains(last.substring(0, 26) + "Z "), "last time: " + row);
             JsonNode at = earliest.get("location");
             assertTrue(row.contains(at.get("path").asText() + ":" + at.get("line").asInt() + " "), "first at: " + row);
             int rank = Priority.parse(priority).ordinal();

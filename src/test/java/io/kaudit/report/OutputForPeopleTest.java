@@ -110,4 +110,60 @@ class OutputForPeopleTest {
             r.stop(1);
         }
     }
+
+    /** Outside a terminal nothing is cut: a long path, a long rule name; times keep their microseconds. */
+    @Test
+    void tableCutsNothingOutsideATerminalAndKeepsMicroseconds() throws Exception {
+        Path deep = dir.resolve("a-very-long-folder-name-for-the-collected-logs/of-the-production-cluster/node-7");
+        Files.createDirectories(deep);
+        Path log = deep.resolve("kube-apiserver-audit-2026-03-14T09-00-00.000.log");
+        Files.copy(Path.of("samples/exec-into-pod.log"), log);
+        String longName = "A Rule Whose Name Is Much Longer Than Forty Eight Characters In All";
+        Path rules = dir.resolve("r.yaml");
+        Files.writeString(rules, "- rule: " + longName + "\n  desc: d\n  condition: ka.target.subresource=exec\n"
+                + "  output: exec by %ka.user.name\n  priority: NOTICE\n  source: k8s_audit\n");
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-r", rules.toString(), log.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains(log + ":2"), o.out());
+        assertTrue(o.out().contains(longName), o.out());
+        assertFalse(o.out().contains("\u2026"), o.out());
+        assertTrue(o.out().contains("2026-03-14T09:00:05.614496Z"), o.out());
+        Kaudit.Outcome summary = Kaudit.run("scan", "-q", "-f", "summary", "-r", rules.toString(), log.toString());
+        assertTrue(summary.out().contains(log + ":2") && summary.out().contains(longName), summary.out());
+    }
+
+    /** On a real terminal (script(1) gives one) rows are cut to its width, and --wide prints them whole. */
+    @Test
+    void wideKeepsWholeRowsOnATerminal() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")));
+        String java = String.join(" ", Kaudit.command(List.of(), "scan", "-q", "samples/exec-into-pod.log"));
+        String cut = pty(java);
+        String wide = pty(java + " --wide");
+        assertTrue(cut.contains("\u2026"), cut);
+        assertTrue(wide.contains("agent=kubectl/v1.30.2 (linux/amd64) kubernetes/3968350"), wide);
+    }
+
+    private static String pty(String command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qec", "stty cols 100; " + command, "/dev/null");
+        pb.environment().put("NO_COLOR", "1");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        return out;
+    }
+
+    /** {@code show -j} to a pipe: stdout holds JSON only (one event a line); the count goes to stderr. */
+    @Test
+    void replShowJsonWritesOnlyJsonWhenNotOnATerminal() throws Exception {
+        Kaudit.Outcome o = Kaudit.process(new byte[0], "repl", "-c", "show 3 -j", "samples/exec-into-pod.log");
+        assertEquals(0, o.code(), o.err());
+        List<String> lines = o.lines();
+        assertEquals(3, lines.size(), o.out());
+        for (String l : lines) {
+            assertTrue(JSON.readTree(l).has("auditID"), l);
+        }
+        assertTrue(o.err().contains("3 shown of 10 matching"), o.err());
+    }
 }
