@@ -67,6 +67,11 @@ final class FollowCommand implements Callable<Integer> {
             description = "Skip (and count) lines longer than this (default: 64MiB).")
     long maxLine = 64L << 20;
 
+    @Option(names = "--rotate-wait", paramLabel = "SECONDS",
+            description = "Keep reading a file renamed by rotation this long after the new file appears, for writers "
+                    + "still holding it (default: ${DEFAULT-VALUE}, as Fluent Bit's Rotate_Wait).")
+    double rotateWait = 5;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -233,7 +238,7 @@ final class FollowCommand implements Callable<Integer> {
                 if (tailers.containsKey(name)) {
                     continue;
                 }
-                Tailer t = new Tailer(p, name, maxLine, startAtEnd);
+                Tailer t = new Tailer(p, name, maxLine, startAtEnd).rotateWait((long) (rotateWait * 1000));
                 Checkpoint.Entry e = checkpoint.get(name);
                 if (e != null) {
                     t.resume(e, handler);

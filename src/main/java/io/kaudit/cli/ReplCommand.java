@@ -90,7 +90,8 @@ final class ReplCommand implements Callable<Integer> {
 
     /** Loads logs into the table, with a progress bar on a terminal. */
     static void load(List<String> paths, EventTable table, Engine engine, RuleSet rules, PrintWriter err) throws IOException {
-        List<Input> inputs = Inputs.expand(paths, FileSystems.getDefault());
+        AtomicLong notLogs = new AtomicLong();
+        List<Input> inputs = Inputs.expand(paths, FileSystems.getDefault(), notLogs);
         long total = inputs.stream().mapToLong(Input::size).sum();
         AtomicLong read = new AtomicLong();
         long start = System.nanoTime();
@@ -115,6 +116,13 @@ final class ReplCommand implements Callable<Integer> {
                 events, events == 1 ? "" : "s", files, files == 1 ? "" : "s",
                 (System.nanoTime() - start) / 1e9, alerts, alerts == 1 ? "" : "s", table.malformed(),
                 table.malformed() == 1 ? "" : "s");
+        if (notLogs.get() > 0) {
+            err.printf("kaudit: %,d non-log file%s in folders skipped (.md, .csv, .yaml, ...)%n", notLogs.get(),
+                    notLogs.get() == 1 ? "" : "s");
+        }
+        if (events == 0) {
+            err.println("kaudit: warning: no audit events in " + String.join(", ", paths));
+        }
         for (String problem : table.incomplete().subList(incompleteBefore, table.incomplete().size())) {
             err.println("kaudit: " + problem);
         }

@@ -67,7 +67,39 @@ final class RuleOptions {
 
     /** The rules, or null after saying on {@code err} why they are invalid (the caller exits 2). */
     RuleSet loadOrReport(PrintWriter err) {
-        return loadOrReport(rules, addRules, sigmaMapping, err);
+        RuleSet set = loadOrReport(rules, addRules, sigmaMapping, err);
+        String unknown = set == null ? null : unknownSelection(set);
+        if (unknown != null) {
+            err.println("kaudit: " + unknown);
+            err.flush();
+            return null;
+        }
+        return set;
+    }
+
+    /** A --tag or --disable that names no loaded rule (a usage error: it would select nothing silently), or null. */
+    String unknownSelection(RuleSet set) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        java.util.Set<String> allTags = new java.util.HashSet<>();
+        for (io.kaudit.rule.Rule r : set.rules()) {
+            names.add(r.name());
+            allTags.addAll(r.tags());
+        }
+        for (RuleSet.SkippedRule r : set.skipped()) {
+            names.add(r.name());
+            allTags.addAll(r.tags());
+        }
+        for (String t : tags) {
+            if (!allTags.contains(t)) {
+                return "--tag " + t + ": no loaded rule has this tag (try: kaudit rules list)";
+            }
+        }
+        for (String d : disabled) {
+            if (!names.contains(d)) {
+                return "--disable " + d + ": no loaded rule has this name (try: kaudit rules list)";
+            }
+        }
+        return null;
     }
 
     /** The correlation state of one run over {@code engine}. */

@@ -58,6 +58,9 @@ final class ScanCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Files a folder walk left out as no log. */
+    private final AtomicLong notLogs = new AtomicLong();
+
     @Override
     public Integer call() throws Exception {
         RuleSet rules = ruleOptions.loadOrReport(spec.commandLine().getErr());
@@ -66,7 +69,7 @@ final class ScanCommand implements Callable<Integer> {
         }
         List<Input> inputs;
         try {
-            inputs = Inputs.expand(paths, FileSystems.getDefault());
+            inputs = Inputs.expand(paths, FileSystems.getDefault(), notLogs);
         } catch (IOException e) {
             spec.commandLine().getErr().println("kaudit: " + e.getMessage());
             return 2;
@@ -126,12 +129,20 @@ final class ScanCommand implements Callable<Integer> {
             return 2;
         }
         if (!quiet || stats.stopped) {
-            err.println("kaudit: " + stats.summary());
+            err.println("kaudit: " + stats.summary() + (notLogs.get() == 0 ? "" : String.format(
+                    ", %,d non-log file%s in folders skipped (.md, .csv, .yaml, ...)", notLogs.get(), notLogs.get() == 1 ? "" : "s")));
             if (!stats.visibility.isEmpty()) {
                 err.println("kaudit: what this log lets rules see: " + stats.visibility);
             }
         }
         if (stats.stopped) {
+            return 2;
+        }
+        if (stats.events == 0 && stats.unreadable == 0) {   // silent success is an error: a CI gate must not pass on nothing
+            err.println("kaudit: no audit events read from " + (inputs.isEmpty() ? "the folders given (no log files in them)"
+                    : String.join(", ", outputOptions.inputs.subList(0, Math.min(3, inputs.size())))
+                    + (inputs.size() > 3 ? " and " + (inputs.size() - 3) + " more" : ""))
+                    + (stats.malformed > 0 ? "; " + stats.malformed + " malformed line(s): not an audit log?" : ""));
             return 2;
         }
         if (stats.unreadable > 0) {   // the other inputs were scanned, but one could not be: that is exit 2

@@ -25,7 +25,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Not thread-safe: one thread polls.
  */
 public final class Tailer {
-    private static final int HEAD_BYTES = 64;
+    /**
+     * Leading bytes compared to tell a file truncated and written again: more than the ~80 bytes
+     * every audit line starts with ({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":...,"auditID":),
+     * so the first event's auditID is in it.
+     */
+    private static final int HEAD_BYTES = FileIdentity.FINGERPRINT_BYTES;
+    /** Default for how long a rotated-away file is still read once a new file is there (Fluent Bit's Rotate_Wait). */
+    public static final long ROTATE_WAIT_MILLIS = 5000;
 
     private final Path path;
     private final String name;
@@ -41,6 +48,22 @@ public final class Tailer {
     private byte[] head = new byte[0];   // the file's first bytes as first seen: a rewrite changes them
     private final CriJoin cri;           // CRI container logs: partial records joined
     private String reading;              // what lines are named by: the path, or where the file was rotated to
+    private long rotateWait = ROTATE_WAIT_MILLIS;
+    private State rotated;               // the file rotated away, still read until its deadline
+    private long rotatedUntil;
+
+    /** The reading state of one open file, set aside while a rotated-away file is still read. */
+    private static final class State {
+        FileChannel channel;
+        FileIdentity identity;
+        long offset;
+        long line;
+        byte[] buf;
+        int filled;
+        boolean skipping;
+        byte[] head;
+        String reading;
+    }
 
     /**
      * @param name       how alerts and checkpoints name the path (as the user gave it)
@@ -56,6 +79,63 @@ public final class Tailer {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * How long a file rotated away (renamed) is still read after a new file appears at the path, for
+     * a writer that still holds it open (default {@link #ROTATE_WAIT_MILLIS}; 0: finish it at once).
+     */
+    public Tailer rotateWait(long millis) {
+        this.rotateWait = Math.max(0, millis);
+        return this;
+    }
+
+    private State save() {
+        State st = new State();
+        st.channel = channel;
+        st.identity = identity;
+        st.offset = offset;
+        st.line = line;
+        st.buf = buf;
+        st.filled = filled;
+        st.skipping = skipping;
+        st.head = head;
+        st.reading = reading;
+        return st;
+    }
+
+    private void restore(State st) {
+        channel = st.channel;
+        identity = st.identity;
+        offset = st.offset;
+        line = st.line;
+        buf = st.buf;
+        filled = st.filled;
+        skipping = st.skipping;
+        head = st.head;
+        reading = st.reading;
+    }
+
+    /** Reads what was added to the rotated-away file; past its rotate-wait, finishes and closes it. */
+    private void readRotated(FrameHandler out, boolean finish) throws IOException {
+        if (rotated == null) {
+            return;
+        }
+        State current = save();
+        restore(rotated);
+        try {
+            read(out);
+            if (finish || System.currentTimeMillis() >= rotatedUntil) {
+                consume(out, true);
+                closeCurrent();
+                rotated = null;
+            } else {
+                cri.flush(out, reading);   // lines never span files
+                rotated = save();
+            }
+        } finally {
+            restore(current);
+        }
     }
 
     /**
@@ -93,6 +173,7 @@ public final class Tailer {
 
     /** Reads whatever complete lines are there, handling rotation and truncation. */
     public void poll(FrameHandler out) throws IOException {
+        readRotated(out, false);
         if (channel == null && !tryOpen()) {
             return;
         }
@@ -107,8 +188,20 @@ public final class Tailer {
             if (moved != null) {
                 reading = moved.toString();   // its last lines are found there now
             }
-            read(out);           // renamed or deleted: finish the old file first
-            finishFile(out);
+            read(out);           // renamed or deleted: read the old file to its end first
+            if (now != null && moved != null && rotateWait > 0) {
+                // renamed, and a new file is there: a writer may still add to the old one for a while
+                readRotated(out, true);   // a second rotation within the wait: the first one is done
+                cri.flush(out, reading);
+                rotated = save();
+                rotatedUntil = System.currentTimeMillis() + rotateWait;
+                channel = null;
+                identity = null;
+                buf = new byte[64 * 1024];
+                filled = 0;
+            } else {
+                finishFile(out);
+            }
             if (now != null && tryOpen()) {
                 out.notice(name + ": rotated; now reading the new file");
                 read(out);
@@ -156,6 +249,14 @@ public final class Tailer {
     }
 
     public void close() throws IOException {
+        if (rotated != null && rotated.channel != null) {
+            rotated.channel.close();
+            rotated = null;
+        }
+        closeCurrent();
+    }
+
+    private void closeCurrent() throws IOException {
         if (channel != null) {
             channel.close();
             channel = null;
@@ -195,7 +296,7 @@ public final class Tailer {
     }
 
     private void open(long at, long lines) throws IOException {
-        close();
+        closeCurrent();
         identity = FileIdentity.of(path);
         channel = FileChannel.open(path);
         head = new byte[0];
@@ -285,7 +386,7 @@ public final class Tailer {
     /** The file was rotated away or deleted: its last bytes are a line too (lines never span files). */
     private void finishFile(FrameHandler out) throws IOException {
         consume(out, true);
-        close();
+        closeCurrent();
         identity = null;
     }
 

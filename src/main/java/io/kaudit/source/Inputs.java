@@ -40,8 +40,37 @@ public final class Inputs {
     private Inputs() {
     }
 
+    /**
+     * Name endings a folder walk leaves out: documents, tables, policies and rules, reports, images,
+     * archives and code, which are no audit log (thousands of malformed lines otherwise). A file
+     * named on the command line is always read, whatever its name.
+     */
+    private static final Set<String> NOT_LOGS = Set.of("md", "markdown", "rst", "csv", "tsv", "yaml", "yml", "toml",
+            "ini", "html", "htm", "sarif", "pdf", "png", "jpg", "jpeg", "gif", "svg", "zip", "tar", "tgz", "7z",
+            "sh", "py", "java", "go", "rs", "js", "css", "xml", "sig", "asc", "pem", "crt", "key", "sum");
+
+    /** True when a folder walk skips the file named {@code name} as no log (by its name ending, before a .gz). */
+    public static boolean isNotALog(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        if (n.endsWith(".gz")) {
+            n = n.substring(0, n.length() - 3);
+        }
+        int dot = n.lastIndexOf('.');
+        return dot >= 0 && NOT_LOGS.contains(n.substring(dot + 1));
+    }
+
     /** @throws IOException naming the first path that does not exist or matches nothing */
     public static List<Input> expand(List<String> args, FileSystem fs) throws IOException {
+        return expand(args, fs, new java.util.concurrent.atomic.AtomicLong());
+    }
+
+    /**
+     * The same, counting in {@code skipped} the files a folder walk left out ({@link #isNotALog}).
+     *
+     * @throws IOException naming the first path that does not exist or matches nothing
+     */
+    public static List<Input> expand(List<String> args, FileSystem fs, java.util.concurrent.atomic.AtomicLong skipped)
+            throws IOException {
         List<Input> out = new ArrayList<>();
         Set<Path> files = new LinkedHashSet<>();
         for (String arg : args.isEmpty() ? List.of("-") : args) {
@@ -67,7 +96,13 @@ public final class Inputs {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.walk(p)) {
                     s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
-                            .sorted().forEach(files::add);
+                            .filter(f -> {
+                                if (isNotALog(f.getFileName().toString())) {
+                                    skipped.incrementAndGet();
+                                    return false;
+                                }
+                                return true;
+                            }).sorted().forEach(files::add);
                 }
             } else if (Files.exists(p)) {
                 if (!Files.isReadable(p)) {

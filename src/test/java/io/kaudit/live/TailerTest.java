@@ -84,7 +84,9 @@ class TailerTest {
     void renameAndCreateFinishesTheOldFileFirst() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "a\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        // no rotate-wait: the old file's unterminated last line is handed on at once (with the wait,
+        // after it: aRenamedFileIsStillReadForTheRotateWait)
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(0);
         Recorder r = new Recorder();
         t.poll(r);
         append(log, "b\nc-last-without-newline");
@@ -248,5 +250,66 @@ class TailerTest {
                 "lines never span files: the parts are given back, to be reported as they are");
         assertEquals(List.of("kube-apiserver-0.log.20260314-090000:1", "kube-apiserver-0.log.20260314-090000:2",
                 "kube-apiserver-0.log:1"), r.where);
+    }
+
+    /** A writer that keeps its handle on the renamed file: what it writes within the rotate-wait is read, in order. */
+    @Test
+    void aRenamedFileIsStillReadForTheRotateWait() throws Exception {
+        Path log = dir.resolve("audit.log");
+        append(log, "a-1\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(1500);
+        Recorder r = new Recorder();
+        t.poll(r);
+        Path old = dir.resolve("audit-2026-03-14T09-00-00.000.log");
+        try (OutputStream late = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
+            Files.move(log, old);
+            append(log, "b-1\n");
+            t.poll(r);   // the rotation is seen: the new file is read, the old one kept open
+            late.write("a-2\n".getBytes(StandardCharsets.UTF_8));   // the old writer, after the rename
+            late.flush();
+            t.poll(r);
+            append(log, "b-2\n");
+            late.write("a-3 no newline".getBytes(StandardCharsets.UTF_8));
+            late.flush();
+            t.poll(r);
+            assertEquals(List.of("a-1", "b-1", "a-2", "b-2"), r.lines, "nothing written to the old file is lost");
+            Thread.sleep(1600);
+            late.write(" yet".getBytes(StandardCharsets.UTF_8));
+            late.flush();
+            t.poll(r);   // past the wait: the old file's last bytes are its last line, and it is closed
+            assertEquals(List.of("a-1", "b-1", "a-2", "b-2", "a-3 no newline yet"), r.lines);
+            late.write("\na-4 too late\n".getBytes(StandardCharsets.UTF_8));
+        }
+        append(log, "b-3\n");
+        t.poll(r);
+        assertEquals("b-3", r.lines.get(r.lines.size() - 1));
+        assertTrue(r.where.contains(old.getFileName() + ":2"), r.where.toString());
+        assertEquals(new Checkpoint.Entry(FileIdentity.of(log), Files.size(log), 3), t.position());
+        t.close();
+    }
+
+    /**
+     * copytruncate, then refilled past the old offset before the next poll: audit lines share their
+     * first ~80 bytes, so only a longer fingerprint (holding the first auditID) sees the rewrite.
+     */
+    @Test
+    void copytruncateRefilledWithAuditLinesIsNoticed() throws IOException {
+        String prefix = "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"";
+        Path log = dir.resolve("audit.log");
+        append(log, prefix + "1111-old\",\"verb\":\"get\"}\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        assertEquals(1, r.lines.size());
+        StringBuilder refill = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            refill.append(prefix).append("2222-new-").append(i).append("\",\"verb\":\"list\"}\n");
+        }
+        Files.writeString(log, refill.toString(), StandardCharsets.UTF_8);   // truncated and rewritten, longer
+        t.poll(r);
+        assertEquals(4, r.lines.size(), r.lines.toString());
+        assertTrue(r.lines.get(1).contains("2222-new-0"), r.lines.get(1));
+        assertTrue(r.notices.stream().anyMatch(n -> n.contains("copytruncate")), r.notices.toString());
+        t.close();
     }
 }
