@@ -579,9 +579,10 @@ public final class RuleLoader {
     /** Compiles what was loaded. Every macro must resolve; every k8s_audit rule must compile. */
     public RuleSet compile() throws RuleLoadException {
         List<ListExpander.Named> named = expandLists();
+        ListExpander.Index listIndex = new ListExpander.Index(named);
         Set<String> usedLists = new HashSet<>();
         for (MacroDef d : macros.values()) {
-            String text = ListExpander.expand(d.condition, named, usedLists);
+            String text = ListExpander.expand(d.condition, listIndex, usedLists);
             d.ast = parse(text, d.file, d.line, "macro '" + d.name + "'");
         }
         Set<String> usedMacros = new HashSet<>();
@@ -606,7 +607,7 @@ public final class RuleLoader {
             }
             String what = "rule '" + r.name + "'";
             String text = r.exceptions.isEmpty() ? r.condition : ExceptionText.apply(r.condition, r.exceptions);
-            text = ListExpander.expand(text, named, usedLists);
+            text = ListExpander.expand(text, listIndex, usedLists);
             Expr ast = parse(text, r.file, r.line, what);
             Expr resolved = resolve(ast, Integer.MAX_VALUE, new ArrayDeque<>(), usedMacros, r.file, r.line, what, text);
             Condition condition;
@@ -627,8 +628,9 @@ public final class RuleLoader {
         for (String s : otherSources) {
             warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");
         }
+        Map<String, Integer> namedByList = namedByList();
         for (ListDef l : lists.values()) {
-            if (!usedLists.contains(l.name) && !isUsedInList(l.name)) {
+            if (!usedLists.contains(l.name) && namedByList.getOrDefault(l.name, Integer.MIN_VALUE) <= l.index) {
                 warnings.add(l.file + ":" + l.line + ": list '" + l.name + "' is not used");
             }
         }
@@ -645,13 +647,15 @@ public final class RuleLoader {
                 new QueryParser(named, resolvedMacros));
     }
 
-    private boolean isUsedInList(String name) {
+    /** For each item of a list, the latest visibility of a list holding it: a list named there after its definition is used. */
+    private Map<String, Integer> namedByList() {
+        Map<String, Integer> out = new HashMap<>();
         for (ListDef l : lists.values()) {
-            if (l.items.contains(name) && lists.get(name).index < l.visibility) {
-                return true;
+            for (String item : l.items) {
+                out.merge(item, l.visibility, Math::max);
             }
         }
-        return false;
+        return out;
     }
 
     /** Items naming a list defined before this list's latest definition are expanded; others stay literal. */
