@@ -26,7 +26,15 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
+import org.yaml.snakeyaml.events.DocumentEndEvent;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.SequenceStartEvent;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -140,12 +148,24 @@ public final class RuleLoader {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(50);
         options.setNestingDepthLimit(64);
-        options.setCodePointLimit(32 * 1024 * 1024);
+        options.setCodePointLimit(512 * 1024 * 1024);
         options.setAllowRecursiveKeys(false);
-        Yaml yaml = new Yaml(options);
         try (Reader reader = new StringReader(text)) {
-            for (Node doc : yaml.composeAll(reader)) {
+            // Without anchors, each item of the root list is composed on its own (a 50 MB file needs
+            // the nodes of one item at a time); with anchors, the document is composed whole, as an
+            // alias may name an anchor of another item.
+            ItemDocuments parser = new ItemDocuments(new ParserImpl(new StreamReader(reader), options), !mayHaveAnchor(text));
+            Composer composer = new Composer(parser, new Resolver(), options);
+            while (composer.checkNode()) {
+                Node doc = composer.getNode();
                 if (doc == null || isNull(doc)) {
+                    continue;
+                }
+                if (parser.item) {
+                    if (!(doc instanceof MappingNode m)) {
+                        throw new RuleLoadException(file + ":" + line(doc) + ": each item must be a mapping");
+                    }
+                    item(file, m);
                     continue;
                 }
                 checkTag(file, doc);
@@ -162,6 +182,8 @@ public final class RuleLoader {
                     item(file, m);
                 }
             }
+        } catch (TagRefused e) {
+            throw new RuleLoadException(file + ":" + e.line + ": YAML tag " + e.tag + " is not allowed");
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
             int col = e.getProblemMark() == null ? 0 : e.getProblemMark().getColumn() + 1;
@@ -172,6 +194,124 @@ public final class RuleLoader {
             throw new RuleLoadException(file + ": " + e.getMessage());
         }
         return this;
+    }
+
+    /**
+     * Whether the text may define a YAML anchor: an {@code &} that starts a word (after a blank, a
+     * flow indicator or the start) and is followed by a non-blank. Never misses one; may see one in
+     * a comment or a plain scalar, which only costs the memory of composing whole.
+     */
+    static boolean mayHaveAnchor(String text) {
+        int at = text.indexOf('&');
+        while (at >= 0) {
+            char before = at == 0 ? ' ' : text.charAt(at - 1);
+            boolean starts = before == ' ' || before == '\t' || before == '\n' || before == '\r' || before == '['
+                    || before == '{' || before == ',';
+            if (starts && at + 1 < text.length() && " \t\n\r".indexOf(text.charAt(at + 1)) < 0) {
+                return true;
+            }
+            at = text.indexOf('&', at + 1);
+        }
+        return false;
+    }
+
+    /**
+     * Presents each item of a document's root list as a document of its own (when {@code split}), so
+     * the composer holds one item's nodes, not the whole file's. Other documents pass unchanged.
+     * {@link #item} tells whether the last document started was such an item.
+     */
+    private static final class TagRefused extends RuntimeException {
+        final int line;
+        final String tag;
+
+        TagRefused(int line, String tag) {
+            super(tag, null, false, false);
+            this.line = line;
+            this.tag = tag;
+        }
+    }
+
+    static final class ItemDocuments implements Parser {
+        private final Parser parser;
+        private final boolean split;
+        private final ArrayDeque<Event> ahead = new ArrayDeque<>();
+        private DocumentStartEvent rootDocument;
+        private int depth;
+        boolean item;
+
+        ItemDocuments(Parser parser, boolean split) {
+            this.parser = parser;
+            this.split = split;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID choice) {
+            Event e = peekEvent();
+            return e != null && e.is(choice);
+        }
+
+        @Override
+        public Event peekEvent() {
+            if (ahead.isEmpty()) {
+                fill();
+            }
+            return ahead.peekFirst();
+        }
+
+        @Override
+        public Event getEvent() {
+            Event e = peekEvent();
+            ahead.pollFirst();
+            if (e instanceof DocumentStartEvent) {
+                item = e != null && rootDocument != null;
+            }
+            return e;
+        }
+
+        private void fill() {
+            while (ahead.isEmpty()) {
+                if (parser.peekEvent() == null) {
+                    return;
+                }
+                Event e = parser.getEvent();
+                if (e == null) {
+                    return;
+                }
+                if (rootDocument == null) {
+                    if (split && e instanceof DocumentStartEvent d && parser.checkEvent(Event.ID.SequenceStart)) {
+                        SequenceStartEvent root = (SequenceStartEvent) parser.getEvent();
+                        String tag = root.getTag();
+                        if (tag != null && !tag.startsWith(Tag.PREFIX)) {
+                            throw new TagRefused(root.getStartMark().getLine() + 1, tag);
+                        }
+                        rootDocument = d;
+                        depth = 0;
+                        continue;
+                    }
+                    ahead.add(e);
+                    return;
+                }
+                if (depth == 0) {
+                    if (e.is(Event.ID.SequenceEnd)) {
+                        parser.getEvent(); // the document's end
+                        rootDocument = null;
+                        continue;
+                    }
+                    ahead.add(new DocumentStartEvent(e.getStartMark(), e.getStartMark(), false,
+                            rootDocument.getVersion(), rootDocument.getTags()));
+                }
+                ahead.add(e);
+                if (e.is(Event.ID.SequenceStart) || e.is(Event.ID.MappingStart)) {
+                    depth++;
+                } else if (e.is(Event.ID.SequenceEnd) || e.is(Event.ID.MappingEnd)) {
+                    depth--;
+                }
+                if (depth == 0) {
+                    ahead.add(new DocumentEndEvent(e.getEndMark(), e.getEndMark(), false));
+                }
+                return;
+            }
+        }
     }
 
     private void item(String file, MappingNode node) throws RuleLoadException {
