@@ -1,6 +1,10 @@
 package io.kaudit.rule;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Substitutes lists into condition text the way Falco does, before parsing: every occurrence of a
@@ -19,15 +23,96 @@ public final class ListExpander {
     public record Named(String name, List<String> items) {
     }
 
+    /**
+     * Lists by name, so that a condition is matched against the few lists its words name rather than
+     * against every list (which made loading grow with rules times lists). A name free of delimiters
+     * matches exactly where it is a whole word (a maximal run of non-delimiters); names holding a
+     * delimiter, or given twice, are tried on every condition as before.
+     */
+    public static final class Index {
+        private final List<Named> lists;
+        private final Map<String, Integer> byWord = new HashMap<>();
+        private final List<Integer> always = new ArrayList<>();
+
+        public Index(List<Named> lists) {
+            this.lists = List.copyOf(lists);
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < this.lists.size(); i++) {
+                String name = this.lists.get(i).name();
+                if (name.isEmpty()) {
+                    continue;
+                }
+                Integer twice = seen.put(name, i);
+                if (twice != null) {
+                    byWord.remove(name);
+                    always.add(twice);
+                    always.add(i);
+                } else if (hasDelimiter(name)) {
+                    always.add(i);
+                } else {
+                    byWord.put(name, i);
+                }
+            }
+        }
+
+        /** Adds the positions of lists named by a word of {@code text}. */
+        void words(String text, TreeSet<Integer> to) {
+            int n = text.length();
+            int i = 0;
+            while (i < n) {
+                while (i < n && DELIMS.indexOf(text.charAt(i)) >= 0) {
+                    i++;
+                }
+                int from = i;
+                while (i < n && DELIMS.indexOf(text.charAt(i)) < 0) {
+                    i++;
+                }
+                if (i > from) {
+                    Integer at = byWord.get(text.substring(from, i));
+                    if (at != null) {
+                        to.add(at);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean hasDelimiter(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (DELIMS.indexOf(name.charAt(i)) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Applies every list, in order; {@code used} gets the names of lists that matched. */
     public static String expand(String condition, List<Named> lists, java.util.Set<String> used) {
+        return expand(condition, new Index(lists), used);
+    }
+
+    /**
+     * Same result as applying every list in order: a list whose name is no word of the text at its
+     * turn changes nothing, and the only words a substitution adds are those of the list's items
+     * (it puts a blank on both sides), so only lists named by a word of the condition or of an
+     * inserted list are tried, in order.
+     */
+    public static String expand(String condition, Index index, java.util.Set<String> used) {
+        TreeSet<Integer> pending = new TreeSet<>(index.always);
+        index.words(condition, pending);
         String c = condition;
-        for (Named list : lists) {
+        Integer at = pending.isEmpty() ? null : pending.first();
+        while (at != null) {
+            Named list = index.lists.get(at);
             String replaced = substitute(c, list);
             if (replaced != c) {
                 used.add(list.name());
                 c = replaced;
+                for (String item : list.items()) {
+                    index.words(item, pending);
+                }
             }
+            at = pending.higher(at);
         }
         return c;
     }

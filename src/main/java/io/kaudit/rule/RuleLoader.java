@@ -26,7 +26,15 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
+import org.yaml.snakeyaml.events.DocumentEndEvent;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.SequenceStartEvent;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -193,12 +201,29 @@ public final class RuleLoader {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(50);
         options.setNestingDepthLimit(64);
-        options.setCodePointLimit(32 * 1024 * 1024);
+        options.setCodePointLimit(512 * 1024 * 1024);
         options.setAllowRecursiveKeys(false);
-        Yaml yaml = new Yaml(options);
         try (Reader reader = new StringReader(text)) {
-            for (Node doc : yaml.composeAll(reader)) {
+            // Without anchors, each item of the root list is composed on its own (a 50 MB file needs
+            // the nodes of one item at a time); with anchors, the document is composed whole, as an
+            // alias may name an anchor of another item.
+            ItemDocuments parser = new ItemDocuments(new ParserImpl(new StreamReader(reader), options), !mayHaveAnchor(text));
+            Composer composer = new Composer(parser, new Resolver(), options);
+            while (composer.checkNode()) {
+                Node doc = composer.getNode();
                 if (doc == null || isNull(doc)) {
+                    continue;
+                }
+                if (parser.item) {
+                    if (!(doc instanceof MappingNode m)) {
+                        errors.add(file + ":" + line(doc) + ": each item must be a mapping");
+                        continue;
+                    }
+                    try {
+                        item(file, m);
+                    } catch (RuleLoadException e) {
+                        errors.addAll(e.errors());   // this item is skipped; the next ones are still checked
+                    }
                     continue;
                 }
                 checkTag(file, doc);
@@ -224,6 +249,8 @@ public final class RuleLoader {
                     }
                 }
             }
+        } catch (TagRefused e) {
+            throw new RuleLoadException(file + ":" + e.line + ": YAML tag " + e.tag + " is not allowed");
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
             int col = e.getProblemMark() == null ? 0 : e.getProblemMark().getColumn() + 1;
@@ -232,6 +259,124 @@ public final class RuleLoader {
             throw new RuleLoadException(file + ": YAML error: " + e.getMessage());
         } catch (IOException e) {
             throw new RuleLoadException(file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the text may define a YAML anchor: an {@code &} that starts a word (after a blank, a
+     * flow indicator or the start) and is followed by a non-blank. Never misses one; may see one in
+     * a comment or a plain scalar, which only costs the memory of composing whole.
+     */
+    static boolean mayHaveAnchor(String text) {
+        int at = text.indexOf('&');
+        while (at >= 0) {
+            char before = at == 0 ? ' ' : text.charAt(at - 1);
+            boolean starts = before == ' ' || before == '\t' || before == '\n' || before == '\r' || before == '['
+                    || before == '{' || before == ',';
+            if (starts && at + 1 < text.length() && " \t\n\r".indexOf(text.charAt(at + 1)) < 0) {
+                return true;
+            }
+            at = text.indexOf('&', at + 1);
+        }
+        return false;
+    }
+
+    /**
+     * Presents each item of a document's root list as a document of its own (when {@code split}), so
+     * the composer holds one item's nodes, not the whole file's. Other documents pass unchanged.
+     * {@link #item} tells whether the last document started was such an item.
+     */
+    private static final class TagRefused extends RuntimeException {
+        final int line;
+        final String tag;
+
+        TagRefused(int line, String tag) {
+            super(tag, null, false, false);
+            this.line = line;
+            this.tag = tag;
+        }
+    }
+
+    static final class ItemDocuments implements Parser {
+        private final Parser parser;
+        private final boolean split;
+        private final ArrayDeque<Event> ahead = new ArrayDeque<>();
+        private DocumentStartEvent rootDocument;
+        private int depth;
+        boolean item;
+
+        ItemDocuments(Parser parser, boolean split) {
+            this.parser = parser;
+            this.split = split;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID choice) {
+            Event e = peekEvent();
+            return e != null && e.is(choice);
+        }
+
+        @Override
+        public Event peekEvent() {
+            if (ahead.isEmpty()) {
+                fill();
+            }
+            return ahead.peekFirst();
+        }
+
+        @Override
+        public Event getEvent() {
+            Event e = peekEvent();
+            ahead.pollFirst();
+            if (e instanceof DocumentStartEvent) {
+                item = e != null && rootDocument != null;
+            }
+            return e;
+        }
+
+        private void fill() {
+            while (ahead.isEmpty()) {
+                if (parser.peekEvent() == null) {
+                    return;
+                }
+                Event e = parser.getEvent();
+                if (e == null) {
+                    return;
+                }
+                if (rootDocument == null) {
+                    if (split && e instanceof DocumentStartEvent d && parser.checkEvent(Event.ID.SequenceStart)) {
+                        SequenceStartEvent root = (SequenceStartEvent) parser.getEvent();
+                        String tag = root.getTag();
+                        if (tag != null && !tag.startsWith(Tag.PREFIX)) {
+                            throw new TagRefused(root.getStartMark().getLine() + 1, tag);
+                        }
+                        rootDocument = d;
+                        depth = 0;
+                        continue;
+                    }
+                    ahead.add(e);
+                    return;
+                }
+                if (depth == 0) {
+                    if (e.is(Event.ID.SequenceEnd)) {
+                        parser.getEvent(); // the document's end
+                        rootDocument = null;
+                        continue;
+                    }
+                    ahead.add(new DocumentStartEvent(e.getStartMark(), e.getStartMark(), false,
+                            rootDocument.getVersion(), rootDocument.getTags()));
+                }
+                ahead.add(e);
+                if (e.is(Event.ID.SequenceStart) || e.is(Event.ID.MappingStart)) {
+                    depth++;
+                } else if (e.is(Event.ID.SequenceEnd) || e.is(Event.ID.MappingEnd)) {
+                    depth--;
+                }
+                if (depth == 0) {
+                    ahead.add(new DocumentEndEvent(e.getEndMark(), e.getEndMark(), false));
+                }
+                return;
+            }
         }
     }
 
@@ -647,9 +792,10 @@ public final class RuleLoader {
     /** Compiles what was loaded. Every macro must resolve; every k8s_audit rule must compile. */
     public RuleSet compile() throws RuleLoadException {
         List<ListExpander.Named> named = expandLists();
+        ListExpander.Index listIndex = new ListExpander.Index(named);
         Set<String> usedLists = new HashSet<>();
         for (MacroDef d : macros.values()) {
-            String text = ListExpander.expand(d.condition, named, usedLists);
+            String text = ListExpander.expand(d.condition, listIndex, usedLists);
             try {
                 d.ast = parse(text, d.file, d.line, "macro '" + d.name + "'");
             } catch (RuleLoadException e) {
@@ -689,7 +835,7 @@ public final class RuleLoader {
             Expr resolved;
             try {
                 text = r.exceptions.isEmpty() ? r.condition : ExceptionText.apply(r.condition, r.exceptions);
-                text = ListExpander.expand(text, named, usedLists);
+                text = ListExpander.expand(text, listIndex, usedLists);
                 Expr ast = parse(text, r.file, r.line, what);
                 resolved = resolve(ast, Integer.MAX_VALUE, new ArrayDeque<>(), usedMacros, r.file, r.line, what, text);
             } catch (RuleLoadException e) {
@@ -736,8 +882,9 @@ public final class RuleLoader {
         for (String s : otherSources) {
             warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");
         }
+        Map<String, Integer> namedByList = namedByList();
         for (ListDef l : lists.values()) {
-            if (!usedLists.contains(l.name) && !isUsedInList(l.name)) {
+            if (!usedLists.contains(l.name) && namedByList.getOrDefault(l.name, Integer.MIN_VALUE) <= l.index) {
                 warnings.add(l.file + ":" + l.line + ": list '" + l.name + "' is not used");
             }
         }
@@ -791,13 +938,15 @@ public final class RuleLoader {
         return false;
     }
 
-    private boolean isUsedInList(String name) {
+    /** For each item of a list, the latest visibility of a list holding it: a list named there after its definition is used. */
+    private Map<String, Integer> namedByList() {
+        Map<String, Integer> out = new HashMap<>();
         for (ListDef l : lists.values()) {
-            if (l.items.contains(name) && lists.get(name).index < l.visibility) {
-                return true;
+            for (String item : l.items) {
+                out.merge(item, l.visibility, Math::max);
             }
         }
-        return false;
+        return out;
     }
 
     /** Items naming a list defined before this list's latest definition are expanded; others stay literal. */
