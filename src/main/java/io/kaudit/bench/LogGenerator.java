@@ -67,7 +67,7 @@ public final class LogGenerator {
         try (java.util.stream.Stream<Path> s = Files.list(samples)) {
             for (Path p : s.sorted().toList()) {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".log") && !name.startsWith("busy")) {
+                if (name.endsWith(".log") && !name.startsWith("busy") && !name.startsWith("corr-")) {   // correlation samples: see rules/kaudit_correlations.yml
                     out.addAll(Files.readAllLines(p, StandardCharsets.UTF_8));
                 }
             }

@@ -60,7 +60,7 @@ class ConsumeCommandTest {
     static List<byte[]> sampleEvents() throws IOException {
         List<byte[]> events = new ArrayList<>();
         try (Stream<Path> files = Files.list(Path.of("samples"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".log") && !p.getFileName().toString().startsWith("corr-")).sorted().toList()) {
                 for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                     if (!line.isBlank()) {
                         events.add(line.getBytes(StandardCharsets.UTF_8));

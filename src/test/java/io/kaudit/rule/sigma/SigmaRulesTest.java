@@ -245,4 +245,21 @@ class SigmaRulesTest {
         assertTrue(one.out().contains("\"correlation\":{\"type\":\"event_count\",\"group_by\":{\"user.username\":"),
                 one.out());
     }
+
+    @Test
+    void bundledCorrelationsFireOnTheirSamplesAndStayQuietOnTheBenignOnes() throws IOException {
+        List<Path> samples;
+        try (var s = Files.list(Path.of("samples"))) {
+            samples = s.filter(p -> p.getFileName().toString().startsWith("corr-")).sorted().toList();
+        }
+        assertEquals(12, samples.size(), samples.toString());
+        for (Path p : samples) {
+            Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "jsonl", "-r", "rules/kaudit_correlations.yml", p.toString());
+            assertEquals(0, o.code(), o.err());
+            long correlations = o.out().lines().filter(l -> l.contains("\"correlation\":{")).count();
+            long all = o.out().lines().filter(l -> !l.isBlank()).count();
+            assertEquals(correlations, all, p + ": feeders alerted on their own: " + o.out());
+            assertEquals(p.toString().endsWith("-benign.log") ? 0 : 1, correlations, p + ": " + o.out());
+        }
+    }
 }
