@@ -46,7 +46,7 @@ public record Input(String name, Path path) {
     public InputStream open(AtomicLong rawBytes) throws IOException {
         InputStream raw;
         try {
-            raw = path == null ? System.in
+            raw = path == null ? StickyEof.stdin()
                     // on the default file system FileInputStream reads ~1.3x faster than a channel stream
                     : path.getFileSystem() == FileSystems.getDefault() ? new FileInputStream(path.toFile())
                     : Files.newInputStream(path);
@@ -68,6 +68,54 @@ public record Input(String name, Path path) {
             in = new BufferedInputStream(new Utf16AsUtf8(in), BUFFER);
         }
         return in;
+    }
+
+    /**
+     * Stdin that stays at its end once it got there: on a terminal Ctrl-D ends one read only, and
+     * the sniffing and framing after it would wait for a second (and third) Ctrl-D.
+     */
+    private static final class StickyEof extends java.io.FilterInputStream {
+        private static StickyEof current;
+        private final InputStream source;
+        private boolean ended;
+
+        StickyEof(InputStream in) {
+            super(in);
+            this.source = in;
+        }
+
+        /** One per System.in: an input opened again (format sniffing, then reading) sees the same end. */
+        static synchronized StickyEof stdin() {
+            if (current == null || current.source != System.in) {
+                current = new StickyEof(System.in);
+            }
+            return current;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (ended) {
+                return -1;
+            }
+            int b = super.read();
+            ended = b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (ended) {
+                return -1;
+            }
+            int n = super.read(b, off, len);
+            ended = n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() {
+            // System.in stays open
+        }
     }
 
     /**

@@ -166,4 +166,37 @@ class OutputForPeopleTest {
         }
         assertTrue(o.err().contains("3 shown of 10 matching"), o.err());
     }
+
+    /** scan reading a terminal: one Ctrl-D ends the input (it used to take one per read after the end). */
+    @Test
+    void oneCtrlDEndsStdinOnATerminal() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")));
+        String scan = String.join(" ", Kaudit.command(List.of(), "scan", "-q", "-f", "jsonl"));
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qec", "stty -echo; " + scan + "; echo EXIT=$?",
+                "/dev/null").redirectErrorStream(true);
+        Process p = pb.start();
+        java.io.OutputStream keys = p.getOutputStream();
+        List<String> events = Files.readAllLines(Path.of("samples/exec-into-pod.log")).subList(0, 2);
+        Thread.sleep(500);
+        for (String e : events) {
+            keys.write((e + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        keys.write(4);   // Ctrl-D, once; the terminal stays open
+        keys.flush();
+        java.io.InputStream screen = p.getInputStream();
+        StringBuilder seen = new StringBuilder();
+        long end = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < end && !seen.toString().contains("EXIT=")) {
+            if (screen.available() > 0) {
+                seen.append((char) screen.read());
+            } else {
+                Thread.sleep(20);
+            }
+        }
+        keys.close();
+        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        p.destroyForcibly();
+        assertTrue(seen.toString().contains("EXIT="), "scan did not end on one Ctrl-D: " + seen);
+        assertTrue(seen.toString().contains("Interactive Shell Exec Into Pod"), seen.toString());
+    }
 }
