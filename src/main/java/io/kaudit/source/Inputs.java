@@ -41,12 +41,12 @@ public final class Inputs {
     }
 
     /**
-     * Name endings a folder walk leaves out: documents, tables, policies and rules, reports, images,
-     * archives and code, which are no audit log (thousands of malformed lines otherwise). A file
+     * Name endings a folder walk leaves out: documents, tables, policies and rules, reports, images
+     * and code, which are no audit log (thousands of malformed lines otherwise). A file
      * named on the command line is always read, whatever its name.
      */
     private static final Set<String> NOT_LOGS = Set.of("md", "markdown", "rst", "csv", "tsv", "yaml", "yml", "toml",
-            "ini", "html", "htm", "sarif", "pdf", "png", "jpg", "jpeg", "gif", "svg", "zip", "tar", "tgz", "7z",
+            "ini", "html", "htm", "sarif", "pdf", "png", "jpg", "jpeg", "gif", "svg",
             "sh", "py", "java", "go", "rs", "js", "css", "xml", "sig", "asc", "pem", "crt", "key", "sum");
 
     /** True when a folder walk skips the file named {@code name} as no log (by its name ending, before a .gz). */
