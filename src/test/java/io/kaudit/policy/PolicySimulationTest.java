@@ -39,7 +39,8 @@ class PolicySimulationTest {
     private static List<ObjectNode> generate() throws IOException {
         List<Path> sources = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("samples"))) {
-            sources.addAll(s.sorted().toList());
+            // the correlation samples are many events for one alert each: left out as in the other sample sets
+            sources.addAll(s.filter(p -> !p.getFileName().toString().startsWith("corr-")).sorted().toList());
         }
         Path traces = Shared.FALCO.resolve("traces");
         if (Files.isDirectory(traces)) {
@@ -343,11 +344,13 @@ class PolicySimulationTest {
                 + "omitStages: [RequestReceived, ResponseStarted]\nrules:\n- level: Metadata\n");
         List<String> lines = simulate(policy, generate());
         Path log = Files.write(dir.resolve("metadata.log"), lines);
-        Kaudit.Outcome o = Kaudit.run("scan", "-f", "json", log.toString());
+        // Falco's upstream exec rule waits for ResponseStarted (kaudit's own take either stage, once per request)
+        String upstream = Shared.require("conformance/falco/rules/k8s_audit_rules.yaml").toString();
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "json", "-r", upstream, log.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.err().contains("what this log lets rules see: only Metadata events: ")
                 && o.err().contains("rules that read request bodies could not fire")
-                && o.err().contains("wait for stage ResponseStarted; no event in this log has it"), o.err());
+                && o.err().contains("for stage ResponseStarted; no event in this log has it"), o.err());
         JsonNode stats = JSON.readTree(o.out()).path("stats");
         assertEquals(lines.size(), stats.path("levels").path("Metadata").asLong(), stats.toString());
         assertEquals(lines.size(), stats.path("stages").path("ResponseComplete").asLong(), stats.toString());
