@@ -202,14 +202,25 @@ public final class KafkaBroker implements AutoCloseable {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Sends {@code values} to {@code topic}, keyed round-robin by {@code keys} (null: no key), and waits for all. */
+    private static final java.util.regex.Pattern AUDIT_ID = java.util.regex.Pattern.compile("\"auditID\"\\s*:\\s*\"([^\"]+)\"");
+
+    /**
+     * A record's key as a collector keying by request would set it: its auditID, so that every stage of one
+     * request lands in one partition (once-per-request rules need that, see README); null when it has none.
+     */
+    static byte[] auditIdKey(byte[] value) {
+        java.util.regex.Matcher m = AUDIT_ID.matcher(new String(value, java.nio.charset.StandardCharsets.UTF_8));
+        return m.find() ? m.group(1).getBytes(java.nio.charset.StandardCharsets.UTF_8) : null;
+    }
+
+    /** Sends {@code values} to {@code topic}, keyed by auditID ({@link #auditIdKey}), and waits for all. */
     public void produce(String topic, List<byte[]> values, Map<String, Object> extra) throws Exception {
         // Every send is waited for: a record the broker refused must fail the test here, not show up later as
         // a member that "lost" it.
         try (KafkaProducer<byte[], byte[]> p = producer(extra)) {
             List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
             for (byte[] v : values) {
-                sent.add(p.send(new ProducerRecord<>(topic, v)));
+                sent.add(p.send(new ProducerRecord<>(topic, auditIdKey(v), v)));
             }
             p.flush();
             for (var f : sent) {
