@@ -77,6 +77,25 @@ final class Columns {
         return s + " ".repeat(w - s.length());
     }
 
+    /** On a terminal, the OUTPUT cell (who did what, where) keeps at least this much of a row. */
+    static final int MIN_OUTPUT = 72;
+
+    /**
+     * The width of a location column on a terminal: {@code wanted}, or less (not under 16) so that the
+     * output cell after {@code fixed} columns keeps {@link #MIN_OUTPUT}; {@code wanted} elsewhere.
+     */
+    int locationWidth(int fixed, int wanted) {
+        if (!cuts()) {
+            return wanted;
+        }
+        return Math.max(Math.min(16, wanted), Math.min(wanted, width - fixed - 1 - MIN_OUTPUT));
+    }
+
+    /** Whether a row of {@code fixed} columns leaves the output cell its {@link #MIN_OUTPUT} (always off a terminal). */
+    boolean roomForOutput(int fixed) {
+        return !cuts() || width - fixed - 1 >= MIN_OUTPUT;
+    }
+
     /** True when rows are cut to a terminal's width (elsewhere no cell is ever cut). */
     boolean cuts() {
         return width > 0;

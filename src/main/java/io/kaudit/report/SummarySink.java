@@ -77,14 +77,32 @@ public final class SummarySink implements Sink {
             countWidth = Math.max(countWidth, String.format("%,d", r.alerts).length());
             locationWidth = Math.max(locationWidth, Math.min(64, r.firstAt.toString().length()));
         }
-        columns.row(null, 0, pad("PRIORITY", PRIORITY_WIDTH), padLeft("ALERTS", countWidth), pad("RULE", ruleWidth),
-                pad("FIRST", TIME_WIDTH), pad("LAST", TIME_WIDTH), pad("FIRST AT", locationWidth), "FIRST OUTPUT");
+        // On a narrow terminal the first output (who, what, where) matters more than LAST: the location
+        // shrinks first, then LAST is left out.
+        int fixed = PRIORITY_WIDTH + countWidth + ruleWidth + TIME_WIDTH + 4;
+        boolean showLast = columns.roomForOutput(fixed + TIME_WIDTH + 1 + Math.min(16, locationWidth));
+        if (showLast) {
+            fixed += TIME_WIDTH + 1;
+        }
+        locationWidth = columns.locationWidth(fixed, locationWidth);
+        List<String> header = new ArrayList<>(List.of(pad("PRIORITY", PRIORITY_WIDTH), padLeft("ALERTS", countWidth),
+                pad("RULE", ruleWidth), pad("FIRST", TIME_WIDTH)));
+        if (showLast) {
+            header.add(pad("LAST", TIME_WIDTH));
+        }
+        header.add(pad("FIRST AT", locationWidth));
+        header.add("FIRST OUTPUT");
+        columns.row(null, 0, header.toArray(new String[0]));
         for (Row r : sorted) {
-            columns.row(r.priority, 0, pad(r.priority.falcoName(), PRIORITY_WIDTH),
+            List<String> cells = new ArrayList<>(List.of(pad(r.priority.falcoName(), PRIORITY_WIDTH),
                     padLeft(String.format("%,d", r.alerts), countWidth), columns.fit(r.rule, ruleWidth),
-                    pad(Columns.time(r.first), TIME_WIDTH), pad(Columns.time(r.last), TIME_WIDTH),
-                    columns.fitTail(Terminal.sanitize(r.firstAt.toString()), locationWidth),
-                    Terminal.sanitize(r.firstMessage));
+                    pad(Columns.time(r.first), TIME_WIDTH)));
+            if (showLast) {
+                cells.add(pad(Columns.time(r.last), TIME_WIDTH));
+            }
+            cells.add(columns.fitTail(Terminal.sanitize(r.firstAt.toString()), locationWidth));
+            cells.add(Terminal.sanitize(r.firstMessage));
+            columns.row(r.priority, 0, cells.toArray(new String[0]));
         }
     }
 }

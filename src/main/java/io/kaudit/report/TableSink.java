@@ -12,8 +12,9 @@ import static io.kaudit.report.Columns.padTail;
 
 /**
  * {@code -f table}: aligned columns TIME, PRIORITY, RULE, LOCATION, OUTPUT. On a terminal the rows
- * are cut to its width (unless --wide) and the priority is coloured (unless NO_COLOR); elsewhere
- * nothing is cut, not even a long rule name or path.
+ * are cut to its width (unless --wide), the location shrinking first so that the output (who, what,
+ * where) stays readable, and the priority is coloured (unless NO_COLOR); elsewhere nothing is cut,
+ * not even a long rule name or path.
  */
 public final class TableSink implements Sink {
     private static final int TIME_WIDTH = Columns.TIME_WIDTH;
@@ -46,6 +47,8 @@ public final class TableSink implements Sink {
     public void alert(Alert a) {
         try {
             if (!headerWritten) {
+                // on a narrow terminal the location gives way (its end is kept) before the output does
+                locationWidth = columns.locationWidth(TIME_WIDTH + PRIORITY_WIDTH + ruleWidth + 3, locationWidth);
                 columns.row(null, 1, pad("TIME", TIME_WIDTH), pad("PRIORITY", PRIORITY_WIDTH), pad("RULE", ruleWidth),
                         pad("LOCATION", locationWidth), "OUTPUT");
                 headerWritten = true;

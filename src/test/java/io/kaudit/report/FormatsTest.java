@@ -158,6 +158,35 @@ class FormatsTest {
         assertTrue(rows[1].contains("audit.log:7"));
     }
 
+    /** On a narrow terminal the output (who, what, where) keeps its room: the location and LAST give way first. */
+    @Test
+    void onATerminalTheOutputKeepsItsRoom() throws Exception {
+        Alert a = new Alert(0, "Interactive Shell Exec Into Pod", Priority.WARNING, "k8s_audit", List.of(), "o",
+                "Shell opened (user=mallory pod=api-0 ns=payments command=/bin/sh)", Map.of(), "h",
+                new io.kaudit.event.Location("/var/log/kubernetes/audit/kube-apiserver-audit-2026-03-14.log", 7, -1), "", "d");
+        java.io.StringWriter w = new java.io.StringWriter();
+        TableSink t = new TableSink(w, false, 140, a.location().path().length());
+        t.begin(List.of());
+        t.alert(a);
+        String row = w.toString().split("\n")[1];
+        assertTrue(row.length() <= 140 && row.contains("command=/bin/sh)"), row);
+        assertTrue(row.contains("2026-03-14.log:7"), "the location's end is kept: " + row);
+
+        java.io.StringWriter sw = new java.io.StringWriter();
+        SummarySink summary = new SummarySink(sw, false, 140);
+        summary.alert(a);
+        summary.finish(new io.kaudit.engine.RunStats());
+        String[] rows = sw.toString().split("\n");
+        assertFalse(rows[0].contains("LAST"), "LAST gives way first on 140 columns: " + rows[0]);
+        assertTrue(rows[1].contains("user=mallory pod=api-0"), rows[1]);
+        // off a terminal nothing is cut or left out
+        java.io.StringWriter whole = new java.io.StringWriter();
+        SummarySink all = new SummarySink(whole, false, 0);
+        all.alert(a);
+        all.finish(new io.kaudit.engine.RunStats());
+        assertTrue(whole.toString().contains("LAST") && whole.toString().contains(a.location().toString()), whole.toString());
+    }
+
     /** The summary agrees with the alerts themselves: counts, times and earliest location per rule, in order. */
     @Test
     void summaryAgreesWithJsonl() throws Exception {
