@@ -135,6 +135,15 @@ final class ScanCommand implements Callable<Integer> {
                 err.println("kaudit: what this log lets rules see: " + stats.visibility);
             }
         }
+        if (stats.events > 0 && !stats.emptyInputs.isEmpty()) {   // with none at all, the error below says it
+            int shown = Math.min(5, stats.emptyInputs.size());
+            for (String name : stats.emptyInputs.subList(0, shown)) {
+                err.println("kaudit: warning: " + name + ": no audit event in it (not an audit log?)");
+            }
+            if (stats.emptyInputs.size() > shown) {
+                err.printf("kaudit: warning: %,d more inputs held no audit event%n", stats.emptyInputs.size() - shown);
+            }
+        }
         if (stats.stopped) {
             return 2;
         }

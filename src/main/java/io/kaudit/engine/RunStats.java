@@ -31,6 +31,8 @@ public final class RunStats {
     public long endNanos;
     public final Map<Priority, Long> alertsByPriority = new EnumMap<>(Priority.class);
     public final Map<String, Long> alertsByRule = new java.util.TreeMap<>();
+    /** Inputs read to their end that held no audit event (not an audit log?), in input order. */
+    public final java.util.List<String> emptyInputs = new java.util.ArrayList<>();
     /** Correlation groups evicted because --max-correlation-groups was reached. */
     public long correlationGroupsEvicted;
 

@@ -18,7 +18,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -149,6 +152,9 @@ public final class Pipeline {
         Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending, buffers,
                 observers));
         reader.start();
+        // events per input, to name the inputs that held none (a file that is not an audit log, among others)
+        Map<Input, long[]> eventsByInput = new IdentityHashMap<>();
+        Set<Input> unreadable = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         try {
             Input current = null;
             long base = 0;
@@ -170,6 +176,9 @@ public final class Pipeline {
                     if (strict) {
                         throw new MalformedInputException(where, b.reason());
                     }
+                    if (b.loss() == Loss.WHOLE_INPUT) {
+                        unreadable.add(current);
+                    }
                     if (b.loss() != Loss.LINE) {
                         stats.countIncomplete(where, b.reason(), b.loss() == Loss.WHOLE_INPUT);
                     } else {
@@ -190,6 +199,7 @@ public final class Pipeline {
                 }
                 stats.lines += r.lines();
                 stats.events += r.events();
+                eventsByInput.computeIfAbsent(current, k -> new long[1])[0] += r.events();
                 stats.bytes += r.bytes();
             }
         } catch (InterruptedException e) {
@@ -210,6 +220,14 @@ public final class Pipeline {
         }
         correlator.flush(emit);
         correlator.addTo(stats);
+        if (!stats.stopped) {
+            for (Input i : inputs) {
+                long[] n = eventsByInput.get(i);
+                if ((n == null || n[0] == 0) && !unreadable.contains(i)) {
+                    stats.emptyInputs.add(i.name());
+                }
+            }
+        }
         // every result was taken: the workers and the reader are done with their evaluators
         for (LineEvaluator e = running.poll(); e != null; e = running.poll()) {
             e.addTimesTo(stats);

@@ -27,6 +27,20 @@ class SilentSuccessTest {
         assertTrue(e.err().contains("no audit events read"), e.err());
     }
 
+    /** Among inputs that hold events, one that holds none is named in a warning (the scan still succeeds). */
+    @Test
+    void anInputWithNoEventAmongOthersIsNamed() throws Exception {
+        Path notAudit = Files.writeString(dir.resolve("notes.log"), "just some text\nand more\n");
+        Path empty = Files.createFile(dir.resolve("empty.log"));
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", "samples/privileged-pod.log", notAudit.toString(),
+                empty.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("warning: " + notAudit + ": no audit event in it"), o.err());
+        assertTrue(o.err().contains("warning: " + empty + ": no audit event in it"), o.err());
+        assertTrue(!o.err().contains("privileged-pod.log: no audit event"), o.err());
+        assertTrue(o.out().contains("Privileged Container Started"), o.out());
+    }
+
     @Test
     void aTagOrRuleNamingNothingIsAUsageError() {
         Kaudit.Outcome t = Kaudit.run("scan", "-f", "jsonl", "--tag", "no-such-tag", "samples/privileged-pod.log");
