@@ -239,6 +239,10 @@ final class FollowCommand implements Callable<Integer> {
                     continue;
                 }
                 Tailer t = new Tailer(p, name, maxLine, startAtEnd).rotateWait((long) (rotateWait * 1000));
+                Checkpoint.Entry rotated = checkpoint.get(Checkpoint.rotatedKey(name));
+                if (rotated != null) {   // stopped within a rotate-wait: the old file's lines came first
+                    t.resumeRotated(rotated, handler);
+                }
                 Checkpoint.Entry e = checkpoint.get(name);
                 if (e != null) {
                     t.resume(e, handler);
@@ -262,6 +266,12 @@ final class FollowCommand implements Callable<Integer> {
                 Checkpoint.Entry e = t.position();
                 if (e != null) {
                     checkpoint.put(t.name(), e);
+                }
+                Checkpoint.Entry rotated = t.rotatedPosition();
+                if (rotated != null) {
+                    checkpoint.put(Checkpoint.rotatedKey(t.name()), rotated);
+                } else {
+                    checkpoint.remove(Checkpoint.rotatedKey(t.name()));
                 }
             }
             checkpoint.save();

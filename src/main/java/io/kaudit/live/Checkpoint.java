@@ -59,6 +59,15 @@ public final class Checkpoint {
         return Long.parseLong(o.get(key).asText());
     }
 
+    /** The key, beside a path's own, of the file rotated away from it and still in its rotate-wait. */
+    public static String rotatedKey(String path) {
+        return path + " (rotated)";
+    }
+
+    public void remove(String path) {
+        entries.remove(path);
+    }
+
     public Entry get(String path) {
         return entries.get(path);
     }

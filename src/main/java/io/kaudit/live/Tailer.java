@@ -162,6 +162,26 @@ public final class Tailer {
     }
 
     /**
+     * The checkpoint entry of the file rotated away and still read for its rotate-wait, or null: a
+     * restart finishes it from there ({@link #resumeRotated}) before the current file.
+     */
+    public Checkpoint.Entry rotatedPosition() {
+        return rotated == null || rotated.identity == null ? null
+                : new Checkpoint.Entry(rotated.identity, rotated.offset, rotated.line);
+    }
+
+    /** Finishes, from its checkpoint entry, the file that was in its rotate-wait when kaudit stopped. */
+    public void resumeRotated(Checkpoint.Entry e, FrameHandler out) throws IOException {
+        Path backup = findRotated(e.identity());
+        if (backup == null) {
+            out.notice(name + ": the file rotated away before the stop is gone; lines added to it since are lost");
+            return;
+        }
+        out.notice(name + ": finishing " + backup + ", rotated away before the stop, from the checkpoint first");
+        drain(backup, e.offset(), e.line(), out);
+    }
+
+    /**
      * Opens the file now if it exists, so "start at the end" means the end at start-up, not at the
      * first poll (lines written in between are new lines).
      */

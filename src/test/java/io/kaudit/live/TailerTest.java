@@ -288,6 +288,36 @@ class TailerTest {
         t.close();
     }
 
+    /** Stopped within a rotate-wait: the checkpoint holds the old file too, and a restart finishes it first. */
+    @Test
+    void aStopWithinTheRotateWaitLosesNothingOfTheOldFile() throws Exception {
+        Path log = dir.resolve("audit.log");
+        append(log, "a-1\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(60_000);
+        Recorder r = new Recorder();
+        t.poll(r);
+        Path old = dir.resolve("audit-2026-03-14T09-00-00.000.log");
+        Files.move(log, old);
+        append(log, "b-1\n");
+        t.poll(r);
+        assertEquals(List.of("a-1", "b-1"), r.lines);
+        Checkpoint.Entry current = t.position();
+        Checkpoint.Entry rotated = t.rotatedPosition();
+        assertEquals(new Checkpoint.Entry(FileIdentity.of(old), Files.size(old), 1), rotated);
+        t.close();   // stopped; the old writer still adds a line, and the new file grows
+        append(old, "a-2\n");
+        append(log, "b-2\n");
+
+        Tailer again = new Tailer(log, log.toString(), 1 << 20, true).rotateWait(60_000);
+        Recorder after = new Recorder();
+        again.resumeRotated(rotated, after);
+        again.resume(current, after);
+        again.poll(after);
+        assertEquals(List.of("a-2", "b-2"), after.lines, "the old file's last line first, nothing repeated");
+        assertTrue(after.where.get(0).contains(old.getFileName() + ":2"), after.where.toString());
+        again.close();
+    }
+
     /**
      * copytruncate, then refilled past the old offset before the next poll: audit lines share their
      * first ~80 bytes, so only a longer fingerprint (holding the first auditID) sees the rewrite.
