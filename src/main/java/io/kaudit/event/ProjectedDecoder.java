@@ -160,7 +160,7 @@ public final class ProjectedDecoder {
             String key;
             if (proj.whole()) {
                 child = Projection.ALL;
-                key = decode(keyStart, keyEnd);
+                key = key(keyStart, keyEnd);
             } else {
                 int at = proj.find(b, keyStart, keyEnd);
                 if (at >= 0) {
@@ -341,6 +341,48 @@ public final class ProjectedDecoder {
         }
         p = e;
         throw error("unterminated string");
+    }
+
+    /** A key's bytes and its text, as {@link #KEYS} holds them (final fields: safe to share across threads). */
+    private static final class Key {
+        final byte[] bytes;
+        final String text;
+
+        Key(byte[] bytes, String text) {
+            this.bytes = bytes;
+            this.text = text;
+        }
+    }
+
+    /**
+     * Keys of objects kept whole (a pod's spec, labels, annotations) repeat line after line: a small
+     * table of the last key seen per hash slot gives back the same String instead of decoding a
+     * new one. Shared by all threads without locks: a slot holds a whole {@link Key} or another,
+     * and a miss only replaces it.
+     */
+    private static final Key[] KEYS = new Key[2048];
+    private static final int MAX_CACHED_KEY = 48;
+
+    /** The text of the key content {@code [from, to)} that {@link #skipString} just passed. */
+    private String key(int from, int to) {
+        int len = to - from;
+        if (escaped || len > MAX_CACHED_KEY) {
+            return decode(from, to);
+        }
+        byte[] a = b;
+        long h = Bytes.head(a, from, len);
+        if (len > 8) {
+            h = h * 31 + Bytes.head(a, to - 8, 8);
+        }
+        h = (h + len) * 0x9E3779B97F4A7C15L;
+        int slot = (int) (h >>> 53);
+        Key k = KEYS[slot];
+        if (k != null && k.bytes.length == len && java.util.Arrays.equals(k.bytes, 0, len, a, from, to)) {
+            return k.text;
+        }
+        String text = new String(a, from, len, StandardCharsets.UTF_8);
+        KEYS[slot] = new Key(java.util.Arrays.copyOfRange(a, from, to), text);
+        return text;
     }
 
     /**

@@ -186,6 +186,40 @@ class ProjectedDecoderTest {
     }
 
     @Test
+    void keysOfWholeObjectsComeBackRightThroughTheKeyCache() throws Exception {
+        // far more distinct keys than the cache has slots, keys sharing their first or last eight
+        // bytes, of every length up to and past the cached maximum, and invalid UTF-8, on two threads
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < 6000; i++) {
+            String k = switch (i % 4) {
+                case 0 -> "metadata" + i;
+                case 1 -> i + "annotations";
+                case 2 -> "k".repeat(i % 60);
+                default -> "k\u00e9y-" + i;
+            };
+            sb.append(i == 0 ? "" : ",").append('"').append(k).append(i % 4 == 2 ? "-" + i : "").append("\":").append(i);
+        }
+        byte[] b = sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        String want = ours(b);
+        assertEquals(jacksonValues(b), want);
+        Thread other = new Thread(() -> {
+            for (int r = 0; r < 20; r++) {
+                assertEquals(want, ours(b));
+            }
+        });
+        other.start();
+        for (int r = 0; r < 20; r++) {
+            assertEquals(want, ours(b));
+        }
+        other.join();
+        byte[] bad = {'{', '"', 'a', (byte) 0xff, '"', ':', '1', ',', '"', 'a', (byte) 0xfe, '"', ':', '2', '}'};
+        JsonObject o = (JsonObject) ProjectedDecoder.parse(bad, 0, bad.length, Projection.ALL);
+        assertEquals("a\uFFFD", o.keyAt(0));
+        assertEquals("a\uFFFD", o.keyAt(1));
+        assertEquals(2, o.size());
+    }
+
+    @Test
     void invalidUtf8IsReplacedNotFatal() throws JsonSyntaxException {
         byte[] b = {'"', 'a', (byte) 0xff, 'b', '"'};
         assertEquals("a\uFFFDb", ((JsonString) ProjectedDecoder.parse(b, 0, b.length, Projection.ALL)).value());
