@@ -16,6 +16,22 @@ final class Converters {
     private Converters() {
     }
 
+    /** The seconds of a duration such as 90s, 30m, 2h, 7d, 1h30m; null if {@code value} is not one. */
+    private static Long seconds(String value) {
+        Matcher m = DURATION.matcher(value);
+        if (value.isEmpty() || !m.matches()) {
+            return null;
+        }
+        long seconds = 0;
+        long[] unit = {86400, 3600, 60, 1};
+        for (int i = 0; i < 4; i++) {
+            if (m.group(i + 1) != null) {
+                seconds += Long.parseLong(m.group(i + 1)) * unit[i];
+            }
+        }
+        return seconds;
+    }
+
     static final class PriorityConverter implements ITypeConverter<Priority> {
         @Override
         public Priority convert(String value) {
@@ -45,15 +61,8 @@ final class Converters {
     static final class TimeConverter implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            Matcher m = DURATION.matcher(value);
-            if (!value.isEmpty() && m.matches()) {
-                long seconds = 0;
-                long[] unit = {86400, 3600, 60, 1};
-                for (int i = 0; i < 4; i++) {
-                    if (m.group(i + 1) != null) {
-                        seconds += Long.parseLong(m.group(i + 1)) * unit[i];
-                    }
-                }
+            Long seconds = seconds(value);
+            if (seconds != null) {
                 long now = System.currentTimeMillis() * 1_000_000L;
                 return now - seconds * 1_000_000_000L;
             }
@@ -89,16 +98,9 @@ final class Converters {
             if (value.equals("0")) {
                 return 0L;
             }
-            Matcher m = DURATION.matcher(value);
-            if (value.isEmpty() || !m.matches()) {
+            Long seconds = seconds(value);
+            if (seconds == null) {
                 throw new CommandLine.TypeConversionException("expected a duration (30s, 5m, 2h), got '" + value + "'");
-            }
-            long seconds = 0;
-            long[] unit = {86400, 3600, 60, 1};
-            for (int i = 0; i < 4; i++) {
-                if (m.group(i + 1) != null) {
-                    seconds += Long.parseLong(m.group(i + 1)) * unit[i];
-                }
             }
             return seconds * 1_000_000_000L;
         }

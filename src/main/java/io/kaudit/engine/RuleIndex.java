@@ -7,6 +7,7 @@ import io.kaudit.rule.CompileException;
 import io.kaudit.rule.ConditionCompiler;
 import io.kaudit.rule.Fields;
 import io.kaudit.rule.Getter;
+import io.kaudit.rule.Requirements;
 import io.kaudit.rule.Rule;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -136,43 +137,18 @@ final class RuleIndex {
 
     /** Field -> values it must equal for {@code e} to hold; only what the tree implies. */
     static Map<String, Set<String>> requirements(Ast.Expr e) {
-        Map<String, Set<String>> out = new HashMap<>();
-        if (e instanceof Ast.And a) {
-            for (Ast.Expr c : a.children()) {
-                for (Map.Entry<String, Set<String>> r : requirements(c).entrySet()) {
-                    out.merge(r.getKey(), r.getValue(), (x, y) -> {
-                        Set<String> both = new HashSet<>(x);
-                        both.retainAll(y);
-                        return both;
-                    });
-                }
-            }
-        } else if (e instanceof Ast.Or o) {
-            Map<String, Set<String>> union = null;
-            for (Ast.Expr c : o.children()) {
-                Map<String, Set<String>> r = requirements(c);
-                if (union == null) {
-                    union = new HashMap<>(r);
-                } else {
-                    union.keySet().retainAll(r.keySet());
-                    for (Map.Entry<String, Set<String>> u : union.entrySet()) {
-                        Set<String> merged = new HashSet<>(u.getValue());
-                        merged.addAll(r.get(u.getKey()));
-                        u.setValue(merged);
-                    }
-                }
-            }
-            if (union != null) {
-                out.putAll(union);
-            }
-        } else if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && isScalar(f)) {
+        return Requirements.of(e, RuleIndex::leaf);
+    }
+
+    /** {@code f = v}, {@code f in (...)} and {@code f intersects (...)} on a scalar string field. */
+    private static void leaf(Ast.Expr e, Map<String, Set<String>> out) {
+        if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && isScalar(f)) {
             if (c.op().equals("=") && c.right() instanceof Ast.ValueOperand v) {
                 out.put(f.text(), Set.of(v.value()));
             } else if ((c.op().equals("in") || c.op().equals("intersects")) && c.right() instanceof Ast.ListOperand l) {
                 out.put(f.text(), new HashSet<>(l.values()));
             }
         }
-        return out;
     }
 
     private static boolean isScalar(Ast.FieldOperand f) {

@@ -293,6 +293,21 @@ public final class Coverage {
         return required != null ? required : all;
     }
 
+    /**
+     * The policy's {@code resources} forms that record {@code resource} with the subresources a rule
+     * needs ({@code ""} = the resource itself; null = any: the resource and {@code resource/*}).
+     */
+    static void addForms(Set<String> forms, String resource, Set<String> subresources) {
+        if (subresources == null) {
+            forms.add(resource);
+            forms.add(resource + "/*");
+        } else {
+            for (String s : subresources) {
+                forms.add(s.isEmpty() ? resource : resource + "/" + s);
+            }
+        }
+    }
+
     /** A policy rule that, placed first, records what the rule needs. */
     static String suggestion(RuleNeeds n, Set<String> ruleStages) {
         StringBuilder b = new StringBuilder();
@@ -306,15 +321,7 @@ public final class Coverage {
             Map<String, Set<String>> byGroup = new LinkedHashMap<>();
             Set<String> subs = n.get(RuleNeeds.SUBRESOURCE);
             for (String r : new TreeSet<>(rs)) {
-                Set<String> forms = byGroup.computeIfAbsent(GROUPS.getOrDefault(r, "*unknown*"), k -> new TreeSet<>());
-                if (subs == null) {
-                    forms.add(r);
-                    forms.add(r + "/*");
-                } else {
-                    for (String s : subs) {
-                        forms.add(s.isEmpty() ? r : r + "/" + s);
-                    }
-                }
+                addForms(byGroup.computeIfAbsent(GROUPS.getOrDefault(r, "*unknown*"), k -> new TreeSet<>()), r, subs);
             }
             b.append("  resources:\n");
             byGroup.forEach((g, forms) -> {

@@ -165,16 +165,8 @@ public final class PolicySuggester {
             }
             for (String r : rs) {
                 String group = Coverage.GROUPS.get(r);
-                Set<String> forms = merged.computeIfAbsent(key, k -> new LinkedHashMap<>())
-                        .computeIfAbsent(group == null ? "" : group, k -> new TreeSet<>());
-                if (subs == null) {
-                    forms.add(r);
-                    forms.add(r + "/*");
-                } else {
-                    for (String s : subs) {
-                        forms.add(s.isEmpty() ? r : r + "/" + s);
-                    }
-                }
+                Coverage.addForms(merged.computeIfAbsent(key, k -> new LinkedHashMap<>())
+                        .computeIfAbsent(group == null ? "" : group, k -> new TreeSet<>()), r, subs);
             }
             served.computeIfAbsent(key, k -> new TreeSet<>()).add(n.rule().name());
         }

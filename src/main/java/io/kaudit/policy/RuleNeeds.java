@@ -4,6 +4,7 @@ import io.kaudit.policy.AuditPolicy.Level;
 import io.kaudit.rule.Ast;
 import io.kaudit.rule.FieldDef;
 import io.kaudit.rule.Fields;
+import io.kaudit.rule.Requirements;
 import io.kaudit.rule.Rule;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,7 +53,7 @@ public record RuleNeeds(Rule rule, Map<String, Set<String>> values, Level level,
                 case "jevt.value[/objectRef/namespace]" -> NAMESPACE;
                 default -> k;
             };
-            values.merge(key, v, RuleNeeds::intersect);
+            values.merge(key, v, Requirements::intersect);
         });
         Set<String> req = new TreeSet<>();
         Set<String> resp = new TreeSet<>();
@@ -83,38 +84,14 @@ public record RuleNeeds(Rule rule, Map<String, Set<String>> values, Level level,
         SAME, CHANGED, NONE
     }
 
-    private static Set<String> intersect(Set<String> a, Set<String> b) {
-        Set<String> both = new HashSet<>(a);
-        both.retainAll(b);
-        return both;
-    }
-
     /** Field -> values it must equal ("" = absent); only what the tree implies. */
     static Map<String, Set<String>> requirements(Ast.Expr e) {
-        Map<String, Set<String>> out = new HashMap<>();
-        if (e instanceof Ast.And a) {
-            for (Ast.Expr c : a.children()) {
-                requirements(c).forEach((k, v) -> out.merge(k, v, RuleNeeds::intersect));
-            }
-        } else if (e instanceof Ast.Or o) {
-            Map<String, Set<String>> union = null;
-            for (Ast.Expr c : o.children()) {
-                Map<String, Set<String>> r = requirements(c);
-                if (union == null) {
-                    union = new HashMap<>(r);
-                } else {
-                    union.keySet().retainAll(r.keySet());
-                    for (Map.Entry<String, Set<String>> u : union.entrySet()) {
-                        Set<String> merged = new HashSet<>(u.getValue());
-                        merged.addAll(r.get(u.getKey()));
-                        u.setValue(merged);
-                    }
-                }
-            }
-            if (union != null) {
-                out.putAll(union);
-            }
-        } else if (e instanceof Ast.Not n && n.child() instanceof Ast.Check c && c.op().equals("exists")
+        return Requirements.of(e, RuleNeeds::leaf);
+    }
+
+    /** {@code not f exists} and {@code f = v}, {@code f in (...)} for the fields a policy decides on. */
+    private static void leaf(Ast.Expr e, Map<String, Set<String>> out) {
+        if (e instanceof Ast.Not n && n.child() instanceof Ast.Check c && c.op().equals("exists")
                 && c.left() instanceof Ast.FieldOperand f && KEPT.contains(f.text())) {
             out.put(f.text(), Set.of(""));
         } else if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && KEPT.contains(f.text())) {
@@ -124,7 +101,6 @@ public record RuleNeeds(Rule rule, Map<String, Set<String>> values, Level level,
                 out.put(f.text(), new HashSet<>(l.values()));
             }
         }
-        return out;
     }
 
     private static void bodyFields(Ast.Expr e, Set<String> req, Set<String> resp) {

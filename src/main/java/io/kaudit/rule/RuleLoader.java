@@ -215,15 +215,7 @@ public final class RuleLoader {
                     continue;
                 }
                 if (parser.item) {
-                    if (!(doc instanceof MappingNode m)) {
-                        errors.add(file + ":" + line(doc) + ": each item must be a mapping");
-                        continue;
-                    }
-                    try {
-                        item(file, m);
-                    } catch (RuleLoadException e) {
-                        errors.addAll(e.errors());   // this item is skipped; the next ones are still checked
-                    }
+                    checkedItem(file, doc);
                     continue;
                 }
                 checkTag(file, doc);
@@ -238,15 +230,7 @@ public final class RuleLoader {
                     if (isNull(item)) {
                         continue;
                     }
-                    if (!(item instanceof MappingNode m)) {
-                        errors.add(file + ":" + line(item) + ": each item must be a mapping");
-                        continue;
-                    }
-                    try {
-                        item(file, m);
-                    } catch (RuleLoadException e) {
-                        errors.addAll(e.errors());   // this item is skipped; the next ones are still checked
-                    }
+                    checkedItem(file, item);
                 }
             }
         } catch (TagRefused e) {
@@ -377,6 +361,19 @@ public final class RuleLoader {
                 }
                 return;
             }
+        }
+    }
+
+    /** One item of a rules file; a bad one is recorded in {@link #errors} and skipped, the next ones still checked. */
+    private void checkedItem(String file, Node node) {
+        if (!(node instanceof MappingNode m)) {
+            errors.add(file + ":" + line(node) + ": each item must be a mapping");
+            return;
+        }
+        try {
+            item(file, m);
+        } catch (RuleLoadException e) {
+            errors.addAll(e.errors());
         }
     }
 

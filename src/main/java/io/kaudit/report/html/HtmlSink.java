@@ -365,7 +365,8 @@ public final class HtmlSink implements Sink {
         counts(g, "levels", all.levels.levels());
         counts(g, "stages", all.levels.stages());
         g.writeNumberField("body_rules", AuditLevels.bodyRules(activeRules).size());
-        g.writeStringField("sentence", all.levels.sentence(activeRules));
+        // scan's sentence (bodies and stages, as on stderr); the REPL's report has only its own counts
+        g.writeStringField("sentence", stats.visibility != null ? stats.visibility : all.levels.sentence(activeRules));
         g.writeEndObject();
         g.writeArrayFieldStart("priorities");
         for (Priority p : Priority.values()) {

@@ -181,9 +181,9 @@
     var cov = data.coverage && data.coverage.sentence;
     $("coverage").hidden = !cov;
     if (cov) {
-      var lv = data.coverage.levels, parts = [];
-      for (var k in lv) { parts.push(k + " " + num(lv[k])); }
-      $("coverage").textContent = "What the log's audit levels let rules see: " + cov + " (events by level: " + parts.join(", ") + ").";
+      var counted = function (m) { var parts = []; for (var k in m) { parts.push(k + " " + num(m[k])); } return parts.join(", "); };
+      $("coverage").textContent = "What this log lets rules see: " + cov + " (events by level: " + counted(data.coverage.levels) +
+        "; by stage: " + counted(data.coverage.stages) + ").";
     }
     var left = data.alerts_left_out;
     $("left-out").hidden = !left;

@@ -155,6 +155,59 @@ class HtmlReportTest {
         Hostile.assertRenderedAsText(browser);
     }
 
+    /**
+     * Issue 15 point 4: the overview says what the log let the rules see, the sentence scan prints on
+     * stderr (bodies and stages); the level names in it come from the events, so it is text, not markup.
+     */
+    @Test
+    void theOverviewSaysWhatTheLogLetRulesSee(@TempDir Path dir) throws Exception {
+        String level = "Meta<img src=x onerror=window.__xss=5>";
+        StringBuilder log = new StringBuilder();
+        for (String sample : List.of("exec-into-pod.log", "privileged-pod.log", "credential-access.log")) {
+            for (String line : Files.readAllLines(Path.of("samples", sample))) {
+                log.append(line.replaceAll("\"level\":\"[A-Za-z]*\"", "\"level\":" + io.kaudit.event.JsonWriter.quote(level))
+                        .replace("\"stage\":\"ResponseStarted\"", "\"stage\":\"ResponseComplete\"")).append('\n');
+            }
+        }
+        Path file = dir.resolve("metadata-only.log");
+        Files.writeString(file, log, StandardCharsets.UTF_8);
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                - rule: Any Request
+                  desc: fires on every event
+                  condition: ka.auditid exists
+                  output: "%ka.verb %ka.target.resource"
+                  priority: NOTICE
+                  source: k8s_audit
+                - rule: Privileged Pod
+                  desc: reads the request body
+                  condition: ka.verb=create and ka.target.resource=pods and ka.req.pod.containers.privileged intersects (true)
+                  output: "%ka.target.name"
+                  priority: WARNING
+                  source: k8s_audit
+                - rule: Exec Started
+                  desc: waits for the stage an exec's event has
+                  condition: ka.stage=ResponseStarted and ka.target.subresource=exec
+                  output: "%ka.target.name"
+                  priority: WARNING
+                  source: k8s_audit
+                """, StandardCharsets.UTF_8);
+        Kaudit.Outcome scan = Kaudit.run("scan", "-q", "-r", rules.toString(), "-f", "jsonl", file.toString());
+        String visibility = jsonStats("-r", rules.toString(), file.toString()).get("visibility").asText();
+        assertEquals("only " + level + " events: 1 rule that read request bodies could not fire; "
+                + "1 rule waits for stage ResponseStarted; no event in this log has it", visibility);
+        Path page = report(dir, "-r", rules.toString(), file.toString());
+        open(page);
+        assertTrue(browser.await("!document.getElementById('coverage').hidden", 2000), "the coverage note is shown");
+        String note = browser.text("document.getElementById('coverage').textContent");
+        assertTrue(note.contains(visibility), note);
+        assertTrue(note.contains("by stage: ResponseComplete"), note);
+        assertEquals("undefined", browser.text("typeof window.__xss"));
+        assertEquals(0, browser.number("document.querySelectorAll('img').length"));
+        assertTrue(scan.out().lines().count() > 0, "the log alerts: " + scan.err());
+        assertEquals(List.of(), browser.errors);
+    }
+
     @Test
     void pastMaxAlertsThePageSaysHowManyItLeftOutAndCountsStayComplete(@TempDir Path dir) throws Exception {
         open(report(dir, "--html-max-alerts", "10", "samples/[a-bd-z]*.log", "samples/c[!o]*.log"));
