@@ -45,7 +45,21 @@ cat > "$prefix/bin/kaudit" <<LAUNCHER
 #!/bin/sh
 # kaudit launcher, written by install.sh. KAUDIT_JAVA_OPTS replaces the JVM options below.
 home="$home"
-heap=512m   # a ceiling: the heap grows only as live data needs (~125 MiB RSS on a 1 GiB scan); one huge line needs ~4x its size
+# A ceiling that keeps peak RSS under 256 MiB whatever the input: with more room the serial collector
+# grows the old generation instead of collecting it (an alert-heavy 128 MiB log reached 430 MiB RSS
+# under -Xmx512m, at most 230 MiB in every format under -Xmx144m, in the same time; a 1 GiB scan is
+# as fast). One huge line needs ~4x its size: a line over ~30 MiB wants KAUDIT_JAVA_OPTS (the
+# out-of-memory message says so).
+heap=144m
+# Rules files of many MiB (tens of thousands of rules) need room to compile: more heap for those.
+prev=""
+for a in "\$@"; do
+  f=""
+  case "\$prev" in -r|--rules|--add-rules) f="\$a" ;; esac
+  case "\$a" in --rules=*|--add-rules=*) f="\${a#*=}" ;; *.yaml|*.yml) f="\$a" ;; esac
+  if [ -n "\$f" ] && [ -e "\$f" ] && [ "\$(du -sk "\$f" 2>/dev/null | cut -f1)" -gt 4096 ]; then heap=1g; fi
+  prev="\$a"
+done
 [ "\${1:-}" = repl ] && heap=2g   # the repl keeps columns of every event (about 100 MiB per GiB of log)
 # A 64 MiB young generation: events die young, and fewer collections stop the workers less often.
 # On two cores the JVM gives the JIT one C2 thread; a second one has the decoder compiled sooner,
