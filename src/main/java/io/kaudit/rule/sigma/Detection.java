@@ -446,19 +446,16 @@ final class Detection {
     private static Condition textCheck(List<List<String>> paths, Predicate<String> p) {
         if (paths.size() == 1) {
             List<String> path = paths.get(0);
+            Predicate<JsonValue> passes = x -> {
+                String t = x == null ? null : Values.text(x);
+                return t != null && p.test(t);
+            };
+            // a value, or any item of a list value, whose text passes p
+            Predicate<JsonValue> matches = v -> v instanceof io.kaudit.event.JsonArray
+                    ? Values.any(v, List.of(), 0, passes) : passes.test(v);
             if (path.size() == 1) {   // a top-level scalar: the common case, no walk
                 String key = path.get(0);
-                return e -> {
-                    JsonValue v = e.root().get(key);
-                    if (v instanceof io.kaudit.event.JsonArray) {
-                        return Values.any(v, List.of(), 0, x -> {
-                            String t = Values.text(x);
-                            return t != null && p.test(t);
-                        });
-                    }
-                    String t = v == null ? null : Values.text(v);
-                    return t != null && p.test(t);
-                };
+                return e -> matches.test(e.root().get(key));
             }
             if (path.size() == 2) {
                 String k0 = path.get(0);
@@ -466,20 +463,9 @@ final class Detection {
                 return e -> {
                     if (!(e.root().get(k0) instanceof JsonObject o)) {
                         return e.root().get(k0) instanceof io.kaudit.event.JsonArray
-                                && Values.any(e.root(), path, 0, x -> {
-                                    String t = Values.text(x);
-                                    return t != null && p.test(t);
-                                });
+                                && Values.any(e.root(), path, 0, passes);
                     }
-                    JsonValue v = o.get(k1);
-                    if (v instanceof io.kaudit.event.JsonArray) {
-                        return Values.any(v, List.of(), 0, x -> {
-                            String t = Values.text(x);
-                            return t != null && p.test(t);
-                        });
-                    }
-                    String t = v == null ? null : Values.text(v);
-                    return t != null && p.test(t);
+                    return matches.test(o.get(k1));
                 };
             }
         }
