@@ -37,7 +37,13 @@ public final class Engine {
         java.util.Set<String> generated = new java.util.HashSet<>();
         for (io.kaudit.rule.sigma.Correlation c : correlations) {
             feeders.addAll(c.rules());
-            if (c.generate()) {
+        }
+        // a rule some loaded correlation counts stays quiet even when that correlation is not selected
+        // (--disable, enabled: false, --min-priority): generate: false says so whatever the selection
+        java.util.Set<String> counted = new java.util.HashSet<>();
+        for (io.kaudit.rule.sigma.Correlation c : set.correlations()) {
+            counted.addAll(c.rules());
+            if (c.generate() && correlations.contains(c)) {
                 generated.addAll(c.rules());
             }
         }
@@ -46,9 +52,10 @@ public final class Engine {
                 continue;
             }
             boolean chosen = selected(r, selection);
-            if (chosen || feeders.contains(r.name()) && r.enabled()) {
+            boolean loud = chosen && (!counted.contains(r.name()) || generated.contains(r.name()));
+            if (loud || feeders.contains(r.name()) && r.enabled()) {
                 active.add(r);
-                if (feeders.contains(r.name()) && (!chosen || !generated.contains(r.name()))) {
+                if (!loud) {
                     quiet.add(r.name());
                 }
             }

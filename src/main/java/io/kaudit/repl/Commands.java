@@ -311,7 +311,9 @@ public final class Commands {
             // rows come back in order, as the alerts were kept: each alert gets its event while it is read
             reread(Projection.ALL, rows, (row, e) -> {
                 while (next[0] < list.size() && table.alertRows().get(next[0]) == row) {
-                    Alert a = list.get(next[0]++).withEvent(e.root());
+                    Alert kept = list.get(next[0]++);
+                    // a correlation alert has no event of its own (scan reports it without one): the row is only where it was kept
+                    Alert a = kept.correlation() != null ? kept : kept.withEvent(e.root());
                     stats.countAlert(a);
                     sink.alert(a);
                 }

@@ -65,6 +65,33 @@ public final class SigmaLoader {
         return docs.isEmpty();
     }
 
+    /** Rules turned on or off after their definition (a Falco-style {@code - rule: NAME / enabled: false}), by title or name. */
+    private final Map<String, Boolean> enabledOverrides = new HashMap<>();
+
+    /** Whether a Sigma rule or correlation with this title or {@code name} was added so far. */
+    public boolean knows(String name) {
+        for (Doc d : docs) {
+            if (name.equals(optional(d, "title")) || name.equals(optional(d, "name"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Turns the Sigma rule or correlation of this title or name on or off (the latest call wins). */
+    public void enabled(String name, boolean on) {
+        enabledOverrides.put(name, on);
+    }
+
+    private boolean enabledOf(Doc d) {
+        Boolean byTitle = enabledOverrides.get(optional(d, "title"));
+        if (byTitle != null) {
+            return byTitle;
+        }
+        String name = optional(d, "name");
+        return name.isEmpty() || enabledOverrides.getOrDefault(name, true);
+    }
+
     /** What compiling produced: rules of both languages in file order, correlations, warnings. */
     public record Result(List<Rule> rules, List<Correlation> correlations, List<String> warnings) {
     }
@@ -125,7 +152,7 @@ public final class SigmaLoader {
                 throw new IllegalStateException(e);
             }
             String id = optional(d, "id");
-            Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), true,
+            Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), enabledOf(d),
                     c.condition(), conditionText(det), c.tree(), output, d.file, d.line(), index++, Rule.SIGMA, id);
             out.add(r);
             byRef.put(title, r);
@@ -283,7 +310,7 @@ public final class SigmaLoader {
         } catch (CompileException e) {
             throw new IllegalStateException(e);
         }
-        Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), true,
+        Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), enabledOf(d),
                 e -> false, text, new Ast.Or(List.of(), 0), output, d.file, d.line(), index, Rule.CORRELATION, id);
         Correlation x = new Correlation(r, type, List.copyOf(names), List.copyOf(groupBy), groupOf, fieldOf, field,
                 spanNanos, condition, generate);
