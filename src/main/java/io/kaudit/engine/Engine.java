@@ -23,6 +23,8 @@ public final class Engine {
     /** The selected correlation rules, and the rules whose own alerts only feed them. */
     private final List<io.kaudit.rule.sigma.Correlation> correlations = new ArrayList<>();
     private final java.util.Set<String> quiet = new java.util.HashSet<>();
+    /** The rules of {@link #quiet}, by identity (first-match consults it; all-match never does). */
+    private final java.util.Set<Rule> quietRules = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public Engine(RuleSet set, Selection selection) {
         List<Rule> active = new ArrayList<>();
@@ -57,6 +59,7 @@ public final class Engine {
                 active.add(r);
                 if (!loud) {
                     quiet.add(r.name());
+                    quietRules.add(r);
                 }
             }
         }
@@ -117,12 +120,34 @@ public final class Engine {
     /** Adds the rules {@code event} matches to {@code out}, in rule order (at most one under first-match). */
     public void match(AuditEvent event, List<Rule> out) {
         boolean first = selection.matching() == Selection.Matching.FIRST;
+        if (first && !quietRules.isEmpty()) {
+            matchFirstFeeding(event, out);
+            return;
+        }
         for (Rule r : index.candidates(event)) {
             if (r.condition().test(event)) {
                 out.add(r);
                 if (first) {
                     return;
                 }
+            }
+        }
+    }
+
+    /**
+     * First-match with rules that only feed correlations: those never alert, so they neither take the
+     * event's one alert nor lose the event to the rule that does (each correlation counts what its rules match).
+     */
+    private void matchFirstFeeding(AuditEvent event, List<Rule> out) {
+        boolean taken = false;
+        for (Rule r : index.candidates(event)) {
+            boolean feeds = quietRules.contains(r);
+            if (taken && !feeds) {
+                continue;
+            }
+            if (r.condition().test(event)) {
+                out.add(r);
+                taken |= !feeds;
             }
         }
     }

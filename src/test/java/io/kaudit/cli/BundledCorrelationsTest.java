@@ -148,6 +148,30 @@ class BundledCorrelationsTest {
                 "Secrets Read Across Many Namespaces", "Service Account Token Used From Several User Agents"), got);
     }
 
+    /** Under Falco's first-match the feeders neither take an event's one alert nor miss events another rule took. */
+    @Test
+    void firstMatchKeepsOneAlertPerEventAndTheCorrelations() throws Exception {
+        String[] attacks = SAMPLES.keySet().stream().sorted().map(s -> "samples/" + s + ".log").toArray(String[]::new);
+        for (String a : attacks) {
+            Kaudit.Outcome all = scan(a);
+            Kaudit.Outcome first = scan("--rule-matching", "first", a);
+            assertEquals(correlations(all), correlations(first), a);
+            java.util.Set<String> places = new java.util.HashSet<>();
+            for (String l : first.out().split("\n")) {
+                if (l.isBlank()) {
+                    continue;
+                }
+                JsonNode n = JSON.readTree(l);
+                if (!n.has("correlation")) {
+                    assertTrue(places.add(n.get("location").toString()), "one alert per event: " + l);
+                }
+            }
+        }
+        // an event both a Falco rule and a feeder match: the Falco rule alerts, the feeder still counts it
+        Kaudit.Outcome exec = scan("--rule-matching", "first", "samples/corr-exec-many-namespaces.log");
+        assertTrue(perRule(exec).containsKey("Exec or Attach Into Pod"), exec.out());
+    }
+
     @Test
     void rulesListAndExportIncludeTheCorrelations() throws Exception {
         Kaudit.Outcome list = Kaudit.run("rules", "list");
