@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /** The project's own rule set (rules/ in the repository), shipped inside the jar. */
 final class BundledRules {
-    static final String[] FILES = {"kaudit_rules.yaml"};
+    static final String[] FILES = {"kaudit_rules.yaml", "kaudit_correlations.yml"};
 
     private BundledRules() {
     }

@@ -175,9 +175,11 @@ final class ConsumeCommand implements Callable<Integer> {
                 }
             }
         };
+        Consume consume = new Consume(workers, fanOut, stats, stats, flush,
+                engine.correlations().isEmpty() ? null : ruleOptions.correlator(engine));
         KafkaSource source = new KafkaSource(config.consumer(exactlyOnce, false),
                 config.protocolChosen() ? null : config.consumer(exactlyOnce, true), subscription,
-                new Consume(workers, fanOut, stats, stats, flush), producer, progress, m -> log(err, m), exitAtEnd);
+                consume, producer, progress, m -> log(err, m), exitAtEnd);
         MetricsServer metricsServer = null;
         CountDownLatch finished = new CountDownLatch(1);
         Thread progressLine = null;
@@ -207,6 +209,25 @@ final class ConsumeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(stopHook);
             progressLine = progressLine(progress, err);
             source.run();
+            // a clean stop: windows still open are judged (their records' offsets are committed
+            // already; a transactional alerts topic takes nothing outside a transaction)
+            consume.finish(new Sink() {
+                @Override
+                public void alert(Alert a) {
+                    stdout.alert(a);
+                    for (WebhookSink h : hooks) {
+                        h.alert(a);
+                    }
+                    if (producer != null && !producer.transactional()) {
+                        producer.alert(a);
+                    }
+                }
+
+                @Override
+                public void malformed(Location where, String reason) {
+                    stdout.malformed(where, reason);
+                }
+            }, flush);
         } catch (IOException | org.apache.kafka.common.KafkaException e) {
             log(err, e.getMessage());
             code = 2;

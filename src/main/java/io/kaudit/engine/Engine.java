@@ -23,6 +23,8 @@ public final class Engine {
     /** The selected correlation rules, and the rules whose own alerts only feed them. */
     private final List<io.kaudit.rule.sigma.Correlation> correlations = new ArrayList<>();
     private final java.util.Set<String> quiet = new java.util.HashSet<>();
+    /** The rules of {@link #quiet}, by identity (first-match consults it; all-match never does). */
+    private final java.util.Set<Rule> quietRules = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public Engine(RuleSet set, Selection selection) {
         List<Rule> active = new ArrayList<>();
@@ -37,7 +39,13 @@ public final class Engine {
         java.util.Set<String> generated = new java.util.HashSet<>();
         for (io.kaudit.rule.sigma.Correlation c : correlations) {
             feeders.addAll(c.rules());
-            if (c.generate()) {
+        }
+        // a rule some loaded correlation counts stays quiet even when that correlation is not selected
+        // (--disable, enabled: false, --min-priority): generate: false says so whatever the selection
+        java.util.Set<String> counted = new java.util.HashSet<>();
+        for (io.kaudit.rule.sigma.Correlation c : set.correlations()) {
+            counted.addAll(c.rules());
+            if (c.generate() && correlations.contains(c)) {
                 generated.addAll(c.rules());
             }
         }
@@ -46,10 +54,12 @@ public final class Engine {
                 continue;
             }
             boolean chosen = selected(r, selection);
-            if (chosen || feeders.contains(r.name()) && r.enabled()) {
+            boolean loud = chosen && (!counted.contains(r.name()) || generated.contains(r.name()));
+            if (loud || feeders.contains(r.name()) && r.enabled()) {
                 active.add(r);
-                if (feeders.contains(r.name()) && (!chosen || !generated.contains(r.name()))) {
+                if (!loud) {
                     quiet.add(r.name());
+                    quietRules.add(r);
                 }
             }
         }
@@ -110,12 +120,34 @@ public final class Engine {
     /** Adds the rules {@code event} matches to {@code out}, in rule order (at most one under first-match). */
     public void match(AuditEvent event, List<Rule> out) {
         boolean first = selection.matching() == Selection.Matching.FIRST;
+        if (first && !quietRules.isEmpty()) {
+            matchFirstFeeding(event, out);
+            return;
+        }
         for (Rule r : index.candidates(event)) {
             if (r.condition().test(event)) {
                 out.add(r);
                 if (first) {
                     return;
                 }
+            }
+        }
+    }
+
+    /**
+     * First-match with rules that only feed correlations: those never alert, so they neither take the
+     * event's one alert nor lose the event to the rule that does (each correlation counts what its rules match).
+     */
+    private void matchFirstFeeding(AuditEvent event, List<Rule> out) {
+        boolean taken = false;
+        for (Rule r : index.candidates(event)) {
+            boolean feeds = quietRules.contains(r);
+            if (taken && !feeds) {
+                continue;
+            }
+            if (r.condition().test(event)) {
+                out.add(r);
+                taken |= !feeds;
             }
         }
     }

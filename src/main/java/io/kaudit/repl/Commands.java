@@ -144,7 +144,7 @@ public final class Commands {
     }
 
     private void top(String rest) throws CommandException {
-        String[] head = splitWhere(rest);
+        String[] head = splitSigma(rest);
         String[] words = head[0].isBlank() ? new String[0] : head[0].strip().split("\\s+");
         if (words.length == 0) {
             throw new CommandException("usage: top FIELD [N] [where COND]");
@@ -197,7 +197,7 @@ public final class Commands {
     }
 
     private void show(String rest) throws CommandException {
-        String[] head = splitWhere(rest);
+        String[] head = splitSigma(rest);
         int n = 20;
         boolean json = false;
         for (String w : head[0].isBlank() ? new String[0] : head[0].strip().split("\\s+")) {
@@ -311,7 +311,9 @@ public final class Commands {
             // rows come back in order, as the alerts were kept: each alert gets its event while it is read
             reread(Projection.ALL, rows, (row, e) -> {
                 while (next[0] < list.size() && table.alertRows().get(next[0]) == row) {
-                    Alert a = list.get(next[0]++).withEvent(e.root());
+                    Alert kept = list.get(next[0]++);
+                    // a correlation alert has no event of its own (scan reports it without one): the row is only where it was kept
+                    Alert a = kept.correlation() != null ? kept : kept.withEvent(e.root());
                     stats.countAlert(a);
                     sink.alert(a);
                 }
@@ -384,6 +386,7 @@ public final class Commands {
         out.println("""
                 Conditions use the rule language: every ka.* and jevt.* field, and the loaded rules' macros and lists.
                   count [where] COND              how many events match
+                  count sigma: DETECTION          COND may also be a Sigma detection, e.g. sigma: {verb: create, objectRef.resource: secrets}
                   top FIELD [N] [where COND]      most frequent values of FIELD
                   show [N] [-j] [where COND]      matching events as a table (-j: raw JSON)
                   timeline [BUCKET] [where COND]  events per time bucket (BUCKET: 30s, 5m, 1h, 1d)
@@ -410,6 +413,9 @@ public final class Commands {
 
     /** The rows matching a condition, from columns when it only reads column fields. */
     public BitSet match(String cond) throws CommandException {
+        if (cond.startsWith(SIGMA)) {
+            return matchSigma(cond.substring(SIGMA.length()).strip());
+        }
         QueryParser.Query q = compile(cond);
         BitSet rows = new BitSet(table.size());
         if (table.covers(q.fields())) {
@@ -427,6 +433,27 @@ public final class Commands {
         BitSet everything = all();
         reread(q.projection(), everything, (r, e) -> {
             if (q.condition().test(e)) {
+                rows.set(r);
+            }
+        });
+        return rows;
+    }
+
+    /** The prefix of a Sigma detection given inline, where a condition may stand. */
+    private static final String SIGMA = "sigma:";
+
+    /** The rows matching a Sigma detection given inline (its fields as in a Sigma rule), read from the files. */
+    private BitSet matchSigma(String detection) throws CommandException {
+        Projection projection = new Projection();
+        io.kaudit.rule.Condition c;
+        try {
+            c = io.kaudit.rule.sigma.SigmaLoader.inline(detection, new io.kaudit.rule.sigma.SigmaFields(), projection);
+        } catch (io.kaudit.rule.RuleLoadException e) {
+            throw new CommandException("sigma: " + e.getMessage() + "\n  " + detection);
+        }
+        BitSet rows = new BitSet(table.size());
+        reread(projection, all(), (r, e) -> {
+            if (c.test(e)) {
                 rows.set(r);
             }
         });
@@ -568,6 +595,21 @@ public final class Commands {
     private static String where(String rest) {
         String r = rest.strip();
         return r.startsWith("where ") || r.equals("where") ? r.substring(5).strip() : r;
+    }
+
+    /**
+     * Splits "ARGS sigma: DETECTION" into ARGS and "sigma: DETECTION" (the detection may hold the word
+     * where), otherwise as {@link #splitWhere}.
+     */
+    private static String[] splitSigma(String rest) {
+        Matcher s = Pattern.compile("(^|\\s)(where\\s+)?" + SIGMA).matcher(rest);
+        if (s.find()) {
+            String before = rest.substring(0, s.start());
+            if (!Pattern.compile("(^|\\s)where(\\s|$)").matcher(before).find()) {
+                return new String[] {before, rest.substring(s.end() - SIGMA.length()).strip()};
+            }
+        }
+        return splitWhere(rest);
     }
 
     /** Splits "ARGS where COND" into ARGS and COND ("" when absent). */

@@ -575,6 +575,11 @@ public final class RuleLoader {
         boolean definesBody = m.containsKey("condition") || m.containsKey("output") || m.containsKey("desc")
                 || m.containsKey("priority");
         if (!definesBody && m.containsKey("enabled")) {
+            if (existing == null && sigma.knows(name)) {   // a Sigma rule or correlation turned on or off
+                sigma.enabled(name, bool(file, m.get("enabled")));
+                counter++;
+                return;
+            }
             if (existing == null) {
                 throw new RuleLoadException(where + "sets 'enabled' but no rule by that name is defined before");
             }

@@ -23,6 +23,8 @@ public final class Consume implements KafkaSource.Records {
     private final RunStats stats;
     private final Object lock;
     private final Flushable flush;
+    /** The correlations' state in this member, or null (no correlation selected). */
+    private final io.kaudit.engine.Correlator correlator;
 
     /**
      * @param sink  every sink (stdout or -o, webhooks, the alerts topic), as one
@@ -30,11 +32,40 @@ public final class Consume implements KafkaSource.Records {
      * @param flush returns once what the sink was given is written or handed on
      */
     public Consume(RecordWorkers workers, Sink sink, RunStats stats, Object lock, Flushable flush) {
+        this(workers, sink, stats, lock, flush, null);
+    }
+
+    /**
+     * With correlations: every alert passes through {@code correlator} in record order; the alerts of
+     * rules that only feed correlations are dropped, and a correlation alert goes out (and is flushed
+     * with the poll's alerts, before the offsets commit) in the poll whose records complete it.
+     */
+    public Consume(RecordWorkers workers, Sink sink, RunStats stats, Object lock, Flushable flush,
+                   io.kaudit.engine.Correlator correlator) {
         this.workers = workers;
         this.sink = sink;
         this.stats = stats;
         this.lock = lock;
         this.flush = flush;
+        this.correlator = correlator;
+    }
+
+    /**
+     * The stop: events the correlations still hold back (within the slack) are counted and open
+     * windows judged; their alerts go to {@code to} (the sinks that can still take them), flushed.
+     */
+    public void finish(Sink to, Flushable flushTo) throws IOException {
+        if (correlator == null) {
+            return;
+        }
+        synchronized (lock) {
+            correlator.flush(a -> {
+                stats.countAlert(a);
+                to.alert(a);
+            });
+            correlator.addTo(stats);
+        }
+        flushTo.flush();
     }
 
     @Override
@@ -47,21 +78,29 @@ public final class Consume implements KafkaSource.Records {
                 stats.lines++;
                 stats.bytes += r.value() == null ? 0 : r.value().length;
                 stats.events += e.events();
-                int kept = 0;
+                int[] kept = {0};
                 for (Alert a : e.alerts()) {
                     if (!workers.engine().firstOfRequest(a)) {
                         continue;
                     }
-                    kept++;
-                    stats.countAlert(a);
-                    sink.alert(a);
+                    if (correlator == null) {
+                        kept[0]++;
+                        stats.countAlert(a);
+                        sink.alert(a);
+                        continue;
+                    }
+                    correlator.accept(a, x -> {
+                        kept[0]++;
+                        stats.countAlert(x);
+                        sink.alert(x);
+                    });
                 }
                 if (e.problem() != null) {
                     Location where = Location.ofRecord(r.topic(), r.partition(), r.offset(), -1);
                     stats.countMalformed(where, e.problem());
                     sink.malformed(where, e.problem());
                 }
-                outcomes.add(new KafkaSource.Outcome(e.events(), kept, e.problem()));
+                outcomes.add(new KafkaSource.Outcome(e.events(), kept[0], e.problem()));
             }
         }
         flush.flush();

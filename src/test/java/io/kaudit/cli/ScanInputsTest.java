@@ -263,6 +263,9 @@ class ScanInputsTest {
         assertEquals(a.out(), b.out());
         long last = 0;
         for (String l : a.lines()) {
+            if (l.contains("\"correlation\":{")) {
+                continue;   // a correlation alert leaves when its condition holds past the slack, not in input order
+            }
             Matcher m = LINE.matcher(l);
             assertTrue(m.find());
             long line = Long.parseLong(m.group(2));

@@ -123,6 +123,39 @@ class ReplTest {
         assertEquals("configmaps", event.object("objectRef").string("resource"), "an event read again whole: " + shown);
     }
 
+    /** The sigma: prefix: a Sigma detection inline, answering as the rule language does on the same events. */
+    @Test
+    void sigmaDetectionsInline() throws Exception {
+        String script = "count sigma: {verb: create, objectRef.resource: configmaps}\n"
+                + "count sigma: {verb: CREATE, objectRef.resource|startswith: configmap}\n"   // Sigma: case-insensitive
+                + "count ka.verb in (create, delete) and ka.target.resource=configmaps\n"
+                + "count sigma: [{verb: create, objectRef.resource: configmaps}, {verb: delete, objectRef.resource: configmaps}]\n"
+                + "count where sigma: {c: {objectRef.resource: configmaps}, w: {verb: [create, delete]}, condition: c and not w}\n"
+                + "count ka.target.resource=configmaps and not ka.verb in (create, delete)\n"
+                + "top ka.user.name 3 sigma: {objectRef.resource: secrets}\n"
+                + "show 2 -j sigma: {verb: create, objectRef.resource: configmaps}\n"
+                + "count sigma: {nosuchfield: 1}\n"
+                + "count sigma: {verb: [\n";
+        Kaudit.Outcome o = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", log.toString());
+        assertEquals(2, o.code(), o.err());
+        List<String> counts = o.out().lines().filter(x -> x.endsWith(" of 20,000 events")).toList();
+        assertEquals(6, counts.size(), o.out());
+        assertEquals(String.format("%,d of 20,000 events", configmapCreates), counts.get(0));
+        assertEquals(counts.get(0), counts.get(1));
+        assertEquals(counts.get(2), counts.get(3), "a list of selections is an OR");
+        assertEquals(counts.get(5), counts.get(4), "named selections and a condition");
+        assertTrue(!counts.get(4).startsWith("0 of"), counts.get(4));
+        Map.Entry<String, Long> topUser = secretUsers.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+        assertTrue(o.out().contains(topLine(topUser)), topLine(topUser) + " in " + o.out());
+        List<String> shown = o.out().lines().filter(x -> x.startsWith("{")).toList();
+        assertEquals(2, shown.size(), o.out());
+        for (String j : shown) {
+            assertTrue(j.contains("\"verb\":\"create\"") && j.contains("\"resource\":\"configmaps\""), j);
+        }
+        assertTrue(o.err().contains("line 9: sigma: unknown field 'nosuchfield'"), o.err());
+        assertTrue(o.err().contains("line 10: sigma: not YAML"), o.err());
+    }
+
     /** Three questions that use the columns, the slow path (reading the input again) and show -j. */
     private static Kaudit.Outcome ask(Path input) throws Exception {
         String questions = "count ka.verb=create\n"

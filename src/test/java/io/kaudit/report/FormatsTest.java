@@ -90,7 +90,8 @@ class FormatsTest {
         for (int i = 0; i < alerts.size(); i++) {
             JsonNode r = results.get(i);
             JsonNode a = alerts.get(i);
-            assertEquals(a.get("rule").asText(), r.get("ruleId").asText());
+            // a Sigma rule or correlation is known by its id in SARIF
+            assertEquals(a.has("sigma_id") ? a.get("sigma_id").asText() : a.get("rule").asText(), r.get("ruleId").asText());
             assertTrue(described.contains(r.get("ruleId").asText()));
             JsonNode loc = r.get("locations").get(0).get("physicalLocation");
             assertEquals(a.get("location").get("path").asText(), loc.get("artifactLocation").get("uri").asText());

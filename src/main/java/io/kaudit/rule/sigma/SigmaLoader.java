@@ -44,6 +44,50 @@ public final class SigmaLoader {
     private final List<Doc> docs = new ArrayList<>();
     private SigmaFields fields = new SigmaFields();
 
+    /**
+     * A Sigma detection given inline (the REPL's {@code sigma:} prefix): one selection as a YAML flow
+     * or block mapping ({@code {verb: create, objectRef.resource: secrets}}), a list of mappings (OR),
+     * or a whole detection with named selections and a {@code condition}. Fields are read through
+     * {@code mapping}, as in a rule file; {@code projection} gathers what the events must keep.
+     *
+     * @throws RuleLoadException naming what is wrong (YAML syntax, an unknown field, a bad condition)
+     */
+    public static io.kaudit.rule.Condition inline(String text, SigmaFields mapping, Projection projection)
+            throws RuleLoadException {
+        Node node;
+        try {
+            org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+            node = new org.yaml.snakeyaml.composer.Composer(new org.yaml.snakeyaml.parser.ParserImpl(
+                    new org.yaml.snakeyaml.reader.StreamReader(text), options),
+                    new org.yaml.snakeyaml.resolver.Resolver(), options).getSingleNode();
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            String why = e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null
+                    ? m.getProblem() + " at column " + (m.getProblemMark().getColumn() + 1) : e.getMessage();
+            throw new RuleLoadException("not YAML: " + why.replace('\n', ' '));
+        }
+        if (node == null) {
+            throw new RuleLoadException("an empty Sigma detection");
+        }
+        MappingNode detection;
+        if (node instanceof MappingNode m && keys(m).containsKey("condition")) {
+            detection = m;
+        } else {
+            detection = new MappingNode(org.yaml.snakeyaml.nodes.Tag.MAP, List.of(
+                    new NodeTuple(plain("selection"), node), new NodeTuple(plain("condition"), plain("selection"))),
+                    org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        }
+        try {
+            return new Detection(mapping, projection).compile(detection).condition();
+        } catch (Detection.Problem p) {
+            throw new RuleLoadException(p.getMessage());
+        }
+    }
+
+    private static ScalarNode plain(String v) {
+        return new ScalarNode(org.yaml.snakeyaml.nodes.Tag.STR, v, null, null,
+                org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN);
+    }
+
     /** Whether a YAML document is a Sigma rule (a mapping with a title and a detection or correlation). */
     public static boolean isSigma(Node doc) {
         if (!(doc instanceof MappingNode m)) {
@@ -63,6 +107,33 @@ public final class SigmaLoader {
 
     public boolean isEmpty() {
         return docs.isEmpty();
+    }
+
+    /** Rules turned on or off after their definition (a Falco-style {@code - rule: NAME / enabled: false}), by title or name. */
+    private final Map<String, Boolean> enabledOverrides = new HashMap<>();
+
+    /** Whether a Sigma rule or correlation with this title or {@code name} was added so far. */
+    public boolean knows(String name) {
+        for (Doc d : docs) {
+            if (name.equals(optional(d, "title")) || name.equals(optional(d, "name"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Turns the Sigma rule or correlation of this title or name on or off (the latest call wins). */
+    public void enabled(String name, boolean on) {
+        enabledOverrides.put(name, on);
+    }
+
+    private boolean enabledOf(Doc d) {
+        Boolean byTitle = enabledOverrides.get(optional(d, "title"));
+        if (byTitle != null) {
+            return byTitle;
+        }
+        String name = optional(d, "name");
+        return name.isEmpty() || enabledOverrides.getOrDefault(name, true);
     }
 
     /** What compiling produced: rules of both languages in file order, correlations, warnings. */
@@ -125,7 +196,7 @@ public final class SigmaLoader {
                 throw new IllegalStateException(e);
             }
             String id = optional(d, "id");
-            Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), true,
+            Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), enabledOf(d),
                     c.condition(), conditionText(det), c.tree(), output, d.file, d.line(), index++, Rule.SIGMA, id);
             out.add(r);
             byRef.put(title, r);
@@ -283,7 +354,7 @@ public final class SigmaLoader {
         } catch (CompileException e) {
             throw new IllegalStateException(e);
         }
-        Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), true,
+        Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), enabledOf(d),
                 e -> false, text, new Ast.Or(List.of(), 0), output, d.file, d.line(), index, Rule.CORRELATION, id);
         Correlation x = new Correlation(r, type, List.copyOf(names), List.copyOf(groupBy), groupOf, fieldOf, field,
                 spanNanos, condition, generate);
