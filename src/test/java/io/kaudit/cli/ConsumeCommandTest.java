@@ -429,7 +429,10 @@ class ConsumeCommandTest {
             try (var producer = broker.producer(Map.of())) {
                 int chunk = events.size() / 20;
                 for (int i = 0; i < events.size(); i++) {
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, events.get(i)));
+                    // keyed by auditID: every chunk spreads over all partitions (unkeyed, the sticky partitioner
+                    // may put the first half in none of the victim's), and a request's stages share one
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                            io.kaudit.live.KafkaBroker.auditIdKey(events.get(i)), events.get(i)));
                     if (i % chunk == chunk - 1) {
                         producer.flush();
                         Thread.sleep(250);

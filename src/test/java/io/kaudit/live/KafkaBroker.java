@@ -208,7 +208,7 @@ public final class KafkaBroker implements AutoCloseable {
      * A record's key as a collector keying by request would set it: its auditID, so that every stage of one
      * request lands in one partition (once-per-request rules need that, see README); null when it has none.
      */
-    static byte[] auditIdKey(byte[] value) {
+    public static byte[] auditIdKey(byte[] value) {
         java.util.regex.Matcher m = AUDIT_ID.matcher(new String(value, java.nio.charset.StandardCharsets.UTF_8));
         return m.find() ? m.group(1).getBytes(java.nio.charset.StandardCharsets.UTF_8) : null;
     }
