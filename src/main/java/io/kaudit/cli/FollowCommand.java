@@ -220,7 +220,7 @@ final class FollowCommand implements Callable<Integer> {
                             WatchService watch, java.util.Set<Path> watched) throws IOException {
         for (String arg : paths) {
             List<Path> files = new ArrayList<>();
-            if (arg.indexOf('*') >= 0 || arg.indexOf('?') >= 0 || arg.indexOf('[') >= 0) {
+            if (io.kaudit.source.Inputs.isGlob(arg)) {   // as scan reads it: * ? [ and {a,b}
                 try {
                     for (io.kaudit.source.Input in : io.kaudit.source.Inputs.expand(List.of(arg), FileSystems.getDefault())) {
                         if (!io.kaudit.source.Inputs.isBackupOrCompressed(in.path().getFileName().toString())) {

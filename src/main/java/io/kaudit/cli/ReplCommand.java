@@ -75,7 +75,7 @@ final class ReplCommand implements Callable<Integer> {
         if (!Terminal.isTerminal(1)) {
             commands.notesTo(err);   // stdout to a pipe or file: `show -j` writes JSON only there
         }
-        List<String> macros = new ArrayList<>();
+        List<String> macros = new ArrayList<>(new java.util.TreeSet<>(rules.queries().macroNames()));
         Repl repl = new Repl(commands, loader, macros);
         if (command != null) {
             return repl.one(command, out, err);

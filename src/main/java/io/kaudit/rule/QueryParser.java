@@ -15,6 +15,11 @@ public final class QueryParser {
     private final List<ListExpander.Named> lists;
     private final Map<String, Ast.Expr> macros;
 
+    /** The names of the macros a query may use (for the REPL's completion). */
+    public java.util.Set<String> macroNames() {
+        return java.util.Collections.unmodifiableSet(macros.keySet());
+    }
+
     QueryParser(List<ListExpander.Named> lists, Map<String, Ast.Expr> macros) {
         this.lists = lists;
         this.macros = macros;

@@ -185,7 +185,8 @@ public final class Inputs {
         return backup(name) != null || name.endsWith(".gz") || NUMBER_SUFFIX.matcher(name).matches();
     }
 
-    private static boolean isGlob(String arg) {
+    /** Whether {@code arg} is a glob ({@code * ? [ {}}), expanded rather than named. */
+    public static boolean isGlob(String arg) {
         return arg.indexOf('*') >= 0 || arg.indexOf('?') >= 0 || arg.indexOf('[') >= 0 || arg.indexOf('{') >= 0;
     }
 

@@ -234,6 +234,21 @@ class FollowCommandTest {
         }
     }
 
+    /** A brace glob is a glob for follow as for scan (it used to be taken as one literal file name). */
+    @Test
+    void braceGlobsAreFollowedAsScanExpandsThem() throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("brace"));
+        Files.createFile(logs.resolve("audit1.log"));
+        Files.createFile(logs.resolve("audit2.log"));
+        Path out = dir.resolve("brace-alerts.jsonl");
+        Process p = start(logs + "/audit{1,2}.log", dir.resolve("brace.json"), out);
+        List<String> privileged = Files.readAllLines(Path.of("samples", "privileged-pod.log"));
+        append(logs.resolve("audit1.log"), List.of(privileged.get(0).replace("debug-tools", "first-pod")));
+        append(logs.resolve("audit2.log"), List.of(privileged.get(0).replace("debug-tools", "second-pod")));
+        waitFor(() -> contains(out, "first-pod") && contains(out, "second-pod"), 10_000);
+        stop(p);
+    }
+
     /** Formats written whole at the end (a JSON document, the summary) are completed on SIGTERM. */
     @Test
     void documentFormatsAreCompletedOnStop() throws Exception {

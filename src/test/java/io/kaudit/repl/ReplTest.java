@@ -361,7 +361,7 @@ class ReplTest {
         OutputStream keys = p.getOutputStream();
         waitFor(screen, "kaudit> ", 1, 60_000);
         String[] queries = {"count ka.verb=create and ka.target.resource=configmaps", "count ka.verb = = create",
-            "top ka.user.name where ka.target.resource=secrets"};
+            "top ka.user.name where ka.target.resource=secrets", "count by_control_pl\t"};   // Tab completes a macro
         for (int i = 0; i < queries.length; i++) {
             long t0 = System.nanoTime();
             keys.write((queries[i] + "\r").getBytes(StandardCharsets.UTF_8));
@@ -377,6 +377,8 @@ class ReplTest {
         String text = screen.toString().replace("\r", "");
         assertTrue(text.contains(String.format("%,d of 20,000 events", configmapCreates)), text);
         assertTrue(text.contains("error: syntax error at column 11"), text);
+        assertTrue(text.contains("count by_control_plane") && !text.contains("by_control_pl:")
+                && !text.contains("unknown macro"), "the bundled rules' macros complete: " + text);
         for (Map.Entry<String, Long> e : secretUsers.entrySet()) {
             assertTrue(text.contains(topLine(e)), topLine(e) + " in " + text);
         }
