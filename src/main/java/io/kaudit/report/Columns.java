@@ -78,7 +78,7 @@ final class Columns {
     }
 
     /** On a terminal, the OUTPUT cell (who did what, where) keeps at least this much of a row. */
-    static final int MIN_OUTPUT = 72;
+    static final int MIN_OUTPUT = 60;
 
     /**
      * The width of a location column on a terminal: {@code wanted}, or less (not under 16) so that the

@@ -163,7 +163,7 @@ class FormatsTest {
     @Test
     void onATerminalTheOutputKeepsItsRoom() throws Exception {
         Alert a = new Alert(0, "Interactive Shell Exec Into Pod", Priority.WARNING, "k8s_audit", List.of(), "o",
-                "Shell opened (user=mallory pod=api-0 ns=payments command=/bin/sh)", Map.of(), "h",
+                "Shell opened (user=mallory pod=api-0 command=/bin/sh)", Map.of(), "h",
                 new io.kaudit.event.Location("/var/log/kubernetes/audit/kube-apiserver-audit-2026-03-14.log", 7, -1), "", "d");
         java.io.StringWriter w = new java.io.StringWriter();
         TableSink t = new TableSink(w, false, 140, a.location().path().length());
