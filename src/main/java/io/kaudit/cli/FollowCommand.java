@@ -319,9 +319,6 @@ final class FollowCommand implements Callable<Integer> {
                 stats.countMalformed(new Location(path, lineNumber, -1), o.problem());
             }
             for (Alert a : alerts) {
-                if (!evaluator.engine().firstOfRequest(a)) {
-                    continue;
-                }
                 correlator.accept(a, this::emit);
             }
         }

@@ -143,7 +143,6 @@ final class ServeCommand implements Callable<Integer> {
         }
         Delivery delivery = new Delivery(new BatchEvaluator(engine, outputOptions.projection(rules.projection()),
                 stdout), stdout, hooks, out, err);
-        delivery.engine = engine;
         delivery.correlator = ruleOptions.correlator(engine);
         delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         HttpReceiver receiver;
@@ -190,7 +189,6 @@ final class ServeCommand implements Callable<Integer> {
         private final RunStats stats = new RunStats();
         private volatile HttpReceiver receiver;
         private LiveUi ui;
-        private Engine engine;
         /** Correlation rules' state over every batch received. */
         private io.kaudit.engine.Correlator correlator;
 
@@ -228,9 +226,6 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 try {
                     for (Alert a : b.alerts()) {
-                        if (!engine.firstOfRequest(a)) {
-                            continue;
-                        }
                         correlator.accept(a, this::deliver);
                     }
                     out.flush();

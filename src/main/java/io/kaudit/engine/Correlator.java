@@ -87,8 +87,15 @@ public final class Correlator {
         return evicted;
     }
 
-    /** Passes {@code a} on to {@code out} unless its rule only feeds correlations; counts it for them. */
+    /**
+     * Passes {@code a} on to {@code out} unless its rule only feeds correlations, or it is a later
+     * alert of a once-per-request rule on a request that already alerted; counts it for correlations.
+     * Every front door hands its alerts here in input order, so this is the one place both apply.
+     */
     public synchronized void accept(Alert a, Consumer<Alert> out) {
+        if (!engine.firstOfRequest(a)) {
+            return;
+        }
         if (correlations.isEmpty()) {
             out.accept(a);
             return;

@@ -70,8 +70,8 @@ public final class Engine {
     }
 
     /**
-     * False for a later alert of a once-per-request rule on a request it already alerted on. Every
-     * front door asks this where alerts leave in input order.
+     * False for a later alert of a once-per-request rule on a request it already alerted on. The
+     * run's {@link Correlator} asks it for every alert, in input order.
      */
     public boolean firstOfRequest(Alert alert) {
         return oncePerRequest.admit(alert);

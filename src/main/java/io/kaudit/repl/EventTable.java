@@ -189,9 +189,6 @@ public final class EventTable {
                     malformed++;
                 }
                 for (Alert a : found) {
-                    if (!engine.firstOfRequest(a)) {
-                        continue;
-                    }
                     int row = firstRow + Math.max(0, a.location().index());
                     correlator.accept(a, x -> keep(x, row));
                 }
@@ -230,9 +227,6 @@ public final class EventTable {
                         malformed++;
                     }
                     for (Alert a : found) {
-                        if (!engine.firstOfRequest(a)) {
-                            continue;
-                        }
                         int row = firstRow + Math.max(0, a.location().index());
                         correlator.accept(a, x -> keep(x, row));
                     }

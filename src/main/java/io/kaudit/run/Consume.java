@@ -23,22 +23,16 @@ public final class Consume implements KafkaSource.Records {
     private final RunStats stats;
     private final Object lock;
     private final Flushable flush;
-    /** The correlations' state in this member, or null (no correlation selected). */
+    /** The correlations' and once-per-request state in this member. */
     private final io.kaudit.engine.Correlator correlator;
 
     /**
      * @param sink  every sink (stdout or -o, webhooks, the alerts topic), as one
      * @param lock  what guards {@code stats} for the readers of /metrics and the progress line
      * @param flush returns once what the sink was given is written or handed on
-     */
-    public Consume(RecordWorkers workers, Sink sink, RunStats stats, Object lock, Flushable flush) {
-        this(workers, sink, stats, lock, flush, null);
-    }
-
-    /**
-     * With correlations: every alert passes through {@code correlator} in record order; the alerts of
-     * rules that only feed correlations are dropped, and a correlation alert goes out (and is flushed
-     * with the poll's alerts, before the offsets commit) in the poll whose records complete it.
+     * @param correlator every alert passes through it in record order: the alerts of rules that only
+     *                   feed correlations are dropped, and a correlation alert goes out (flushed with
+     *                   the poll's alerts, before the offsets commit) in the poll whose records complete it
      */
     public Consume(RecordWorkers workers, Sink sink, RunStats stats, Object lock, Flushable flush,
                    io.kaudit.engine.Correlator correlator) {
@@ -55,9 +49,6 @@ public final class Consume implements KafkaSource.Records {
      * windows judged; their alerts go to {@code to} (the sinks that can still take them), flushed.
      */
     public void finish(Sink to, Flushable flushTo) throws IOException {
-        if (correlator == null) {
-            return;
-        }
         synchronized (lock) {
             correlator.flush(a -> {
                 stats.countAlert(a);
@@ -80,15 +71,6 @@ public final class Consume implements KafkaSource.Records {
                 stats.events += e.events();
                 int[] kept = {0};
                 for (Alert a : e.alerts()) {
-                    if (!workers.engine().firstOfRequest(a)) {
-                        continue;
-                    }
-                    if (correlator == null) {
-                        kept[0]++;
-                        stats.countAlert(a);
-                        sink.alert(a);
-                        continue;
-                    }
                     correlator.accept(a, x -> {
                         kept[0]++;
                         stats.countAlert(x);

@@ -187,9 +187,6 @@ public final class Pipeline {
                     out.malformed(where, b.reason());
                 }
                 for (Alert a : r.alerts()) {
-                    if (!engine.firstOfRequest(a)) {
-                        continue;
-                    }
                     correlator.accept(a.atLine(base + a.location().line()), emit);
                 }
                 base += r.lines();
