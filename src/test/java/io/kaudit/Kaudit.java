@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the kaudit command line in this JVM or as a real process (for stdin, exit codes, signals). */
 public final class Kaudit {
+    /** The samples of per-event rules: every sample log but the correlations' ({@code corr-*}). */
+    public static final String PER_EVENT_SAMPLES = "samples/{[a-bd-z],c[!o]}*.log";
+
     private Kaudit() {
     }
 

@@ -65,7 +65,7 @@ class FormatsTest {
     @Test
     void sarifIsValidAndMatchesJsonl() throws Exception {
         Path schemaFile = Shared.require("schemas/sarif-schema-2.1.0.json");
-        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "sarif", "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "sarif", Kaudit.PER_EVENT_SAMPLES);
         assertEquals(0, o.code(), o.err());
         JsonNode sarif = JSON.readTree(o.out());
         JsonSchema schema;
@@ -83,7 +83,7 @@ class FormatsTest {
             assertTrue(severity > 0 && severity <= 10, rule.toString());
             assertTrue(rule.get("help").get("text").asText().length() > 10);
         }
-        List<JsonNode> alerts = jsonl("samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        List<JsonNode> alerts = jsonl(Kaudit.PER_EVENT_SAMPLES);
         JsonNode results = run.get("results");
         assertEquals(alerts.size(), results.size(), "one result per alert");
         Set<String> fingerprints = new HashSet<>();
@@ -99,15 +99,15 @@ class FormatsTest {
             fingerprints.add(r.get("partialFingerprints").get("kauditAlert/v1").asText());
         }
         assertEquals(alerts.size(), fingerprints.size(), "fingerprints tell alerts apart");
-        Kaudit.Outcome again = Kaudit.run("scan", "-q", "-f", "sarif", "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Kaudit.Outcome again = Kaudit.run("scan", "-q", "-f", "sarif", Kaudit.PER_EVENT_SAMPLES);
         assertEquals(o.out(), again.out(), "stable across runs");
     }
 
     @Test
     void jsonDocumentHoldsAlertsAndStats() throws Exception {
-        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "json", "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "json", Kaudit.PER_EVENT_SAMPLES);
         JsonNode doc = JSON.readTree(o.out());
-        List<JsonNode> alerts = jsonl("samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        List<JsonNode> alerts = jsonl(Kaudit.PER_EVENT_SAMPLES);
         assertEquals(alerts.size(), doc.get("alerts").size());
         assertEquals(alerts.size(), doc.get("stats").get("alerts").asInt());
         assertEquals(504, doc.get("stats").get("events").asInt());
@@ -123,11 +123,11 @@ class FormatsTest {
 
     @Test
     void csvFollowsRfc4180AndDefusesFormulas() throws Exception {
-        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "csv", "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "csv", Kaudit.PER_EVENT_SAMPLES);
         String[] rows = o.out().split("\r\n");
         assertEquals("time,priority,rule,message,path,line,index,tags,source,hostname,user,namespace,source_ip,audit_id",
                 rows[0]);
-        assertEquals(jsonl("samples/[a-bd-z]*.log", "samples/c[!o]*.log").size() + 1, rows.length);
+        assertEquals(jsonl(Kaudit.PER_EVENT_SAMPLES).size() + 1, rows.length);
         assertEquals("\"a,b\"", CsvSink.cell("a,b"));
         assertEquals("\"say \"\"hi\"\"\"", CsvSink.cell("say \"hi\""));
         assertEquals("'=HYPERLINK(1)", CsvSink.cell("=HYPERLINK(1)"));
@@ -191,12 +191,12 @@ class FormatsTest {
     /** The summary agrees with the alerts themselves: counts, times and earliest location per rule, in order. */
     @Test
     void summaryAgreesWithJsonl() throws Exception {
-        List<JsonNode> alerts = jsonl("samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        List<JsonNode> alerts = jsonl(Kaudit.PER_EVENT_SAMPLES);
         Map<String, List<JsonNode>> byRule = new java.util.TreeMap<>();
         for (JsonNode a : alerts) {
             byRule.computeIfAbsent(a.get("rule").asText(), k -> new ArrayList<>()).add(a);
         }
-        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "summary", "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Kaudit.Outcome o = Kaudit.run("scan", "-q", "-f", "summary", Kaudit.PER_EVENT_SAMPLES);
         assertEquals(0, o.code(), o.err());
         List<String> rows = o.lines();
         assertTrue(rows.get(0).matches("PRIORITY +ALERTS RULE +FIRST +LAST +FIRST AT +FIRST OUTPUT"), rows.get(0));

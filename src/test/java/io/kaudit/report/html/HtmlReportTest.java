@@ -72,9 +72,9 @@ class HtmlReportTest {
 
     @Test
     void overviewNumbersEqualJsonStatsWithNoErrorAndNoRequest(@TempDir Path dir) throws Exception {
-        Path page = report(dir, "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Path page = report(dir, Kaudit.PER_EVENT_SAMPLES);
         open(page);
-        JsonObject stats = jsonStats("samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        JsonObject stats = jsonStats(Kaudit.PER_EVENT_SAMPLES);
         assertEquals(Long.parseLong(stats.get("events").asText()), stat("events"));
         assertEquals(Long.parseLong(stats.get("alerts").asText()), stat("alerts"));
         assertEquals(Long.parseLong(stats.get("malformed").asText()), stat("malformed"));
@@ -102,7 +102,7 @@ class HtmlReportTest {
 
     @Test
     void clickingAnActorNarrowsTheAlerts(@TempDir Path dir) throws Exception {
-        open(report(dir, "samples/[a-bd-z]*.log", "samples/c[!o]*.log"));
+        open(report(dir, Kaudit.PER_EVENT_SAMPLES));
         long all = browser.number("document.querySelectorAll('#alerts tr[data-alert]').length");
         browser.eval("document.querySelector('#actors tr[data-kind=user]').click()");
         String actor = browser.text("document.querySelector('#actors tr.selected').dataset.actor");
@@ -124,7 +124,7 @@ class HtmlReportTest {
 
     @Test
     void brushingTheTimelineFiltersTheTablesBelow(@TempDir Path dir) throws Exception {
-        open(report(dir, "samples/[a-bd-z]*.log", "samples/c[!o]*.log"));
+        open(report(dir, Kaudit.PER_EVENT_SAMPLES));
         long all = browser.number("document.querySelectorAll('#alerts tr[data-alert]').length");
         JsonObject box = (JsonObject) browser.value("(r => ({x: r.left, y: r.top, w: r.width, h: r.height}))"
                 + "(document.querySelector('#timeline svg').getBoundingClientRect())");
@@ -210,8 +210,8 @@ class HtmlReportTest {
 
     @Test
     void pastMaxAlertsThePageSaysHowManyItLeftOutAndCountsStayComplete(@TempDir Path dir) throws Exception {
-        open(report(dir, "--html-max-alerts", "10", "samples/[a-bd-z]*.log", "samples/c[!o]*.log"));
-        JsonObject stats = jsonStats("samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        open(report(dir, "--html-max-alerts", "10", Kaudit.PER_EVENT_SAMPLES));
+        JsonObject stats = jsonStats(Kaudit.PER_EVENT_SAMPLES);
         long total = Long.parseLong(stats.get("alerts").asText());
         assertEquals(10, browser.number("document.querySelectorAll('#alerts tr[data-alert]').length"));
         assertEquals(total, stat("alerts"));
@@ -227,7 +227,7 @@ class HtmlReportTest {
     /** A picture of the report for README (target/screenshots/report.jpg; src/docs/screenshots has a copy). */
     @Test
     void screenshot(@TempDir Path dir) throws Exception {
-        open(report(dir, "samples/[a-bd-z]*.log", "samples/c[!o]*.log"));
+        open(report(dir, Kaudit.PER_EVENT_SAMPLES));
         Path shots = Files.createDirectories(Path.of("target", "screenshots"));
         browser.eval("document.querySelector('#alerts tr[data-alert]').click()");
         browser.screenshot(shots.resolve("report.png"), 1280, 1700);
@@ -246,9 +246,9 @@ class HtmlReportTest {
 
     @Test
     void replReportEqualsTheScansReport(@TempDir Path dir) throws Exception {
-        Path fromScan = report(dir, "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Path fromScan = report(dir, Kaudit.PER_EVENT_SAMPLES);
         Path fromRepl = dir.resolve("repl.html");
-        Kaudit.Outcome o = Kaudit.process(("report " + fromRepl + "\n").getBytes(StandardCharsets.UTF_8), "repl", "samples/[a-bd-z]*.log", "samples/c[!o]*.log");
+        Kaudit.Outcome o = Kaudit.process(("report " + fromRepl + "\n").getBytes(StandardCharsets.UTF_8), "repl", Kaudit.PER_EVENT_SAMPLES);
         assertEquals(0, o.code(), o.err() + o.out());
         assertTrue(o.out().contains("wrote " + fromRepl), o.out());
         JsonObject scan = data(fromScan);
