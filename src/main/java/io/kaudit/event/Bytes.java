@@ -87,6 +87,19 @@ public final class Bytes {
         return word;
     }
 
+    /** True when no byte in {@code [from, to)} has its high bit set. */
+    public static boolean isAscii(byte[] a, int from, int to) {
+        int i = from;
+        long any = 0;
+        for (; i + 8 <= to; i += 8) {
+            any |= (long) LONGS.get(a, i);
+        }
+        for (; i < to; i++) {
+            any |= a[i];
+        }
+        return (any & HIGHS) == 0;
+    }
+
     /** 3 when {@code a} starts with a UTF-8 byte order mark, else 0. */
     public static int bomLength(byte[] a, int length) {
         return length >= 3 && a[0] == (byte) 0xEF && a[1] == (byte) 0xBB && a[2] == (byte) 0xBF ? 3 : 0;

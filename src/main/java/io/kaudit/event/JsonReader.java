@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,8 +26,16 @@ public final class JsonReader {
     private JsonReader() {
     }
 
-    /** Parses {@code bytes[off, off+len)} as exactly one JSON value; trailing non-blank text is an error. */
+    /**
+     * Parses {@code bytes[off, off+len)} as exactly one JSON value; trailing non-blank text is an error.
+     * Text that is not all ASCII is decoded by the JDK first, as {@link ProjectedDecoder} decodes a
+     * JSON line's strings: invalid UTF-8 becomes U+FFFD (Jackson's byte parser would refuse the
+     * whole document), and a document holds the same strings as the same event on one line.
+     */
     public static JsonValue parse(byte[] bytes, int off, int len, Projection projection) throws IOException {
+        if (!Bytes.isAscii(bytes, off, off + len)) {
+            return parse(new String(bytes, off, len, StandardCharsets.UTF_8), projection);
+        }
         try (JsonParser p = FACTORY.createParser(bytes, off, len)) {
             return parseOne(p, projection);
         }

@@ -8,6 +8,8 @@ import io.kaudit.event.JsonValue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,6 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
-import org.yaml.snakeyaml.reader.UnicodeReader;
 
 /**
  * Reads YAML documents ({@code ---} separated), the default output of {@code gcloud logging read}
@@ -64,7 +65,9 @@ public final class YamlDocuments {
         options.setCodePointLimit(MAX_DOCUMENT);
         options.setAllowDuplicateKeys(true);
         Yaml yaml = new Yaml(options);
-        BufferedReader lines = new BufferedReader(new UnicodeReader(in), 1 << 16);
+        // UTF-8 (UTF-16 was converted by Input); a reader given a Charset replaces invalid bytes by
+        // U+FFFD, as a JSON line's strings are, where SnakeYAML's UnicodeReader fails the whole input.
+        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         StringBuilder doc = new StringBuilder();
         long docLine = 1;          // where the document being gathered starts
         boolean content = false;   // it holds more than comments and directives
@@ -73,6 +76,9 @@ public final class YamlDocuments {
         String l;
         while ((l = lines.readLine()) != null) {
             number++;
+            if (number == 1 && l.startsWith("\uFEFF")) {
+                l = l.substring(1);   // a UTF-8 byte order mark
+            }
             boolean start = l.startsWith("---") && (l.length() == 3 || Character.isWhitespace(l.charAt(3)));
             boolean end = l.startsWith("...") && (l.length() == 3 || Character.isWhitespace(l.charAt(3)));
             if ((start && content) || end) {

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import io.kaudit.Kaudit;
+import io.kaudit.event.JsonReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -332,6 +336,67 @@ class ScanInputsTest {
         long before = text.substring(0, cut).lines().count();
         assertTrue(broken.err().contains("export.yaml:" + (before + 2) + ": invalid YAML"), broken.err());
         assertTrue(broken.err().contains(events.size() + " events") && broken.err().contains("1 malformed"), broken.err());
+    }
+
+    /** {@code text} in UTF-8 with each '~' made a raw 0xFF byte, which no UTF-8 text holds. */
+    private Path writeWithBadByte(String name, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '~') {
+                b[i] = (byte) 0xFF;
+            }
+        }
+        Path p = dir.resolve(name);
+        Files.write(p, b);
+        return p;
+    }
+
+    private static String pretty(String json) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JsonParser p = JsonReader.FACTORY.createParser(json);
+             JsonGenerator g = JsonReader.FACTORY.createGenerator(w).useDefaultPrettyPrinter()) {
+            p.nextToken();
+            g.copyCurrentStructure(p);
+        }
+        return w + "\n";
+    }
+
+    @Test
+    void invalidUtf8AlertsAlikeInLinesDocumentsAndYaml() throws IOException {
+        // README: invalid UTF-8 in a string becomes U+FFFD and the event still alerts, whatever the framing
+        String event = Files.readAllLines(Path.of("samples", "anonymous-access.log")).get(1)
+                .replace("\"python-requests/2.32.3\"", "\"python-requests/~\"");
+        assertTrue(event.contains("python-requests/~"));
+        Path rules = dir.resolve("agent.yaml");
+        Files.writeString(rules, """
+                - rule: Agent Seen
+                  desc: every event, with its user agent
+                  condition: ka.verb = get
+                  output: agent=%ka.useragent
+                  priority: WARNING
+                  source: k8s_audit
+                """);
+        Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+        inputs.put("a JSON line", writeWithBadByte("line.log", event + "\n"));
+        inputs.put("a pretty-printed event", writeWithBadByte("pretty.json", pretty(event)));
+        inputs.put("a pretty-printed EventList", writeWithBadByte("list.json",
+                pretty("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[" + event + "]}")));
+        inputs.put("a pretty-printed array", writeWithBadByte("array.json", pretty("[" + event + "]")));
+        inputs.put("a YAML document", writeWithBadByte("doc.yaml", io.kaudit.YamlExport.of(List.of(event))));
+        String expected = null;
+        for (Map.Entry<String, Path> in : inputs.entrySet()) {
+            Kaudit.Outcome o = Kaudit.run("scan", "-r", rules.toString(), "-f", "jsonl", in.getValue().toString());
+            assertEquals(0, o.code(), in.getKey() + ": " + o.err());
+            assertTrue(o.err().contains("1 event in") && !o.err().contains("malformed"), in.getKey() + ": " + o.err());
+            assertEquals(1, o.lines().size(), in.getKey() + ": " + o.out());
+            String alert = o.lines().get(0).replaceAll(",\"location\":\\{[^}]*\\}", "");
+            assertTrue(alert.contains("agent=python-requests/\uFFFD") || alert.contains("agent=python-requests/\\ufffd"),
+                    in.getKey() + ": " + alert);
+            if (expected == null) {
+                expected = alert;
+            }
+            assertEquals(expected, alert, in.getKey() + " alerts as the JSON line does");
+        }
     }
 
     @Test

@@ -76,4 +76,19 @@ class BytesTest {
             }
         }
     }
+
+    @Test
+    void isAsciiSeesAHighBitAnywhere() {
+        byte[] a = new byte[40];
+        java.util.Arrays.fill(a, (byte) 'a');
+        assertEquals(true, Bytes.isAscii(a, 0, a.length));
+        for (int at = 0; at < a.length; at++) {
+            a[at] = (byte) 0xFF;
+            for (int from = 0; from <= at; from += 3) {
+                assertEquals(false, Bytes.isAscii(a, from, a.length), at + " from " + from);
+                assertEquals(true, Bytes.isAscii(a, from, at), at + " from " + from);
+            }
+            a[at] = 'a';
+        }
+    }
 }

@@ -16,8 +16,12 @@ import org.junit.jupiter.api.Test;
 class DocumentReaderTest {
     /** "line: verb" for each value, "line! reason" for each malformed one. */
     private static List<String> read(String text) throws IOException {
+        return read(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<String> read(byte[] bytes) throws IOException {
         List<String> out = new ArrayList<>();
-        DocumentReader.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), new DocumentReader.Handler() {
+        DocumentReader.read(new ByteArrayInputStream(bytes), new DocumentReader.Handler() {
             @Override
             public void value(JsonValue v, long line) {
                 out.add(line + ": " + (v instanceof JsonObject o ? o.string("verb") : v.toString()));
@@ -65,5 +69,30 @@ class DocumentReaderTest {
         List<String> open = read("[\n  {\"verb\": \"get\"},\n  {\"verb\": \"li");
         assertEquals("2: get", open.get(0));
         assertTrue(open.get(open.size() - 1).contains("not closed"), open.toString());
+    }
+
+    /** {@code text} in UTF-8 with each '~' made a raw 0xFF byte, which no UTF-8 text holds. */
+    private static byte[] withBadByte(String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '~') {
+                b[i] = (byte) 0xFF;
+            }
+        }
+        return b;
+    }
+
+    @Test
+    void invalidUtf8InAStringIsReplacedAsOnAJsonLine() throws IOException {
+        // a JSON line decodes it to U+FFFD (ProjectedDecoder, as Go and so Falco); a document must too
+        assertEquals(List.of("1: get\uFFFD"), read(withBadByte("{\n  \"kind\": \"Event\",\n  \"verb\": \"get~\"\n}\n")));
+        assertEquals(List.of("2: list", "3: \uFFFDwatch\uFFFD\uFFFD"),
+                read(withBadByte("[\n  {\"verb\": \"list\"},\n  {\"verb\": \"~watch~~\"}\n]\n")),
+                "elements of an array (an EventList's items)");
+        assertEquals(List.of("1: caf\u00e9\uFFFD"), read(withBadByte("{\n  \"verb\": \"caf\u00e9~\"\n}")),
+                "valid multi-byte text beside the bad byte is kept");
+        List<String> outside = read(withBadByte("{\n  \"verb\": ~\"get\"\n}\n{\"verb\": \"list\"}"));
+        assertTrue(outside.get(0).startsWith("2! invalid JSON"), "a bad byte outside a string is still malformed: " + outside);
+        assertEquals("4: list", outside.get(1));
     }
 }

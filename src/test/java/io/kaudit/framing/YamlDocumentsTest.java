@@ -129,4 +129,33 @@ class YamlDocumentsTest {
         assertFalse(yaml("Hello world\nkind: Event\n"), "the first content line decides");
         assertFalse(yaml("\n\n"));
     }
+
+    @Test
+    void invalidUtf8IsReplacedAsOnAJsonLine() throws IOException {
+        byte[] b = "---\nkind: Event\nverb: \"get~\"\nuserAgent: x~y\n---\nkind: Event\nverb: list\n"
+                .getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '~') {
+                b[i] = (byte) 0xFF;
+            }
+        }
+        Read r = new Read(new ArrayList<>(), new ArrayList<>());
+        YamlDocuments.read(new ByteArrayInputStream(b), new DocumentReader.Handler() {
+            @Override
+            public void value(JsonValue v, long line) {
+                r.docs().add(new Doc(v, line));
+            }
+
+            @Override
+            public void malformed(long line, String reason) {
+                r.malformed().add(line + ": " + reason);
+            }
+        });
+        assertEquals(List.of(), r.malformed());
+        assertEquals(2, r.docs().size());
+        JsonObject first = (JsonObject) r.docs().get(0).value();
+        assertEquals("get\uFFFD", first.string("verb"));
+        assertEquals("x\uFFFDy", first.string("userAgent"));
+        assertEquals("list", ((JsonObject) r.docs().get(1).value()).string("verb"));
+    }
 }
