@@ -1,6 +1,7 @@
 package io.kaudit.engine;
 
 import io.kaudit.event.AuditEvent;
+import io.kaudit.event.Interner;
 import io.kaudit.event.JsonObject;
 import io.kaudit.rule.Ast;
 import io.kaudit.rule.FieldDef;
@@ -24,30 +25,45 @@ public final class AuditLevels {
     private final Map<String, long[]> levels = new HashMap<>();
     private final Map<String, long[]> stages = new HashMap<>();
     /** The last level and stage seen and their counters: nearly every event repeats them (no hashing then). */
-    private String lastLevel = "";
+    private String lastLevel;
     private long[] lastLevelCount;
-    private String lastStage = "";
+    private String lastStage;
     private long[] lastStageCount;
+
+    /** Decodes level and stage once per distinct value (they are a handful), so equals is an identity check. */
+    private final Interner strings = new Interner();
 
     public void count(AuditEvent e) {
         JsonObject root = e.root();
-        count(root.string("level"), root.string("stage"));
+        count(strings.text(root.get("level")), strings.text(root.get("stage")));
     }
 
-    /** Counts one event of {@code level} and {@code stage} (either may be null). */
+    /**
+     * Counts one event of {@code level} and {@code stage} (either may be null). A repeat of the
+     * same String (interned) is an identity check; any other String takes the lookup.
+     */
     public void count(String level, String stage) {
         level = level == null ? "(none)" : level;
-        if (!level.equals(lastLevel)) {
+        if (level != lastLevel) {
             lastLevel = level;
-            lastLevelCount = levels.computeIfAbsent(level, k -> new long[1]);
+            lastLevelCount = counter(levels, level);
         }
         lastLevelCount[0]++;
         stage = stage == null ? "(none)" : stage;
-        if (!stage.equals(lastStage)) {
+        if (stage != lastStage) {
             lastStage = stage;
-            lastStageCount = stages.computeIfAbsent(stage, k -> new long[1]);
+            lastStageCount = counter(stages, stage);
         }
         lastStageCount[0]++;
+    }
+
+    private static long[] counter(Map<String, long[]> m, String key) {
+        long[] c = m.get(key);
+        if (c == null) {
+            c = new long[1];
+            m.put(key, c);
+        }
+        return c;
     }
 
     public void merge(AuditLevels other) {

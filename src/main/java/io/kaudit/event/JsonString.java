@@ -36,6 +36,20 @@ public final class JsonString implements JsonValue {
         return v;
     }
 
+    /**
+     * The same text, decoded through {@code interner}: a string of bytes it has seen lately gives
+     * back that String, not a new one. It becomes this string's value, for rules that read it later.
+     */
+    public String value(Interner interner) {
+        String v = value;
+        if (v == null) {
+            v = interner.text(source, from, to, escaped);
+            value = v;
+            source = null;
+        }
+        return v;
+    }
+
     @Override
     public String asText() {
         return value();

@@ -34,19 +34,24 @@ final class ActorStats {
         this.name = name;
     }
 
+    /**
+     * Counts one event. Callers pass the same String for a repeated value (an interned one), so a
+     * repeat is an identity check; another String of the same text takes the lookup, which finds
+     * the same counter.
+     */
     void event(long millis, String verb, String resource) {
         events++;
         firstMillis = Math.min(firstMillis, millis);
         lastMillis = Math.max(lastMillis, millis);
         if (verb != null) {
-            if (!verb.equals(lastVerb)) {
+            if (verb != lastVerb) {
                 lastVerb = verb;
                 lastVerbCount = counter(verbs, verb);
             }
             lastVerbCount[0]++;
         }
         if (resource != null) {
-            if (!resource.equals(lastResource)) {
+            if (resource != lastResource) {
                 lastResource = resource;
                 lastResourceCount = counter(resources, resource);
             }

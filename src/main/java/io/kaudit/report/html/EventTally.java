@@ -3,6 +3,7 @@ package io.kaudit.report.html;
 import io.kaudit.engine.AuditLevels;
 import io.kaudit.engine.EventObserver;
 import io.kaudit.event.AuditEvent;
+import io.kaudit.event.Interner;
 import io.kaudit.event.JsonArray;
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonString;
@@ -36,45 +37,106 @@ final class EventTally implements EventObserver {
     /** Events whose actor was not kept (past the cap), by kind. */
     long usersLeftOut;
     long ipsLeftOut;
-    /** The last actor of each kind: consecutive events often share one (no hashing then). */
+    /** The last actor of each kind and its name: consecutive events often share one (no hashing then). */
+    private String lastUserName;
     private ActorStats lastUser;
+    private String lastIpName;
     private ActorStats lastIp;
+
+    /** This thread's strings: a repeated user, IP, verb or level is one String, compared by identity. */
+    private final Interner strings = new Interner();
+    /** The last resource and subresource joined, and the result ({@code pods/exec}, made once per change). */
+    private String lastRef;
+    private String lastSub;
+    private String lastJoined;
+    /** The joined pairs made so far, at most {@link #MAX_JOINS} (the rest are made each time). */
+    private final Map<String, Map<String, String>> joins = new HashMap<>();
+    private int joinCount;
+    private static final int MAX_JOINS = 1000;
 
     @Override
     public void event(AuditEvent e) {
         JsonObject root = e.root();
-        levels.count(root.string("level"), root.string("stage"));
-        event(e.timeNanos(), user(root), sourceIp(root), root.string("verb"), resource(root));
+        Interner in = strings;
+        levels.count(in.text(root.get("level")), in.text(root.get("stage")));
+        JsonObject u = root.object("user");
+        String user = u == null ? null : in.text(u.get("username"));
+        String ip = root.get("sourceIPs") instanceof JsonArray a && a.size() > 0 ? in.text(a.get(0)) : null;
+        JsonObject ref = root.object("objectRef");
+        String resource = null;
+        if (ref != null) {
+            resource = in.text(ref.get("resource"));
+            String sub = resource == null ? null : in.text(ref.get("subresource"));
+            if (sub != null) {
+                resource = joined(resource, sub);
+            }
+        }
+        event(e.timeNanos(), user, ip, in.text(root.get("verb")), resource);
     }
 
-    /** Counts one event from its parts (levels are counted apart). */
+    /** {@code resource/sub}, one String per pair (up to a bound), so actors count it by identity. */
+    private String joined(String resource, String sub) {
+        if (resource != lastRef || sub != lastSub) {
+            lastRef = resource;
+            lastSub = sub;
+            lastJoined = join(resource, sub);
+        }
+        return lastJoined;
+    }
+
+    private String join(String resource, String sub) {
+        Map<String, String> m = joins.get(resource);
+        String j = m == null ? null : m.get(sub);
+        if (j == null) {
+            j = resource + "/" + sub;
+            if (joinCount < MAX_JOINS) {
+                if (m == null) {
+                    m = new HashMap<>();
+                    joins.put(resource, m);
+                }
+                m.put(sub, j);
+                joinCount++;
+            }
+        }
+        return j;
+    }
+
+    /**
+     * Counts one event from its parts (levels are counted apart). The same String for a repeated
+     * actor (interned) is an identity check; another String of the same text takes the lookup.
+     */
     void event(long nanos, String user, String ip, String verb, String resource) {
         long millis = Math.floorDiv(nanos, 1_000_000L);
         events.add(millis);
         if (user != null) {
-            ActorStats a = lastUser != null && lastUser.name.equals(user) ? lastUser : actor(users, user, userKind(user));
-            lastUser = a;
-            if (a != null) {
-                a.event(millis, verb, resource);
+            if (user != lastUserName) {
+                lastUserName = user;
+                lastUser = actor(users, user, null);
+            }
+            if (lastUser != null) {
+                lastUser.event(millis, verb, resource);
             } else {
                 usersLeftOut++;
             }
         }
         if (ip != null) {
-            ActorStats a = lastIp != null && lastIp.name.equals(ip) ? lastIp : actor(ips, ip, SOURCE_IP);
-            lastIp = a;
-            if (a != null) {
-                a.event(millis, verb, resource);
+            if (ip != lastIpName) {
+                lastIpName = ip;
+                lastIp = actor(ips, ip, SOURCE_IP);
+            }
+            if (lastIp != null) {
+                lastIp.event(millis, verb, resource);
             } else {
                 ipsLeftOut++;
             }
         }
     }
 
+    /** The actor {@code key} of {@code kind} (null: a user or service account, told by its name), or null past the cap. */
     private static ActorStats actor(Map<String, ActorStats> m, String key, String kind) {
         ActorStats a = m.get(key);
         if (a == null && m.size() < MAX_ACTORS) {
-            a = new ActorStats(kind, key);
+            a = new ActorStats(kind != null ? kind : userKind(key), key);
             m.put(key, a);
         }
         return a;

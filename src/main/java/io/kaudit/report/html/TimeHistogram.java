@@ -15,9 +15,9 @@ final class TimeHistogram {
     /** Bucket index (time >> shift) of counts[0]; meaningless while empty. */
     private long base;
     private long[] counts;
-    /** The lowest and highest bucket indices counted so far. */
-    private long lo;
-    private long hi;
+    /** The lowest and highest bucket indices counted so far (while empty, a range nothing falls in). */
+    private long lo = Long.MAX_VALUE;
+    private long hi = Long.MIN_VALUE;
     private boolean empty = true;
 
     TimeHistogram() {
@@ -29,8 +29,14 @@ final class TimeHistogram {
         this.counts = new long[Math.min(slots, 8)];
     }
 
+    /** One count: a time in the buckets already spanned only adds, the rest widens (kept out of line, for the JIT). */
     void add(long millis) {
-        add(millis, 1);
+        long i = millis >> shift;
+        if (i >= lo && i <= hi) {
+            counts[(int) (i - base)]++;
+        } else {
+            add(millis, 1);
+        }
     }
 
     void add(long millis, long n) {
@@ -117,6 +123,9 @@ final class TimeHistogram {
      */
     long[] on(long startMillis, int atShift, int n) {
         long[] out = new long[n];
+        if (empty) {
+            return out;
+        }
         long first = startMillis >> atShift;
         for (int j = (int) (lo - base); j <= hi - base; j++) {
             if (counts[j] != 0) {
