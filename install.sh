@@ -77,14 +77,16 @@ LAUNCHER
 chmod +x "$prefix/bin/kaudit"
 
 # Start-up and warm-up: Java 25+ gets an ahead-of-time cache (classes loaded and linked, method
-# profiles) from a training scan of a generated log; older JVMs a class-data sharing archive.
+# profiles) from training scans of a generated log, one per report kind in one JVM (-f jsonl and
+# -f html: trained on jsonl alone, an html run loaded, linked and profiled its own classes cold);
+# older JVMs a class-data sharing archive.
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 if ((java_major >= 25)); then
   # (run in $tmp: should the JVM fail while assembling the cache, its crash report stays there)
   (cd "$tmp" && "$java_bin" -cp "$home/kaudit.jar" io.kaudit.bench.LogGenerator train.log 64 1 500 "$here/samples" 2>/dev/null \
     && "$java_bin" -XX:AOTCacheOutput="$home/kaudit.aot" -Xlog:aot=off -Xlog:cds=off -Xmx160m -XX:+UseSerialGC \
-         -jar "$home/kaudit.jar" scan -q -f jsonl -o out.jsonl train.log >/dev/null 2>&1) \
+         -cp "$home/kaudit.jar" io.kaudit.bench.Training train.log . >/dev/null 2>&1) \
     || rm -f "$home/kaudit.aot"
 fi
 if [[ ! -f "$home/kaudit.aot" ]]; then
