@@ -86,7 +86,7 @@ if ((java_major >= 25)); then
   # (run in $tmp: should the JVM fail while assembling the cache, its crash report stays there)
   (cd "$tmp" && "$java_bin" -cp "$home/kaudit.jar" io.kaudit.bench.LogGenerator train.log 64 1 500 "$here/samples" 2>/dev/null \
     && "$java_bin" -XX:AOTCacheOutput="$home/kaudit.aot" -Xlog:aot=off -Xlog:cds=off -Xmx160m -XX:+UseSerialGC \
-         -cp "$home/kaudit.jar" io.kaudit.bench.Training train.log . >/dev/null 2>&1) \
+         -cp "$home/kaudit.jar" io.kaudit.bench.Training train.log . "$here/samples" >/dev/null 2>&1) \
     || rm -f "$home/kaudit.aot"
 fi
 if [[ ! -f "$home/kaudit.aot" ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kaudit's benchmark: generates a realistic audit log (seeded, attack events mixed in), then
 # reports wall time, MiB/s, events/s, alerts and peak RSS for `kaudit scan` against the baseline,
-# a one-thread Jackson pass over every token of the same file (median of RUNS runs each),
+# a one-thread Jackson pass over every token of the same file (median of RUNS runs each), the same
+# scan writing the HTML report (-f html, alternating with the jsonl runs) and the page's size,
 # events/s for `kaudit serve` fed EventList batches of 250 by a loopback client, and the REPL's
 # load time, query times and peak RSS.
 #
@@ -49,12 +50,14 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "input:   $log ($(awk -v b="$bytes" 'BEGIN {printf "%.0f MiB", b/1048576}'))"
 echo "rules:   ${rules[*]:-bundled}"
 
-token=(); scan=(); rss=()
+token=(); scan=(); rss=(); html=()
 for ((i = 1; i <= runs; i++)); do
   read -r t _ < <(measure java -cp "$jar" io.kaudit.bench.TokenScan "$log")
   token+=("$t")
   read -r t m < <(measure "$kaudit" scan -q "${rule_args[@]}" -f jsonl -o "$dir/alerts.jsonl" "$log")
   scan+=("$t"); rss+=("$m")
+  read -r t _ < <(measure "$kaudit" scan -q "${rule_args[@]}" -f html -o "$dir/report.html" "$log")
+  html+=("$t")
 done
 t_token=$(printf '%s\n' "${token[@]}" | median)
 t_scan=$(printf '%s\n' "${scan[@]}" | median)
@@ -66,6 +69,10 @@ awk -v b="$bytes" -v tt="$t_token" -v ts="$t_scan" -v m="$m_scan" -v e="$events"
   printf "jackson token scan (1 thread): %6.2f s  %7.1f MiB/s            runs: %s\n", tt, b/1048576/tt, tl
   printf "kaudit scan -f jsonl -o FILE:  %6.2f s  %7.1f MiB/s  %9.0f events/s  %d alerts  peak RSS %.0f MiB   runs: %s\n", ts, b/1048576/ts, e/ts, a, m/1024, sl
   printf "speed-up over the token scan:  %.2fx\n", tt/ts
+}'
+t_html=$(printf '%s\n' "${html[@]}" | median)
+awk -v b="$bytes" -v th="$t_html" -v ts="$t_scan" -v p="$(stat -c %s "$dir/report.html")" -v hl="${html[*]}" 'BEGIN {
+  printf "kaudit scan -f html -o FILE:   %6.2f s  %7.1f MiB/s  %+.0f%% against -f jsonl  page %.0f KiB   runs: %s\n", th, b/1048576/th, 100*(th/ts-1), p/1024, hl
 }'
 
 # serve: EventList batches of 250 over 4 loopback connections (one warm-up pass, then measured)
