@@ -44,6 +44,11 @@ final class FollowCommand implements Callable<Integer> {
     private static final long CHECKPOINT_MILLIS = 1000;
     private static final long REPORT_MILLIS = 30_000;
     private static final long GLOB_MILLIS = 2000;
+    /**
+     * The correlations' state goes into the checkpoint every second while it holds at most this many
+     * groups (beyond, only at a clean stop: a crash then loses the open windows, never the positions).
+     */
+    private static final long SAVED_GROUPS = 10_000;
 
     @Parameters(paramLabel = "PATH", arity = "1..*",
             description = "Log files (they may not exist yet) or globs; rotated backups and .gz files are not followed.")
@@ -74,6 +79,8 @@ final class FollowCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     private volatile boolean stopping;
+    /** The correlations' event count when their state was last put in the checkpoint. */
+    private long savedHits = -1;
     /** 0, or 2 once alerts could not be written (follow then stops rather than lose them). */
     private volatile int exitCode;
 
@@ -90,6 +97,14 @@ final class FollowCommand implements Callable<Integer> {
         outputOptions.inputs = paths;
         Run run = new Run(engine, outputOptions.sink(out, true), ruleOptions.correlator(engine), out);
         run.begin();
+        if (checkpoint.correlations() != null) {   // windows open when the last run stopped go on
+            try {
+                run.resumeCorrelations(checkpoint.correlations());
+            } catch (IllegalArgumentException e) {
+                err.println("kaudit: warning: " + checkpointFile + ": correlation state not used (" + e.getMessage()
+                        + "); correlations start afresh");
+            }
+        }
         Handler handler = new Handler(run, run.evaluator(outputOptions.projection(rules.projection())), err);
 
         Map<String, Tailer> tailers = new LinkedHashMap<>();
@@ -106,8 +121,12 @@ final class FollowCommand implements Callable<Integer> {
             exitCode = 2;
             err.println("kaudit: " + (e instanceof java.io.UncheckedIOException u ? u.getCause() : e).getMessage());
         } finally {
+            if (checkpointFile != null) {
+                checkpoint.correlations(run.suspendCorrelations());   // a restart goes on with the open windows
+                savedHits = run.correlationHits();
+            }
             try {
-                run.finish();   // windows still open are judged; closes a json/sarif document, writes the summary
+                run.finish();   // without a checkpoint, open windows are judged; closes a json/sarif document
             } catch (IOException | RuntimeException e) {
                 exitCode = 2;
                 handler.notice("cannot write alerts: " + e.getMessage());
@@ -240,6 +259,11 @@ final class FollowCommand implements Callable<Integer> {
     private void save(Run run, Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler) {
         try {
             run.flush();
+            long hits = run.correlationHits();
+            if (checkpointFile != null && hits != savedHits) {   // the state that goes with these positions
+                checkpoint.correlations(run.correlationGroups() <= SAVED_GROUPS ? run.correlationState() : null);
+                savedHits = hits;
+            }
             for (Tailer t : tailers.values()) {
                 Checkpoint.Entry e = t.position();
                 if (e != null) {

@@ -5,6 +5,7 @@ import io.kaudit.engine.Correlator;
 import io.kaudit.engine.Engine;
 import io.kaudit.engine.EventObserver;
 import io.kaudit.event.AuditEvent;
+import io.kaudit.event.JsonObject;
 import io.kaudit.engine.RunStats;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
@@ -34,6 +35,8 @@ public final class Run {
     private final Queue<LineEvaluator> evaluators = new ConcurrentLinkedQueue<>();
     private final Consumer<Alert> emit;
     private boolean ended;
+    /** Set once the correlations' state was taken to go on from later: the end leaves their windows open. */
+    private boolean suspended;
     private boolean finished;
 
     /**
@@ -145,6 +148,47 @@ public final class Run {
         flush.flush();
     }
 
+    /** The correlations' state now (to save beside the input positions it goes with), or null without correlations. */
+    public JsonObject correlationState() {
+        synchronized (stats) {
+            return correlator == null ? null : correlator.save();
+        }
+    }
+
+    /** Groups the correlations hold now (what {@link #correlationState} costs). */
+    public long correlationGroups() {
+        synchronized (stats) {
+            return correlator == null ? 0 : correlator.groups();
+        }
+    }
+
+    /** Events the correlations counted so far: their state changed when this did. */
+    public long correlationHits() {
+        synchronized (stats) {
+            return correlator == null ? 0 : correlator.hits();
+        }
+    }
+
+    /**
+     * The correlations' state to go on from after a restart; the run's end then leaves their windows
+     * open (a restart continues them) instead of judging them.
+     */
+    public JsonObject suspendCorrelations() {
+        synchronized (stats) {
+            suspended = true;
+            return correlationState();
+        }
+    }
+
+    /** Goes on from a state {@link #suspendCorrelations} (or {@link #correlationState}) gave; call before any outcome. */
+    public void resumeCorrelations(JsonObject state) {
+        synchronized (stats) {
+            if (correlator != null) {
+                correlator.restore(state);
+            }
+        }
+    }
+
     /**
      * Ends the run: events the correlations hold back are counted and open windows judged (their
      * alerts go to the sinks), and the evaluators' event times are added. Idempotent.
@@ -154,7 +198,9 @@ public final class Run {
             if (!ended) {
                 ended = true;
                 if (correlator != null) {
-                    correlator.flush(emit);
+                    if (!suspended) {
+                        correlator.flush(emit);
+                    }
                     correlator.addTo(stats);
                 }
                 for (LineEvaluator e = evaluators.poll(); e != null; e = evaluators.poll()) {

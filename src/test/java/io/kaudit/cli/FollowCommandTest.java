@@ -1,6 +1,7 @@
 package io.kaudit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaudit.Kaudit;
@@ -157,6 +158,44 @@ class FollowCommandTest {
         }
         assertTrue(expected.values().stream().mapToInt(Integer::intValue).sum() > 20);
         assertTrue(new File(checkpoint.toString()).length() > 0);
+    }
+
+    /** A correlation window open at a stop goes on after the restart: the checkpoint keeps it with the positions. */
+    @Test
+    void aCorrelationWindowSpansARestart() throws Exception {
+        // dev-jane reads secrets in 5 namespaces within 2 minutes; neither half alone passes "more than 3"
+        List<String> lines = Files.readAllLines(Path.of("samples", "corr-secrets-many-namespaces.log"));
+        Path log = dir.resolve("audit.log");
+        Path checkpoint = dir.resolve("corr.json");
+        Path out = dir.resolve("corr.jsonl");
+        Files.createFile(log);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "follow", "-f", "jsonl",
+                "--correlation-slack", "0s", "--checkpoint", checkpoint.toString(), "-o", out.toString(), log.toString()));
+        Path console = dir.resolve("follow-corr.txt");
+        Process first = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        waitFor(() -> contains(console, "following"), 30_000);
+        append(log, lines.subList(0, 3));
+        long half = Files.size(log);
+        waitFor(() -> contains(checkpoint, "\"offset\" : " + half + ","), 30_000);
+        stop(first);
+        assertTrue(contains(checkpoint, "\"correlations\""), Files.readString(checkpoint));
+        assertFalse(contains(out, "Secrets Read Across Many Namespaces"), "not yet: two namespaces so far");
+
+        Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        waitFor(() -> contains(console, "following"), 30_000);
+        append(log, lines.subList(3, lines.size()));
+        try {
+            waitFor(() -> contains(out, "Secrets Read Across Many Namespaces"), 10_000);
+        } finally {
+            stop(second);
+        }
+        String alert = Files.readAllLines(out).stream().filter(l -> l.contains("Secrets Read Across Many Namespaces"))
+                .reduce((a, b) -> a + "\n" + b).orElseThrow();
+        assertFalse(alert.contains("\n"), "one correlation alert: " + alert);
+        // its window starts in the first run's lines and ends in the second's
+        assertTrue(alert.contains("first " + log + ":1,"), alert);
+        assertTrue(alert.contains("last " + log + ":5)"), alert);
     }
 
     @Test

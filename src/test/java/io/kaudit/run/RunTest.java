@@ -112,4 +112,40 @@ class RunTest {
         assertEquals(0, stats.unreadable);
         assertTrue(stats.summary().startsWith("stopped before the end of the input"), stats.summary());
     }
+
+    /** The alerts of a run over a log, one line at a time, with the correlations' state saved and restored after line {@code cut} (0: never). */
+    private static List<String> correlate(List<String> lines, int cut) throws Exception {
+        io.kaudit.rule.RuleSet set = new RuleLoader().load(java.nio.file.Path.of("rules/kaudit_correlations.yml")).compile();
+        Engine engine = new Engine(set, Selection.defaults());
+        List<String> got = new ArrayList<>();
+        long slack = 60_000_000_000L;   // a minute: the events of the last minute wait in the state
+        Run run = new Run(engine, a -> got.add(a.rule() + " " + a.location()), engine.correlator(slack, 100), () -> { });
+        LineEvaluator evaluator = run.evaluator(set.projection());
+        for (int n = 0; n < lines.size(); n++) {
+            if (n == cut && cut > 0) {
+                String saved = io.kaudit.event.JsonWriter.compact(run.suspendCorrelations());
+                run.end();
+                run = new Run(engine, a -> got.add(a.rule() + " " + a.location()), engine.correlator(slack, 100), () -> { });
+                run.resumeCorrelations((io.kaudit.event.JsonObject) io.kaudit.event.JsonReader.parse(saved,
+                        io.kaudit.event.Projection.ALL));
+                evaluator = run.evaluator(set.projection());
+            }
+            byte[] data = (lines.get(n) + "\n").getBytes(StandardCharsets.UTF_8);
+            List<Alert> alerts = new ArrayList<>();
+            evaluator.line(data, 0, data.length, "x.log", n + 1, alerts, null);
+            run.alerts(alerts);
+        }
+        run.end();
+        return got;
+    }
+
+    @Test
+    void savedAndRestoredCorrelationStateGivesTheAlertsOfOneRun() throws Exception {
+        List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("samples", "corr-secrets-many-namespaces.log"));
+        List<String> whole = correlate(lines, 0);
+        assertEquals(List.of("Secrets Read Across Many Namespaces x.log:5"), whole);
+        for (int cut = 1; cut < lines.size(); cut++) {
+            assertEquals(whole, correlate(lines, cut), "cut after line " + cut);
+        }
+    }
 }
