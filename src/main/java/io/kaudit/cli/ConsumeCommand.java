@@ -80,11 +80,8 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve GET /metrics (Prometheus) and /healthz here.")
     String metrics;
 
-    @Option(names = "--webhook", paramLabel = "URL", description = "Also POST each alert (Falco JSON) here; repeatable.")
-    List<URI> webhooks = new ArrayList<>();
-
-    @Option(names = "--webhook-queue", paramLabel = "N", description = "Alerts held per webhook (default: ${DEFAULT-VALUE}).")
-    int webhookQueue = 10_000;
+    @Mixin
+    WebhookOptions webhookOptions = new WebhookOptions();
 
     @Option(names = "--threads", paramLabel = "N", description = "Evaluation threads (default: one per core).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -127,10 +124,7 @@ final class ConsumeCommand implements Callable<Integer> {
         Engine engine = new Engine(rules, ruleOptions.selection());
         Writer out = outputOptions.openLive(spec.commandLine().getOut());
         List<Sink> sinks = new ArrayList<>(List.of(outputOptions.sink(out, true)));
-        List<WebhookSink> hooks = new ArrayList<>();
-        for (URI u : webhooks) {
-            hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m), true));
-        }
+        List<WebhookSink> hooks = webhookOptions.sinks(m -> log(err, m), true);
         sinks.addAll(hooks);
         AlertProducer producer = alertsTopic == null && deadLetterTopic == null ? null
                 : new AlertProducer(config.producer(exactlyOnce ? config.transactionalId() : null), alertsTopic,

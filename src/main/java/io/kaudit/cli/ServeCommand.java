@@ -55,11 +55,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String listen = "127.0.0.1:8765";
 
-    @Option(names = "--webhook", paramLabel = "URL", description = "Also POST each alert (Falco JSON) here; repeatable.")
-    List<URI> webhooks = new ArrayList<>();
-
-    @Option(names = "--webhook-queue", paramLabel = "N", description = "Alerts held per webhook before dropping (default: ${DEFAULT-VALUE}).")
-    int webhookQueue = 10_000;
+    @Mixin
+    WebhookOptions webhookOptions = new WebhookOptions();
 
     @Option(names = "--max-body", paramLabel = "BYTES", converter = Converters.SizeConverter.class,
             description = "Largest request body, after decompression (default: 16MiB).")
@@ -136,10 +133,7 @@ final class ServeCommand implements Callable<Integer> {
         Writer out = outputOptions.openLive(spec.commandLine().getOut());
         outputOptions.inputs = List.of("http " + listen);
         List<Sink> sinks = new ArrayList<>(List.of(outputOptions.sink(out, true)));
-        List<WebhookSink> hooks = new ArrayList<>();
-        for (URI u : webhooks) {
-            hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m)));
-        }
+        List<WebhookSink> hooks = webhookOptions.sinks(m -> log(err, m), false);
         sinks.addAll(hooks);
         LiveUi liveUi = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
         if (liveUi != null) {
