@@ -160,6 +160,40 @@ class FollowCommandTest {
         assertTrue(new File(checkpoint.toString()).length() > 0);
     }
 
+    /** Pretty-printed events appended to a followed file alert as scan's document mode reads the same file. */
+    @Test
+    void prettyPrintedEventsAreFollowedAsScanReadsThem() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> events = new ArrayList<>();
+        for (String sample : List.of("privileged-pod.log", "exec-into-pod.log")) {
+            for (String l : Files.readAllLines(Path.of("samples", sample))) {
+                events.add(json.writerWithDefaultPrettyPrinter().writeValueAsString(json.readTree(l)));
+            }
+        }
+        Path log = dir.resolve("pretty.json");
+        Path out = dir.resolve("pretty.jsonl");
+        Files.createFile(log);
+        Process p = start(log, dir.resolve("pretty-checkpoint.json"), out);
+        int half = events.size() / 2;
+        append(log, events.subList(0, half));
+        Thread.sleep(300);
+        append(log, events.subList(half, events.size()));
+        long size = Files.size(log);
+        waitFor(() -> contains(dir.resolve("pretty-checkpoint.json"), "\"offset\" : " + size + ","), 30_000);
+        stop(p);
+        Kaudit.Outcome scan = Kaudit.run("scan", "-q", "-f", "jsonl", log.toString());
+        assertEquals(0, scan.code(), scan.err());
+        Map<String, Integer> expected = ScanInputsTest.perRule(scan);
+        assertTrue(expected.containsKey("Privileged Container Started"), scan.out());
+        assertEquals(expected, ScanInputsTest.perRule(new Kaudit.Outcome(0, Files.readString(out), "")));
+        // each alert at its document's first line, as scan places it
+        Pattern line = Pattern.compile("\"line\":(\\d+)");
+        assertEquals(scan.out().lines().map(l -> { Matcher m = line.matcher(l); return m.find() ? m.group(1) : ""; }).sorted().toList(),
+                Files.readAllLines(out).stream().map(l -> { Matcher m = line.matcher(l); return m.find() ? m.group(1) : ""; }).sorted().toList());
+        assertFalse(contains(dir.resolve(Files.list(dir).filter(f -> f.getFileName().toString().startsWith("follow-"))
+                .findFirst().orElseThrow().getFileName()), "malformed"), consoles());
+    }
+
     /** A correlation window open at a stop goes on after the restart: the checkpoint keeps it with the positions. */
     @Test
     void aCorrelationWindowSpansARestart() throws Exception {
