@@ -328,12 +328,12 @@ public final class EventTable {
         private final int[] slots;
         private final int[] slotColumns;
 
-        RowEvent(Iterable<String> fields) {
+        RowEvent(Iterable<String> fields, FieldSlots fieldSlots) {
             List<int[]> pairs = new ArrayList<>();
             for (String f : fields) {
                 Integer c = columnOf.get(f);
                 if (c != null) {
-                    pairs.add(new int[] {FieldSlots.slotOf(f), c});
+                    pairs.add(new int[] {fieldSlots.slotOf(f), c});
                 }
             }
             slots = new int[pairs.size()];
