@@ -100,6 +100,11 @@ public final class EventTable {
     }
 
     public EventTable() {
+        this(null);
+    }
+
+    /** Columns whose values are cached in {@code slots}, the rule set's that loading evaluates. */
+    public EventTable(FieldSlots slots) {
         Projection p = new Projection();
         for (int c = 0; c < COLUMNS.size(); c++) {
             dictionaries[c] = new Dictionary();
@@ -107,7 +112,7 @@ public final class EventTable {
                 columnOf.put(f, c);
             }
             try {
-                getters[c] = QueryParser.field(COLUMNS.get(c).fields()[0], p).getter();
+                getters[c] = QueryParser.field(COLUMNS.get(c).fields()[0], p, slots).getter();
             } catch (CompileException e) {
                 throw new IllegalStateException(e);
             }

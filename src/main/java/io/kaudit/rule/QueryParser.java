@@ -54,6 +54,15 @@ public final class QueryParser {
      * getter reads the event each time (no cache slot), so it may read events of any rule set.
      */
     public static ConditionCompiler.Bound field(String text, Projection projection) throws CompileException {
-        return new ConditionCompiler(projection).bind(FieldRef.parse(text));
+        return field(text, projection, null);
+    }
+
+    /**
+     * Binds one field reference whose value is cached in {@code slots} (a rule set's: the getter
+     * shares the value its rules read from the same event); null slots: no cache.
+     */
+    public static ConditionCompiler.Bound field(String text, Projection projection, FieldSlots slots)
+            throws CompileException {
+        return new ConditionCompiler(projection, slots).bind(FieldRef.parse(text));
     }
 }
