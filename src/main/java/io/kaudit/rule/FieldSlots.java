@@ -9,11 +9,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link FieldCache}, and wraps its getter so the value is computed once per event. One table per
  * compiled {@link RuleSet}: every getter that may read the same event (rules, outputs, the rule
  * index, the REPL's queries) takes its slot from the set's table. Slots are fixed when a getter is
- * bound, never looked up per event.
+ * bound, never looked up per event. Slot 0 of a cache names the table that filled it, so an event
+ * read by the rules of two sets in turn (tests do) is read right by each.
  */
 public final class FieldSlots {
+    /** The cache slot naming the table whose values the cache holds (null: filled by its own table's user). */
+    private static final int OWNER = 0;
+
     private final ConcurrentHashMap<String, Integer> slots = new ConcurrentHashMap<>();
-    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger next = new AtomicInteger(OWNER + 1);
 
     /** The cache slot of a field reference, so a caller can fill it in advance (the REPL's columns). */
     public int slotOf(String fieldText) {
@@ -22,13 +26,17 @@ public final class FieldSlots {
 
     /** How many slots were given out. */
     public int size() {
-        return next.get();
+        return next.get() - OWNER - 1;
     }
 
     Getter memoize(String fieldText, Getter g) {
         int slot = slotOf(fieldText);
         return e -> {
             FieldCache cache = e.cache();
+            Object owner = cache.get(OWNER);
+            if (owner != this) {
+                claim(cache, owner);
+            }
             Object v = cache.get(slot);
             if (v == null) {
                 v = g.get(e);
@@ -37,5 +45,15 @@ public final class FieldSlots {
             }
             return v == FieldCache.ABSENT ? null : v;
         };
+    }
+
+    /** Makes {@code cache} this table's: another table's values are dropped (a new event's cache has none). */
+    private void claim(FieldCache cache, Object owner) {
+        if (owner instanceof FieldSlots other) {
+            for (int i = OWNER + 1, n = other.next.get(); i < n; i++) {
+                cache.put(i, null);
+            }
+        }
+        cache.put(OWNER, this);
     }
 }
