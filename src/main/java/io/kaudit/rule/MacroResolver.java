@@ -63,6 +63,14 @@ public final class MacroResolver {
         }
     }
 
+    /** These macros and {@code later}'s, a macro of {@code later} replacing one of the same name. */
+    MacroResolver with(MacroResolver later) {
+        MacroResolver both = new MacroResolver();
+        both.macros.putAll(macros);
+        both.macros.putAll(later.macros);
+        return both;
+    }
+
     /** The names of the macros, in definition order. */
     public Set<String> names() {
         return Collections.unmodifiableSet(macros.keySet());

@@ -22,7 +22,8 @@ public final class RuleCompiler {
     private final List<RuleSet.SkippedRule> skipped = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final List<Correlation> correlations = new ArrayList<>();
-    private QueryParser queries;
+    private List<ListExpander.Named> queryLists = List.of();
+    private MacroResolver queryMacros = new MacroResolver();
     private int nextIndex;
 
     /** What the rules' events must keep; a loader whose matchers read events themselves adds its paths. */
@@ -84,16 +85,21 @@ public final class RuleCompiler {
         return Collections.unmodifiableList(rules);
     }
 
-    /** The lists and macros the set's ad-hoc queries see (Falco's); without a call, none. */
+    /**
+     * Adds lists and macros (a Falco loader's) to what the set's ad-hoc queries see; a later loader's
+     * take precedence over an earlier one's of the same name.
+     */
     public void queries(List<ListExpander.Named> lists, MacroResolver macros) {
-        queries = new QueryParser(lists, macros, slots);
+        List<ListExpander.Named> all = new ArrayList<>(lists);   // lists apply in order: the first of a name wins
+        all.addAll(queryLists);
+        queryLists = List.copyOf(all);
+        queryMacros = queryMacros.with(macros);
     }
 
     /** The rule set of everything added. */
     public RuleSet build() {
-        QueryParser q = queries != null ? queries : new QueryParser(List.of(), new MacroResolver(), slots);
-        return new RuleSet(List.copyOf(rules), projection, List.copyOf(skipped), List.copyOf(warnings), q,
-                List.copyOf(correlations), slots);
+        return new RuleSet(List.copyOf(rules), projection, List.copyOf(skipped), List.copyOf(warnings),
+                new QueryParser(queryLists, queryMacros, slots), List.copyOf(correlations), slots);
     }
 
     /** The condition line holding {@code pos}, with a caret under it. */

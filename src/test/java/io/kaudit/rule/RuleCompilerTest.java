@@ -58,8 +58,9 @@ class RuleCompilerTest {
                     name);
         }
         assertSame(set.slots(), set.queries().compile("ka.verb = create").slots());
-        // the second loader's queries see its own (empty) Falco context: the latest call wins
-        assertThrows(CompileException.class, () -> set.queries().compile("creates"));
+        // queries see the macros of both loaders
+        assertTrue(set.queries().compile("creates and ka.target.namespace = ns1").condition().test(POD));
+        assertEquals(java.util.Set.of("creates"), set.queries().macroNames());
     }
 
     @Test
