@@ -30,17 +30,6 @@ public final class Definitions {
 
     /** Rules of another language the files may turn on or off by name (Sigma rules and correlations). */
     public interface OtherRules {
-        OtherRules NONE = new OtherRules() {
-            @Override
-            public boolean knows(String name) {
-                return false;
-            }
-
-            @Override
-            public void enabled(String name, boolean on) {
-            }
-        };
-
         boolean knows(String name);
 
         void enabled(String name, boolean on);
@@ -98,6 +87,7 @@ public final class Definitions {
         return counter;
     }
 
+    /** A {@code list} item: defines, redefines or appends to a list. */
     public void list(Item item) throws RuleLoadException {
         String file = item.file();
         Map<String, Node> m = item.keys();
@@ -134,6 +124,7 @@ public final class Definitions {
         lists.put(name, d);
     }
 
+    /** A {@code macro} item: defines, redefines or appends to a macro. */
     public void macro(Item item) throws RuleLoadException {
         String file = item.file();
         Map<String, Node> m = item.keys();
@@ -191,6 +182,7 @@ public final class Definitions {
         return append;
     }
 
+    /** A {@code rule} item: defines or redefines a rule, appends to or overrides one, or turns one on or off. */
     public void rule(Item item) throws RuleLoadException {
         String file = item.file();
         Map<String, Node> m = item.keys();
