@@ -224,8 +224,8 @@ public final class SigmaLoader implements Definitions.OtherRules {
         }
     }
 
-    private Correlation correlation(RuleCompiler compiler, Doc d, Map<String, Rule> byRef, Map<String, Doc> corrNames, Map<Doc, Correlation> done,
-                                    List<Doc> stack, int index) throws RuleLoadException {
+    private Correlation correlation(RuleCompiler compiler, Doc d, Map<String, Rule> byRef, Map<String, Doc> corrNames,
+                                    Map<Doc, Correlation> done, List<Doc> stack, int index) throws RuleLoadException {
         if (done.containsKey(d)) {
             return done.get(d);
         }
