@@ -423,9 +423,4 @@ public final class FalcoReader {
         }
     }
 
-    /** Whether a node is a list (an exception's fields, comps or value tuple may be a list or a single value). */
-    static boolean isList(Node n) {
-        return n instanceof SequenceNode;
-    }
-
 }
