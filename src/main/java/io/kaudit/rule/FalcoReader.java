@@ -422,5 +422,4 @@ public final class FalcoReader {
             default -> throw new RuleLoadException(file + ":" + line(n) + ": expected true or false, got '" + v + "'");
         }
     }
-
 }
