@@ -106,6 +106,11 @@ public final class EventTable {
     }
 
     public EventTable() {
+        this(null);
+    }
+
+    /** Columns whose values are cached in {@code slots}, the rule set's that loading evaluates. */
+    public EventTable(FieldSlots slots) {
         Projection p = new Projection();
         for (int c = 0; c < COLUMNS.size(); c++) {
             dictionaries[c] = new Dictionary();
@@ -113,7 +118,7 @@ public final class EventTable {
                 columnOf.put(f, c);
             }
             try {
-                getters[c] = QueryParser.field(COLUMNS.get(c).fields()[0], p).getter();
+                getters[c] = QueryParser.field(COLUMNS.get(c).fields()[0], p, slots).getter();
             } catch (CompileException e) {
                 throw new IllegalStateException(e);
             }
@@ -338,12 +343,12 @@ public final class EventTable {
         private final int[] slots;
         private final int[] slotColumns;
 
-        RowEvent(Iterable<String> fields) {
+        RowEvent(Iterable<String> fields, FieldSlots fieldSlots) {
             List<int[]> pairs = new ArrayList<>();
             for (String f : fields) {
                 Integer c = columnOf.get(f);
                 if (c != null) {
-                    pairs.add(new int[] {FieldSlots.slotOf(f), c});
+                    pairs.add(new int[] {fieldSlots.slotOf(f), c});
                 }
             }
             slots = new int[pairs.size()];
