@@ -1,17 +1,16 @@
 package io.kaudit.cli;
 
-import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
-import io.kaudit.engine.RunStats;
-import io.kaudit.event.Location;
 import io.kaudit.live.AlertProducer;
 import io.kaudit.live.ClientConfig;
 import io.kaudit.live.KafkaProgress;
 import io.kaudit.live.KafkaSource;
 import io.kaudit.live.MetricsServer;
 import io.kaudit.run.Consume;
+import io.kaudit.run.Run;
 import io.kaudit.run.RecordWorkers;
 import io.kaudit.report.Sink;
+import io.kaudit.report.Tee;
 import io.kaudit.report.Terminal;
 import io.kaudit.report.WebhookSink;
 import io.kaudit.rule.RuleSet;
@@ -27,8 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
@@ -83,11 +80,8 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve GET /metrics (Prometheus) and /healthz here.")
     String metrics;
 
-    @Option(names = "--webhook", paramLabel = "URL", description = "Also POST each alert (Falco JSON) here; repeatable.")
-    List<URI> webhooks = new ArrayList<>();
-
-    @Option(names = "--webhook-queue", paramLabel = "N", description = "Alerts held per webhook (default: ${DEFAULT-VALUE}).")
-    int webhookQueue = 10_000;
+    @Mixin
+    WebhookOptions webhookOptions = new WebhookOptions();
 
     @Option(names = "--threads", paramLabel = "N", description = "Evaluation threads (default: one per core).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -129,38 +123,28 @@ final class ConsumeCommand implements Callable<Integer> {
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
         Writer out = outputOptions.openLive(spec.commandLine().getOut());
-        Sink stdout = outputOptions.sink(out, true);
-        stdout.begin(engine.activeRules());
-        List<WebhookSink> hooks = new ArrayList<>();
-        for (URI u : webhooks) {
-            hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m), true));
-        }
-        RunStats stats = new RunStats();
-        stats.window = engine.selection().hasWindow();
-        KafkaProgress progress = new KafkaProgress(stats, stats);
+        List<Sink> sinks = new ArrayList<>(List.of(outputOptions.sink(out, true)));
+        List<WebhookSink> hooks = webhookOptions.sinks(m -> log(err, m), true);
+        sinks.addAll(hooks);
         AlertProducer producer = alertsTopic == null && deadLetterTopic == null ? null
                 : new AlertProducer(config.producer(exactlyOnce ? config.transactionalId() : null), alertsTopic,
                 deadLetterTopic);
-        RecordWorkers workers = new RecordWorkers(engine, rules.projection(), threads);
-        Sink fanOut = new Sink() {
-            @Override
-            public void alert(Alert a) {
-                stdout.alert(a);
-                for (WebhookSink h : hooks) {
-                    h.alert(a);
-                }
-                if (producer != null) {
+        boolean[] closing = {false};
+        if (producer != null) {
+            sinks.add(a -> {
+                // at the stop, the windows still open are judged: their records' offsets are committed
+                // already, and a transactional alerts topic takes nothing outside a transaction
+                if (!(closing[0] && producer.transactional())) {
                     producer.alert(a);
                 }
-            }
-
-            @Override
-            public void malformed(Location where, String reason) {
-                stdout.malformed(where, reason);
-            }
-        };
+            });
+        }
+        boolean[] failed = {false};
         java.io.Flushable flush = () -> {
             out.flush();
+            if (failed[0]) {
+                return;   // the webhooks and the producer get their own few seconds as they close
+            }
             if (producer != null && !producer.transactional()) {
                 producer.flush();   // acknowledged by the brokers (a transaction commits its own)
             }
@@ -175,15 +159,17 @@ final class ConsumeCommand implements Callable<Integer> {
                 }
             }
         };
-        Consume consume = new Consume(workers, fanOut, stats, stats, flush,
-                engine.correlations().isEmpty() ? null : ruleOptions.correlator(engine));
+        Run run = new Run(engine, Tee.of(sinks), ruleOptions.correlator(engine), flush);
+        run.begin();
+        KafkaProgress progress = new KafkaProgress(run.stats(), run.stats());
+        RecordWorkers workers = new RecordWorkers(run, rules.projection(), threads);
+        Consume consume = new Consume(workers, run);
         KafkaSource source = new KafkaSource(config.consumer(exactlyOnce, false),
                 config.protocolChosen() ? null : config.consumer(exactlyOnce, true), subscription,
                 consume, producer, progress, m -> log(err, m), exitAtEnd);
         MetricsServer metricsServer = null;
-        CountDownLatch finished = new CountDownLatch(1);
+        StopHook stop = null;
         Thread progressLine = null;
-        Thread stopHook = null;
         int code = 0;
         try {
             source.check(Duration.ofSeconds(60));
@@ -197,43 +183,23 @@ final class ConsumeCommand implements Callable<Integer> {
                     : ", " + config.security()) + (alertsTopic == null ? "" : ", alerts to topic " + alertsTopic
                     + (exactlyOnce ? " exactly once" : " at least once")) + (hooks.isEmpty() ? ""
                     : ", " + hooks.size() + " webhook(s)") + ")");
-            stopHook = new Thread(() -> {
-                source.stop();
-                try {
-                    finished.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException ignored) {
-                    // stopping anyway
-                }
-                Runtime.getRuntime().halt(0);   // a clean stop on SIGINT/SIGTERM is exit 0
-            }, "kaudit-stop");
-            Runtime.getRuntime().addShutdownHook(stopHook);
+            stop = new StopHook(source::stop, 30);
             progressLine = progressLine(progress, err);
             source.run();
-            // a clean stop: windows still open are judged (their records' offsets are committed
-            // already; a transactional alerts topic takes nothing outside a transaction)
-            consume.finish(new Sink() {
-                @Override
-                public void alert(Alert a) {
-                    stdout.alert(a);
-                    for (WebhookSink h : hooks) {
-                        h.alert(a);
-                    }
-                    if (producer != null && !producer.transactional()) {
-                        producer.alert(a);
-                    }
-                }
-
-                @Override
-                public void malformed(Location where, String reason) {
-                    stdout.malformed(where, reason);
-                }
-            }, flush);
         } catch (IOException | org.apache.kafka.common.KafkaException e) {
             log(err, e.getMessage());
+            failed[0] = true;
             code = 2;
         } finally {
             if (progressLine != null) {
                 progressLine.interrupt();
+            }
+            closing[0] = true;
+            try {
+                run.finish();   // open windows judged; closes a json/sarif document, writes the summary
+            } catch (IOException | RuntimeException e) {
+                log(err, "cannot write alerts: " + e.getMessage());
+                code = 2;
             }
             workers.close();
             for (WebhookSink h : hooks) {
@@ -245,26 +211,13 @@ final class ConsumeCommand implements Callable<Integer> {
             if (metricsServer != null) {
                 metricsServer.close();
             }
-            workers.addTimesTo(stats);
-            stats.endNanos = System.nanoTime();
-            try {
-                stdout.finish(stats);   // closes a json/sarif document, writes the summary
-                out.flush();
-            } catch (IOException | RuntimeException e) {
-                log(err, "cannot write alerts: " + e.getMessage());
-                code = 2;
-            }
             log(err, (code == 0 ? "stopped; " : "failed; ") + progress.summary());
             if (outputOptions.output != null) {
                 out.close();
             }
-            finished.countDown();
-            if (stopHook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stopHook);   // run in-process (tests): leave the JVM alone
-                } catch (IllegalStateException stopping) {
-                    // the hook is what stopped us
-                }
+            if (stop != null) {
+                stop.finished(code);
+                stop.close();   // run in-process (tests): leave the JVM alone
             }
         }
         return code;

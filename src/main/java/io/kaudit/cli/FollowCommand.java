@@ -2,14 +2,13 @@ package io.kaudit.cli;
 
 import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
-import io.kaudit.engine.RunStats;
 import io.kaudit.event.Location;
 import io.kaudit.framing.FrameHandler;
 import io.kaudit.live.Checkpoint;
 import io.kaudit.live.Tailer;
-import io.kaudit.report.Sink;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.run.LineEvaluator;
+import io.kaudit.run.Run;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,6 +44,11 @@ final class FollowCommand implements Callable<Integer> {
     private static final long CHECKPOINT_MILLIS = 1000;
     private static final long REPORT_MILLIS = 30_000;
     private static final long GLOB_MILLIS = 2000;
+    /**
+     * The correlations' state goes into the checkpoint every second while it holds at most this many
+     * groups (beyond, only at a clean stop: a crash then loses the open windows, never the positions).
+     */
+    private static final long SAVED_GROUPS = 10_000;
 
     @Parameters(paramLabel = "PATH", arity = "1..*",
             description = "Log files (they may not exist yet) or globs; rotated backups and .gz files are not followed.")
@@ -76,9 +79,10 @@ final class FollowCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     private volatile boolean stopping;
+    /** The correlations' event count when their state was last put in the checkpoint. */
+    private long savedHits = -1;
     /** 0, or 2 once alerts could not be written (follow then stops rather than lose them). */
     private volatile int exitCode;
-    private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
@@ -91,38 +95,43 @@ final class FollowCommand implements Callable<Integer> {
         Engine engine = new Engine(rules, ruleOptions.selection());
         Writer out = outputOptions.openLive(spec.commandLine().getOut());
         outputOptions.inputs = paths;
-        Sink sink = outputOptions.sink(out, true);
-        sink.begin(engine.activeRules());
-        Handler handler = new Handler(new LineEvaluator(engine, outputOptions.projection(rules.projection())), sink, out, err,
-                engine.selection());
-        handler.correlator = ruleOptions.correlator(engine);
+        Run run = new Run(engine, outputOptions.sink(out, true), ruleOptions.correlator(engine), out);
+        run.begin();
+        if (checkpoint.correlations() != null) {   // windows open when the last run stopped go on
+            try {
+                run.resumeCorrelations(checkpoint.correlations());
+            } catch (IllegalArgumentException e) {
+                err.println("kaudit: warning: " + checkpointFile + ": correlation state not used (" + e.getMessage()
+                        + "); correlations start afresh");
+            }
+        }
+        Handler handler = new Handler(run, run.evaluator(outputOptions.projection(rules.projection())), err);
 
         Map<String, Tailer> tailers = new LinkedHashMap<>();
         WatchService watch = FileSystems.getDefault().newWatchService();
         java.util.Set<Path> watched = new java.util.HashSet<>();
         addTailers(tailers, checkpoint, handler, !fromStart, watch, watched);
-        installStopHook();
+        StopHook stop = new StopHook(() -> stopping = true, 10);
         err.println("kaudit: following " + String.join(", ", tailers.keySet()) + " (" + engine.activeRules().size()
                 + " rules)");
         err.flush();
         try {
-            loop(tailers, checkpoint, handler, out, err, watch, watched);
+            loop(tailers, checkpoint, handler, run, err, watch, watched);
         } catch (IOException | java.io.UncheckedIOException e) {   // alerts cannot be written: stop, exit 2
             exitCode = 2;
             err.println("kaudit: " + (e instanceof java.io.UncheckedIOException u ? u.getCause() : e).getMessage());
         } finally {
-            try {
-                handler.correlator.flush(handler::emit);   // windows still open at the stop are judged
-                handler.correlator.addTo(handler.stats);
-            } catch (RuntimeException e) {
-                handler.notice("cannot write alerts: " + e.getMessage());
+            if (checkpointFile != null) {
+                checkpoint.correlations(run.suspendCorrelations());   // a restart goes on with the open windows
+                savedHits = run.correlationHits();
             }
             try {
-                sink.finish(handler.stats);   // closes a json/sarif document, writes the summary
+                run.finish();   // without a checkpoint, open windows are judged; closes a json/sarif document
             } catch (IOException | RuntimeException e) {
+                exitCode = 2;
                 handler.notice("cannot write alerts: " + e.getMessage());
             }
-            save(out, tailers, checkpoint, handler);
+            save(run, tailers, checkpoint, handler);
             for (Tailer t : tailers.values()) {
                 long unfinished = t.unfinishedBytes();
                 if (unfinished > 0) {
@@ -130,12 +139,13 @@ final class FollowCommand implements Callable<Integer> {
                             + " or lines written as kaudit stopped)%n", t.name(), unfinished, unfinished == 1 ? "" : "s");
                 }
             }
-            err.println("kaudit: stopped; " + handler.stats.summary());
+            err.println("kaudit: stopped; " + run.stats().summary());
             err.flush();
             for (Tailer t : tailers.values()) {
                 t.close();
             }
-            stopped.countDown();
+            stop.finished(exitCode);
+            stop.close();
         }
         return exitCode;
     }
@@ -154,21 +164,8 @@ final class FollowCommand implements Callable<Integer> {
         }
     }
 
-    /** SIGINT/SIGTERM: let the loop finish its line, flush and save, then exit 0. */
-    private void installStopHook() {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopping = true;
-            try {
-                stopped.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-            Runtime.getRuntime().halt(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
-        }, "kaudit-stop"));
-    }
-
     /** Polls every file until stopped: on file-system events, else every 100 ms. */
-    private void loop(Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler, Writer out, PrintWriter err,
+    private void loop(Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler, Run run, PrintWriter err,
                       WatchService watch, java.util.Set<Path> watched) throws IOException, InterruptedException {
         long lastSave = System.currentTimeMillis();
         long lastReport = lastSave;
@@ -186,7 +183,7 @@ final class FollowCommand implements Callable<Integer> {
                 }
             }
             if (handler.written) {
-                out.flush();   // table output is not flushed per alert by its sink
+                run.flush();   // table output is not flushed per alert by its sink
                 handler.written = false;
             }
             long now = System.currentTimeMillis();
@@ -195,13 +192,13 @@ final class FollowCommand implements Callable<Integer> {
                 lastGlob = now;
             }
             if (now - lastSave >= CHECKPOINT_MILLIS) {
-                save(out, tailers, checkpoint, handler);
+                save(run, tailers, checkpoint, handler);
                 lastSave = now;
             }
-            if (now - lastReport >= REPORT_MILLIS && handler.stats.malformed > reportedMalformed) {
-                err.println("kaudit: " + handler.stats.summary());
+            if (now - lastReport >= REPORT_MILLIS && run.stats().malformed > reportedMalformed) {
+                err.println("kaudit: " + run.stats().summary());
                 err.flush();
-                reportedMalformed = handler.stats.malformed;
+                reportedMalformed = run.stats().malformed;
                 lastReport = now;
             }
             var key = watch.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -259,9 +256,14 @@ final class FollowCommand implements Callable<Integer> {
     }
 
     /** Alerts first, then the positions: a checkpoint never claims lines whose alerts were not written. */
-    private void save(Writer out, Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler) {
+    private void save(Run run, Map<String, Tailer> tailers, Checkpoint checkpoint, Handler handler) {
         try {
-            out.flush();
+            run.flush();
+            long hits = run.correlationHits();
+            if (checkpointFile != null && hits != savedHits) {   // the state that goes with these positions
+                checkpoint.correlations(run.correlationGroups() <= SAVED_GROUPS ? run.correlationState() : null);
+                savedHits = hits;
+            }
             for (Tailer t : tailers.values()) {
                 Checkpoint.Entry e = t.position();
                 if (e != null) {
@@ -280,31 +282,21 @@ final class FollowCommand implements Callable<Integer> {
         }
     }
 
-    /** Evaluates each line as it arrives and hands alerts to the sink at once. */
+    /** Evaluates each line as it arrives and hands its outcome to the run at once. */
     private static final class Handler implements FrameHandler {
+        final Run run;
         final LineEvaluator evaluator;
-        final Sink sink;
-        final Writer out;
         final PrintWriter err;
-        final RunStats stats = new RunStats();
         final List<Alert> alerts = new ArrayList<>();
-        /** Shown every event, when the sink wants that (the HTML report's aggregates). */
+        /** Shown every event, when a sink wants that (the HTML report's aggregates). */
         final java.util.function.Consumer<io.kaudit.event.AuditEvent> observer;
+        /** Alerts went out since the last flush. */
         boolean written;
-        /** Correlation rules' state over everything followed. */
-        io.kaudit.engine.Correlator correlator;
 
-        void emit(Alert a) {
-            stats.countAlert(a);
-            sink.alert(a);
-            written = true;
-        }
-
-        Handler(LineEvaluator evaluator, Sink sink, Writer out, PrintWriter err, io.kaudit.engine.Selection selection) {
+        Handler(Run run, LineEvaluator evaluator, PrintWriter err) {
+            this.run = run;
             this.evaluator = evaluator;
-            this.sink = sink;
-            this.observer = io.kaudit.engine.EventObserver.of(sink, selection);
-            this.out = out;
+            this.observer = run.observer();
             this.err = err;
         }
 
@@ -312,21 +304,17 @@ final class FollowCommand implements Callable<Integer> {
         public void line(String path, byte[] buf, int from, int limit, long lineNumber) {
             alerts.clear();
             LineEvaluator.Outcome o = evaluator.line(buf, from, limit, path, lineNumber, alerts, observer);
-            stats.lines++;
-            stats.bytes += limit - from;
-            stats.events += o.events();
+            run.read(1, limit - from, o.events());
             if (o.problem() != null) {
-                stats.countMalformed(new Location(path, lineNumber, -1), o.problem());
+                run.malformed(new Location(path, lineNumber, -1), o.problem());
             }
-            for (Alert a : alerts) {
-                correlator.accept(a, this::emit);
-            }
+            written |= run.alerts(alerts) > 0;
         }
 
         @Override
         public void skipped(String path, long lineNumber, String reason) {
-            stats.lines++;
-            stats.countMalformed(new Location(path, lineNumber, -1), reason);
+            run.read(1, 0, 0);
+            run.malformed(new Location(path, lineNumber, -1), reason);
         }
 
         @Override

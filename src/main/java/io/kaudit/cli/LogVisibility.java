@@ -2,8 +2,8 @@ package io.kaudit.cli;
 
 import io.kaudit.engine.AuditLevels;
 import io.kaudit.engine.EventObserver;
-import io.kaudit.engine.Listener;
-import io.kaudit.event.Location;
+import io.kaudit.engine.RunStats;
+import io.kaudit.report.Sink;
 import io.kaudit.engine.Alert;
 import io.kaudit.policy.RuleNeeds;
 import io.kaudit.rule.Rule;
@@ -13,40 +13,39 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What a scanned log let the rules see: passes a run's results on to its listener while counting
- * the levels and stages of every event (one {@link AuditLevels} per worker thread), then says
- * which rules could not have fired because of them, so that no alert is never read as a clean
- * cluster.
+ * What a scanned log let the rules see: counts the levels and stages of every event (one
+ * {@link AuditLevels} per worker thread), then puts in the run's stats which rules could not have
+ * fired because of them, so that no alert is never read as a clean cluster. A sink placed before
+ * the output in a {@link io.kaudit.report.Tee}, so the output's summary finds the stats filled.
  */
-final class LogVisibility implements Listener {
-    private final Listener delegate;
+final class LogVisibility implements Sink {
     private final List<AuditLevels> perThread = new ArrayList<>();
+    private List<Rule> rules = List.of();
 
-    LogVisibility(Listener delegate) {
-        this.delegate = delegate;
+    @Override
+    public void begin(List<Rule> rules) {
+        this.rules = rules;
     }
 
     @Override
     public void alert(Alert alert) {
-        delegate.alert(alert);
-    }
-
-    @Override
-    public void malformed(Location where, String reason) {
-        delegate.malformed(where, reason);
     }
 
     @Override
     public EventObserver newObserver() {
-        EventObserver inner = delegate.newObserver();
         AuditLevels mine = new AuditLevels();
         synchronized (perThread) {
             perThread.add(mine);
         }
-        return inner == null ? mine::count : e -> {
-            mine.count(e);
-            inner.event(e);
-        };
+        return mine::count;
+    }
+
+    @Override
+    public void finish(RunStats stats) {
+        AuditLevels levels = levels();
+        stats.levels = levels.levels();
+        stats.stages = levels.stages();
+        stats.visibility = sentence(levels, rules);
     }
 
     AuditLevels levels() {

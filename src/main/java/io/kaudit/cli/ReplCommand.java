@@ -55,7 +55,7 @@ final class ReplCommand implements Callable<Integer> {
             return 2;
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        EventTable table = new EventTable().correlation(ruleOptions.correlationSlackNanos,
+        EventTable table = new EventTable(rules.slots()).correlation(ruleOptions.correlationSlackNanos,
                 ruleOptions.maxCorrelationGroups);
         boolean interactive = command == null && Terminal.isTerminal(0) && Terminal.isTerminal(1);
         Repl.Loader loader = (path, to) -> load(List.of(path), table, engine, rules, err);

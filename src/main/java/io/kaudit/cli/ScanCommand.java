@@ -3,11 +3,13 @@ package io.kaudit.cli;
 import io.kaudit.engine.Engine;
 import io.kaudit.engine.RunStats;
 import io.kaudit.report.Sink;
+import io.kaudit.report.Tee;
 import io.kaudit.report.Terminal;
 import io.kaudit.rule.Priority;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.run.MalformedInputException;
 import io.kaudit.run.Pipeline;
+import io.kaudit.run.Run;
 import io.kaudit.source.Input;
 import io.kaudit.source.Inputs;
 import java.io.IOException;
@@ -81,7 +83,7 @@ final class ScanCommand implements Callable<Integer> {
         Engine engine = new Engine(rules, ruleOptions.selection());
         io.kaudit.event.Projection projection = new io.kaudit.event.Projection().merge(outputOptions.projection(rules.projection()));
         io.kaudit.engine.AuditLevels.PATHS.forEach(projection::add);   // what the log lets rules see
-        Pipeline pipeline = new Pipeline(engine, projection, threads, maxLine, strict);
+        Pipeline pipeline = new Pipeline(projection, threads, maxLine, strict);
         outputOptions.inputs = inputs.stream().map(Input::name).toList();
         StopHook stop = new StopHook(pipeline::stop, 10);
         int code = 2;
@@ -102,20 +104,17 @@ final class ScanCommand implements Callable<Integer> {
         RunStats stats;
         try (AtomicOutput out = new AtomicOutput(outputOptions.output, spec.commandLine().getOut())) {
             int longestPath = inputs.stream().mapToInt(i -> i.name().length()).max().orElse(0);
-            Sink sink = outputOptions.sink(out.writer(), false, longestPath);
-            sink.begin(engine.activeRules());
+            // the log's visibility first: it fills the stats the output's summary shows
+            Sink sink = Tee.of(List.of(new LogVisibility(), outputOptions.sink(out.writer(), false, longestPath)));
+            Run run = new Run(engine, sink, ruleOptions.correlator(engine), out.writer());
+            run.begin();
             try (Progress progress = new Progress(err, read, total, !quiet && Terminal.isTerminal(2))) {
-                LogVisibility visibility = new LogVisibility(sink);
-                stats = pipeline.run(inputs, visibility, read);
-                io.kaudit.engine.AuditLevels levels = visibility.levels();
-                stats.levels = levels.levels();
-                stats.stages = levels.stages();
-                stats.visibility = LogVisibility.sentence(levels, engine.activeRules());
+                pipeline.run(inputs, run, read);
             } catch (MalformedInputException e) {
                 err.println("kaudit: malformed input (--strict): " + e.getMessage());
                 return 2;
             }
-            sink.finish(stats);   // a stopped run still closes its document: stdout stays valid JSON
+            stats = run.finish();   // a stopped run still closes its document: stdout stays valid JSON
             if (stats.stopped && out.wholeOrNothing()) {
                 err.println("kaudit: " + out.name() + " not written: the scan was stopped before the end");
             } else {

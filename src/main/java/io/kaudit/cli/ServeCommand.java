@@ -1,16 +1,18 @@
 package io.kaudit.cli;
 
-import io.kaudit.engine.Alert;
 import io.kaudit.engine.Engine;
 import io.kaudit.engine.RunStats;
+import io.kaudit.event.Location;
 import io.kaudit.live.HttpReceiver;
 import io.kaudit.live.LiveUi;
 import io.kaudit.live.PemFiles;
 import io.kaudit.report.Sink;
+import io.kaudit.report.Tee;
 import io.kaudit.report.WebhookSink;
 import io.kaudit.rule.Priority;
 import io.kaudit.rule.RuleSet;
 import io.kaudit.run.BatchEvaluator;
+import io.kaudit.run.Run;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -53,11 +55,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String listen = "127.0.0.1:8765";
 
-    @Option(names = "--webhook", paramLabel = "URL", description = "Also POST each alert (Falco JSON) here; repeatable.")
-    List<URI> webhooks = new ArrayList<>();
-
-    @Option(names = "--webhook-queue", paramLabel = "N", description = "Alerts held per webhook before dropping (default: ${DEFAULT-VALUE}).")
-    int webhookQueue = 10_000;
+    @Mixin
+    WebhookOptions webhookOptions = new WebhookOptions();
 
     @Option(names = "--max-body", paramLabel = "BYTES", converter = Converters.SizeConverter.class,
             description = "Largest request body, after decompression (default: 16MiB).")
@@ -96,10 +95,8 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    private final CountDownLatch stopped = new CountDownLatch(1);
     /** 0, or 2 once alerts could not be written: the server then stops rather than lose them. */
     private volatile int exitCode;
-    private final AtomicLong malformedBodies = new AtomicLong();
 
     @Override
     public Integer call() throws Exception {
@@ -135,16 +132,17 @@ final class ServeCommand implements Callable<Integer> {
         Engine engine = new Engine(rules, ruleOptions.selection());
         Writer out = outputOptions.openLive(spec.commandLine().getOut());
         outputOptions.inputs = List.of("http " + listen);
-        Sink stdout = outputOptions.sink(out, true);
-        stdout.begin(engine.activeRules());
-        List<WebhookSink> hooks = new ArrayList<>();
-        for (URI u : webhooks) {
-            hooks.add(new WebhookSink(u, webhookQueue, m -> log(err, m)));
+        List<Sink> sinks = new ArrayList<>(List.of(outputOptions.sink(out, true)));
+        List<WebhookSink> hooks = webhookOptions.sinks(m -> log(err, m), false);
+        sinks.addAll(hooks);
+        LiveUi liveUi = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
+        if (liveUi != null) {
+            sinks.add(liveUi::alert);   // never waits for a browser
         }
-        Delivery delivery = new Delivery(new BatchEvaluator(engine, outputOptions.projection(rules.projection()),
-                stdout), stdout, hooks, out, err);
-        delivery.correlator = ruleOptions.correlator(engine);
-        delivery.ui = ui ? new LiveUi(engine.activeRules(), uiKeep, token, tls != null, Version.VERSION) : null;
+        Run run = new Run(engine, Tee.of(sinks), ruleOptions.correlator(engine), out);
+        run.begin();
+        Delivery delivery = new Delivery(run, new BatchEvaluator(run, outputOptions.projection(rules.projection())), hooks,
+                liveUi, err);
         HttpReceiver receiver;
         try {
             receiver = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads,
@@ -155,14 +153,14 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         delivery.receiver = receiver;
-        if (delivery.ui != null) {
-            receiver.routes(delivery.ui);
+        if (liveUi != null) {
+            receiver.routes(liveUi);
         }
         // before "listening" is said: a SIGTERM sent on reading it must find the hook (else exit 143)
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        StopHook stop = new StopHook(() -> {
             delivery.stop();
-            Runtime.getRuntime().halt(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
-        }, "kaudit-stop"));
+            delivery.stopped.countDown();   // call() then hands the hook its exit code
+        }, 5);
         receiver.start();
         String where = hostPort(receiver.address());
         if (tls == null && !address.getAddress().isLoopbackAddress()) {
@@ -171,64 +169,50 @@ final class ServeCommand implements Callable<Integer> {
         log(err, "listening on " + (tls == null ? "http" : "https") + "://" + where
                 + HttpReceiver.PATH + " (" + engine.activeRules().size() + " rules"
                 + (hooks.isEmpty() ? "" : ", " + hooks.size() + " webhook(s)") + (token == null ? "" : ", token required") + ")");
-        if (delivery.ui != null) {
+        if (liveUi != null) {
             log(err, "live UI at " + (tls == null ? "http" : "https") + "://" + where + "/ui"
                     + (token == null ? "" : " (open /ui?token=TOKEN once; a cookie keeps it)"));
         }
-        stopped.await();   // released only by the JVM stopping
-        return 0;
+        delivery.stopped.await();   // released only by the JVM stopping
+        stop.finished(exitCode);   // a clean stop on SIGINT/SIGTERM is exit 0
+        return exitCode;
     }
 
-    /** Where evaluated batches go: stdout and webhooks, with the counters /metrics shows. */
+    /** Evaluated batches into the run, the counters /metrics shows, and the stop. */
     private final class Delivery {
+        private final Run run;
         private final BatchEvaluator batches;
-        private final Sink stdout;
         private final List<WebhookSink> hooks;
-        private final Writer out;
+        private final LiveUi ui;
         private final PrintWriter err;
-        private final RunStats stats = new RunStats();
         private volatile HttpReceiver receiver;
-        private LiveUi ui;
-        /** Correlation rules' state over every batch received. */
-        private io.kaudit.engine.Correlator correlator;
+        /** Released once the stop has finished the run. */
+        final CountDownLatch stopped = new CountDownLatch(1);
 
-        private void deliver(Alert a) {
-            stats.countAlert(a);
-            stdout.alert(a);
-            for (WebhookSink h : hooks) {
-                h.alert(a);
-            }
-            if (ui != null) {
-                ui.alert(a);   // never waits for a browser
-            }
-        }
-
-        Delivery(BatchEvaluator batches, Sink stdout, List<WebhookSink> hooks, Writer out, PrintWriter err) {
+        Delivery(Run run, BatchEvaluator batches, List<WebhookSink> hooks, LiveUi ui, PrintWriter err) {
+            this.run = run;
             this.batches = batches;
-            this.stdout = stdout;
             this.hooks = hooks;
-            this.out = out;
+            this.ui = ui;
             this.err = err;
         }
 
         /** Evaluates a body; its alerts go out together and in order. Null, or why it is malformed. */
         String onBatch(byte[] body, int length, String client) {
-            BatchEvaluator.Batch b = batches.evaluate(body, length, "http:" + client);
+            String source = "http:" + client;
+            BatchEvaluator.Batch b = batches.evaluate(body, length, source);
             if (b.problem() != null) {
-                malformedBodies.incrementAndGet();
-                return b.problem();
+                run.malformed(new Location(source, Math.max(1, b.line()), -1), b.problem());
+                return b.message();
             }
-            synchronized (this) {
-                stats.events += b.events();
-                stats.bytes += length;
+            synchronized (run.stats()) {   // one batch's alerts together, in order
+                run.read(0, length, b.events());
                 if (ui != null) {
                     ui.events(b.events());
                 }
                 try {
-                    for (Alert a : b.alerts()) {
-                        correlator.accept(a, this::deliver);
-                    }
-                    out.flush();
+                    run.alerts(b.alerts());
+                    run.flush();
                 } catch (IOException | java.io.UncheckedIOException e) {
                     // the sender gets a 500 and keeps the batch; we stop rather than answer 200 for lost alerts
                     String why = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
@@ -244,10 +228,10 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         String metrics() {
-            return ServeCommand.this.metrics(stats, this, receiver, hooks) + (ui == null ? "" : ui.metrics());
+            return ServeCommand.this.metrics(run.stats(), receiver, hooks) + (ui == null ? "" : ui.metrics());
         }
 
-        /** Finishes batches in flight, gives webhooks time to drain, flushes. */
+        /** Finishes batches in flight, judges open correlation windows, gives webhooks time to drain, flushes. */
         void stop() {
             if (ui != null) {
                 ui.stop();
@@ -255,32 +239,30 @@ final class ServeCommand implements Callable<Integer> {
             if (receiver != null) {
                 receiver.stop(10);
             }
-            synchronized (this) {
-                try {
-                    correlator.flush(this::deliver);   // windows still open at the stop are judged
-                    correlator.addTo(stats);
-                } catch (RuntimeException e) {
-                    log(err, "cannot write alerts: " + e.getMessage());
-                }
+            try {
+                run.end();   // windows still open at the stop are judged, their alerts handed on
+            } catch (RuntimeException e) {
+                log(err, "cannot write alerts: " + e.getMessage());
             }
             for (WebhookSink h : hooks) {
                 h.close(5000);
             }
-            synchronized (this) {
-                try {
-                    stdout.finish(stats);   // closes a json/sarif document, writes the summary
-                    out.flush();
-                } catch (IOException | RuntimeException e) {
-                    log(err, "cannot write alerts: " + e.getMessage());
-                }
-                log(err, "stopped; " + stats.summary());
+            try {
+                run.finish();   // closes a json/sarif document, writes the summary
+            } catch (IOException | RuntimeException e) {
+                log(err, "cannot write alerts: " + e.getMessage());
+            }
+            synchronized (run.stats()) {
+                log(err, "stopped; " + run.stats().summary());
             }
         }
     }
 
-    private String metrics(RunStats stats, Object lock, HttpReceiver r, List<WebhookSink> hooks) {
+    private String metrics(RunStats stats, HttpReceiver r, List<WebhookSink> hooks) {
         StringBuilder sb = new StringBuilder();
-        synchronized (lock) {
+        long malformedBodies;
+        synchronized (stats) {
+            malformedBodies = stats.malformed;
             counter(sb, "kaudit_events_total", "Audit events received and evaluated.", stats.events);
             sb.append("# HELP kaudit_alerts_total Alerts raised, by priority.\n# TYPE kaudit_alerts_total counter\n");
             for (Priority p : Priority.values()) {
@@ -291,7 +273,7 @@ final class ServeCommand implements Callable<Integer> {
         counter(sb, "kaudit_batches_total", "Request bodies accepted.", r.accepted());
         sb.append("# HELP kaudit_http_connections HTTP connections open now.\n# TYPE kaudit_http_connections gauge\n")
                 .append("kaudit_http_connections ").append(r.connections()).append('\n');
-        counter(sb, "kaudit_malformed_bodies_total", "Request bodies rejected as malformed.", malformedBodies.get());
+        counter(sb, "kaudit_malformed_bodies_total", "Request bodies rejected as malformed.", malformedBodies);
         sb.append("# HELP kaudit_rejected_requests_total Requests answered with an error, by status.\n")
                 .append("# TYPE kaudit_rejected_requests_total counter\n");
         for (Map.Entry<Integer, AtomicLong> e : new java.util.TreeMap<>(r.rejected()).entrySet()) {

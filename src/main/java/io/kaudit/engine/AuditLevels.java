@@ -133,34 +133,18 @@ public final class AuditLevels {
     }
 
     private static boolean readsBody(Ast.Expr e) {
-        if (e instanceof Ast.And a) {
-            return a.children().stream().anyMatch(AuditLevels::readsBody);
-        } else if (e instanceof Ast.Or o) {
-            return o.children().stream().anyMatch(AuditLevels::readsBody);
-        } else if (e instanceof Ast.Not n) {
-            return readsBody(n.child());
-        } else if (e instanceof Ast.Check c) {
-            return readsBody(c.left()) || (c.right() != null && readsBody(c.right()));
-        }
-        return false;
-    }
-
-    private static boolean readsBody(Ast.Operand o) {
-        if (o instanceof Ast.FieldOperand f) {
+        List<Ast.FieldOperand> fields = new ArrayList<>();
+        Ast.fields(e, fields::add);
+        for (Ast.FieldOperand f : fields) {
             FieldDef def = Fields.get(f.name());
             if (def == null) {
-                return false;
+                continue;
             }
             for (List<String> path : def.paths().apply(f.arg())) {
                 if (!path.isEmpty() && (path.get(0).equals("requestObject") || path.get(0).equals("responseObject"))) {
                     return true;
                 }
             }
-            return false;
-        } else if (o instanceof Ast.TransformOperand t) {
-            return readsBody(t.arg());
-        } else if (o instanceof Ast.ValOperand v) {
-            return readsBody(v.field());
         }
         return false;
     }

@@ -131,6 +131,182 @@ public final class Correlator {
         stats.correlationGroupsEvicted += evicted;
     }
 
+    /** Events counted so far: the state changed when this did. */
+    public synchronized long hits() {
+        return seq;
+    }
+
+    /** Groups held now, over all correlations (what saving the state costs). */
+    public synchronized long groups() {
+        return total;
+    }
+
+    /**
+     * The state, to go on from after a restart ({@link #restore}): the events waiting within the
+     * slack and every group's window, by correlation name (a rule set changed in between keeps what
+     * still fits). Locations, times and values only: no event is kept.
+     */
+    public synchronized JsonObject save() {
+        JsonObject o = new JsonObject();
+        o.put("version", number(1));
+        o.put("seq", number(seq));
+        o.put("newest", number(newest));
+        List<JsonValue> hits = new ArrayList<>();
+        for (Hit h : pending) {
+            JsonObject j = new JsonObject();
+            j.put("rule", new JsonString(h.rule()));
+            j.put("time", number(h.time()));
+            j.put("seq", number(h.seq()));
+            j.put("where", location(h.where()));
+            List<JsonValue> per = new ArrayList<>();
+            for (int k = 0; k < h.corr().length; k++) {
+                JsonObject c = new JsonObject();
+                c.put("correlation", new JsonString(correlations.get(h.corr()[k]).rule().name()));
+                c.put("key", strings(h.keys()[k]));
+                c.put("value", string(h.values()[k]));
+                per.add(c);
+            }
+            j.put("counts", new JsonArray(per));
+            hits.add(j);
+        }
+        o.put("pending", new JsonArray(hits));
+        JsonObject all = new JsonObject();
+        for (int i = 0; i < correlations.size(); i++) {
+            List<JsonValue> gs = new ArrayList<>();
+            for (Map.Entry<List<String>, Group> g : groups.get(i).entrySet()) {   // in update order: eviction order survives
+                JsonObject j = new JsonObject();
+                j.put("key", strings(g.getKey()));
+                j.put("last", number(g.getValue().last));
+                List<JsonValue> events = new ArrayList<>();
+                for (Entry e : g.getValue().events) {
+                    JsonObject x = new JsonObject();
+                    x.put("time", number(e.time()));
+                    x.put("seq", number(e.seq()));
+                    x.put("where", location(e.where()));
+                    x.put("rule", new JsonString(e.rule()));
+                    x.put("value", string(e.value()));
+                    events.add(x);
+                }
+                j.put("events", new JsonArray(events));
+                gs.add(j);
+            }
+            all.put(correlations.get(i).rule().name(), new JsonArray(gs));
+        }
+        o.put("groups", all);
+        return o;
+    }
+
+    /**
+     * Goes on from a state {@link #save} gave, before any alert of this run. Correlations no longer
+     * loaded, and groups whose key no longer fits their correlation's group-by, are left out.
+     *
+     * @throws IllegalArgumentException if {@code o} is not such a state
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized void restore(JsonObject o) {
+        try {
+            Map<String, Integer> index = new HashMap<>();
+            for (int i = 0; i < correlations.size(); i++) {
+                index.put(correlations.get(i).rule().name(), i);
+            }
+            seq = Math.max(seq, num(o.get("seq")));
+            newest = Math.max(newest, num(o.get("newest")));
+            for (JsonValue v : ((JsonArray) o.get("pending")).items()) {
+                JsonObject j = (JsonObject) v;
+                List<Integer> corr = new ArrayList<>();
+                List<List<String>> keys = new ArrayList<>();
+                List<String> values = new ArrayList<>();
+                for (JsonValue cv : ((JsonArray) j.get("counts")).items()) {
+                    JsonObject c = (JsonObject) cv;
+                    Integer i = index.get(c.string("correlation"));
+                    List<String> key = strings(c.get("key"));
+                    if (i != null && key.size() == correlations.get(i).groupBy().size()) {
+                        corr.add(i);
+                        keys.add(key);
+                        values.add(string(c.get("value")));
+                    }
+                }
+                if (!corr.isEmpty()) {
+                    pending.add(new Hit(j.string("rule"), num(j.get("time")), num(j.get("seq")), location(j.get("where")),
+                            corr.stream().mapToInt(Integer::intValue).toArray(), keys.toArray(new List[0]),
+                            values.toArray(new String[0])));
+                }
+            }
+            JsonObject all = (JsonObject) o.get("groups");
+            for (int n = 0; n < all.size(); n++) {
+                Integer i = index.get(all.keyAt(n));
+                if (i == null) {
+                    continue;
+                }
+                for (JsonValue gv : ((JsonArray) all.valueAt(n)).items()) {
+                    JsonObject j = (JsonObject) gv;
+                    List<String> key = strings(j.get("key"));
+                    if (key.size() != correlations.get(i).groupBy().size() || groups.get(i).containsKey(key)) {
+                        continue;
+                    }
+                    if (total >= maxGroups) {
+                        evictOldest();
+                    }
+                    Group g = new Group();
+                    g.last = num(j.get("last"));
+                    for (JsonValue ev : ((JsonArray) j.get("events")).items()) {
+                        JsonObject e = (JsonObject) ev;
+                        g.events.addLast(new Entry(num(e.get("time")), num(e.get("seq")), location(e.get("where")),
+                                e.string("rule"), string(e.get("value"))));
+                    }
+                    groups.get(i).put(key, g);
+                    total++;
+                }
+            }
+        } catch (ClassCastException | NullPointerException | NumberFormatException e) {
+            throw new IllegalArgumentException("not a kaudit correlation state: " + e, e);
+        }
+    }
+
+    private static JsonValue number(long n) {
+        return new JsonLiteral(Long.toString(n));
+    }
+
+    private static long num(JsonValue v) {
+        return Long.parseLong(((JsonLiteral) v).text());
+    }
+
+    private static JsonValue string(String s) {
+        return s == null ? JsonLiteral.NULL : new JsonString(s);
+    }
+
+    private static String string(JsonValue v) {
+        return v instanceof JsonString s ? s.value() : null;
+    }
+
+    private static JsonValue strings(List<String> l) {
+        List<JsonValue> out = new ArrayList<>(l.size());
+        l.forEach(x -> out.add(string(x)));
+        return new JsonArray(out);
+    }
+
+    private static List<String> strings(JsonValue v) {
+        List<String> out = new ArrayList<>();
+        for (JsonValue x : ((JsonArray) v).items()) {
+            out.add(string(x));
+        }
+        return out;
+    }
+
+    private static JsonValue location(Location l) {
+        JsonObject o = new JsonObject();
+        o.put("path", new JsonString(l.path()));
+        o.put("line", number(l.line()));
+        o.put("index", number(l.index()));
+        o.put("partition", number(l.partition()));
+        return o;
+    }
+
+    private static Location location(JsonValue v) {
+        JsonObject o = (JsonObject) v;
+        return new Location(o.string("path"), num(o.get("line")), (int) num(o.get("index")), (int) num(o.get("partition")));
+    }
+
     private void offer(Hit h) {
         pending.add(h);
         newest = Math.max(newest, h.time);

@@ -64,7 +64,7 @@ public final class Engine {
             }
         }
         this.rules = active.toArray(new Rule[0]);
-        this.index = new RuleIndex(active);
+        this.index = new RuleIndex(active, set.slots());
         this.selection = selection;
         this.oncePerRequest = new OncePerRequest(active, OncePerRequest.DEFAULT_CAPACITY);
     }

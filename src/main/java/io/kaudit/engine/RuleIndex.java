@@ -5,8 +5,11 @@ import io.kaudit.event.Projection;
 import io.kaudit.rule.Ast;
 import io.kaudit.rule.CompileException;
 import io.kaudit.rule.ConditionCompiler;
+import io.kaudit.rule.FieldRef;
+import io.kaudit.rule.FieldSlots;
 import io.kaudit.rule.Fields;
 import io.kaudit.rule.Getter;
+import io.kaudit.rule.Op;
 import io.kaudit.rule.Requirements;
 import io.kaudit.rule.Rule;
 import java.util.ArrayList;
@@ -37,17 +40,19 @@ final class RuleIndex {
 
     private final Node root;
 
-    RuleIndex(List<Rule> rules) {
+    /** {@code slots}: the rule set's, so the split fields' values are read once per event with the rules'. */
+    RuleIndex(List<Rule> rules, FieldSlots slots) {
         // by identity: a Rule is a record, and its hash would walk the whole condition tree
         Map<Rule, Map<String, Set<String>>> requirements = new IdentityHashMap<>();
         for (Rule r : rules) {
             requirements.put(r, requirements(r.tree()));
         }
-        this.root = build(rules, requirements, Set.of());
+        this.root = build(rules, requirements, Set.of(), slots);
     }
 
     /** The tree for {@code rules}, splitting on fields not in {@code used} (those of the levels above). */
-    private static Node build(List<Rule> rules, Map<Rule, Map<String, Set<String>>> requirements, Set<String> used) {
+    private static Node build(List<Rule> rules, Map<Rule, Map<String, Set<String>>> requirements, Set<String> used,
+                             FieldSlots slots) {
         Node leaf = new Node(null, null, null, null, rules.toArray(new Rule[0]));
         if (used.size() == MAX_DEPTH || rules.size() <= SMALL) {
             return leaf;
@@ -86,7 +91,7 @@ final class RuleIndex {
                     sub.add(r);
                 }
             }
-            byValue.put(v, build(sub, requirements, below));
+            byValue.put(v, build(sub, requirements, below, slots));
         }
         List<Rule> open = new ArrayList<>();
         for (Rule r : rules) {
@@ -94,7 +99,7 @@ final class RuleIndex {
                 open.add(r);
             }
         }
-        return new Node(getter(best), best, byValue, build(open, requirements, below), null);
+        return new Node(getter(best, slots), best, byValue, build(open, requirements, below, slots), null);
     }
 
     /** Mean candidate-list size over each named value and one unnamed value. */
@@ -124,12 +129,9 @@ final class RuleIndex {
         return root.field;
     }
 
-    private static Getter getter(String field) {
-        int bracket = field.indexOf('[');
-        Ast.FieldOperand op = bracket < 0 ? new Ast.FieldOperand(field, null, 0)
-                : new Ast.FieldOperand(field.substring(0, bracket), field.substring(bracket + 1, field.length() - 1), 0);
+    private static Getter getter(String field, FieldSlots slots) {
         try {
-            return new ConditionCompiler(new Projection()).bind(op).getter();
+            return new ConditionCompiler(new Projection(), slots).bind(FieldRef.parse(field)).getter();
         } catch (CompileException e) {
             throw new IllegalStateException(e);
         }
@@ -143,9 +145,9 @@ final class RuleIndex {
     /** {@code f = v}, {@code f in (...)} and {@code f intersects (...)} on a scalar string field. */
     private static void leaf(Ast.Expr e, Map<String, Set<String>> out) {
         if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && isScalar(f)) {
-            if (c.op().equals("=") && c.right() instanceof Ast.ValueOperand v) {
+            if (c.op() == Op.EQ && c.right() instanceof Ast.ValueOperand v) {
                 out.put(f.text(), Set.of(v.value()));
-            } else if ((c.op().equals("in") || c.op().equals("intersects")) && c.right() instanceof Ast.ListOperand l) {
+            } else if ((c.op() == Op.IN || c.op() == Op.INTERSECTS) && c.right() instanceof Ast.ListOperand l) {
                 out.put(f.text(), new HashSet<>(l.values()));
             }
         }

@@ -5,6 +5,7 @@ import io.kaudit.event.JsonArray;
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonReader;
 import io.kaudit.event.JsonValue;
+import io.kaudit.event.JsonWriter;
 import io.kaudit.event.Projection;
 import java.io.IOException;
 import java.io.Writer;
@@ -17,7 +18,8 @@ import java.util.Map;
 
 /**
  * Where {@code follow} got to in each followed path: the file's identity, the byte offset after the
- * last fully processed line, and that line's number. Saved atomically (temporary file, then rename).
+ * last fully processed line, and that line's number; and the correlations' state at those positions.
+ * Saved atomically (temporary file, then rename).
  */
 public final class Checkpoint {
     /** One followed path's position. */
@@ -26,6 +28,8 @@ public final class Checkpoint {
 
     private final Path file;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    /** The correlations' state at the positions above (windows open, events within the slack), or null. */
+    private JsonObject correlations;
 
     private Checkpoint(Path file) {
         this.file = file;
@@ -52,6 +56,7 @@ public final class Checkpoint {
                     (int) num(o, "fingerprintLength"));
             c.entries.put(o.string("path"), new Entry(id, num(o, "offset"), num(o, "line")));
         }
+        c.correlations = root.object("correlations");
         return c;
     }
 
@@ -74,6 +79,16 @@ public final class Checkpoint {
 
     public void put(String path, Entry e) {
         entries.put(path, e);
+    }
+
+    /** The correlations' state saved with the positions, or null. */
+    public JsonObject correlations() {
+        return correlations;
+    }
+
+    /** Sets the correlations' state that goes with the positions (null: none). */
+    public void correlations(JsonObject state) {
+        correlations = state;
     }
 
     /** Writes the checkpoint whole or not at all. */
@@ -102,6 +117,10 @@ public final class Checkpoint {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            if (correlations != null) {
+                g.writeFieldName("correlations");
+                g.writeRawValue(JsonWriter.compact(correlations));
+            }
             g.writeEndObject();
         } catch (IOException e) {
             Files.deleteIfExists(tmp);

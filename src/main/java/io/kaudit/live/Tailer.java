@@ -2,7 +2,7 @@ package io.kaudit.live;
 
 import io.kaudit.event.Bytes;
 import io.kaudit.framing.ChunkReader;
-import io.kaudit.framing.CriJoin;
+import io.kaudit.framing.LineJoin;
 import io.kaudit.framing.FrameHandler;
 import io.kaudit.framing.InputLines;
 import io.kaudit.source.Input;
@@ -46,7 +46,7 @@ public final class Tailer {
     private boolean skipping;  // inside an over-long line, discarding up to its newline
     private boolean startAtEnd;
     private byte[] head = new byte[0];   // the file's first bytes as first seen: a rewrite changes them
-    private final CriJoin cri;           // CRI container logs: partial records joined
+    private final LineJoin join;         // what spans lines: pretty-printed documents, CRI partial records
     private String reading;              // what lines are named by: the path, or where the file was rotated to
     private long rotateWait = ROTATE_WAIT_MILLIS;
     private State rotated;               // the file rotated away, still read until its deadline
@@ -74,7 +74,7 @@ public final class Tailer {
         this.name = name;
         this.maxLine = maxLine;
         this.startAtEnd = startAtEnd;
-        this.cri = new CriJoin(maxLine);
+        this.join = new LineJoin(maxLine);
     }
 
     public String name() {
@@ -130,7 +130,7 @@ public final class Tailer {
                 closeCurrent();
                 rotated = null;
             } else {
-                cri.flush(out, reading);   // lines never span files
+                join.flush(out, reading);   // lines never span files
                 rotated = save();
             }
         } finally {
@@ -212,7 +212,7 @@ public final class Tailer {
             if (now != null && moved != null && rotateWait > 0) {
                 // renamed, and a new file is there: a writer may still add to the old one for a while
                 readRotated(out, true);   // a second rotation within the wait: the first one is done
-                cri.flush(out, reading);
+                join.flush(out, reading);
                 rotated = save();
                 rotatedUntil = System.currentTimeMillis() + rotateWait;
                 channel = null;
@@ -228,7 +228,7 @@ public final class Tailer {
             }
         } else if (channel.size() < offset + filled || rewritten()) {
             out.notice(name + ": truncated (copytruncate); reading again from the start");
-            cri.flush(out, reading);
+            join.flush(out, reading);
             open(0, 0);
             read(out);
         } else {
@@ -250,8 +250,8 @@ public final class Tailer {
                 identity = fresh;
             }
         }
-        if (cri.heldSince() >= 0) {
-            return new Checkpoint.Entry(identity, cri.heldSince(), cri.linesBeforeHeld());
+        if (join.heldSince() >= 0) {
+            return new Checkpoint.Entry(identity, join.heldSince(), join.linesBeforeHeld());
         }
         return new Checkpoint.Entry(identity, offset, line);
     }
@@ -373,26 +373,26 @@ public final class Tailer {
             line++;
             if (skipping) {
                 skipping = false;
-                cri.flush(out, reading);
+                join.flush(out, reading);
                 out.skipped(reading, line, tooLong());
             } else {
-                cri.line(out, reading, buf, start, nl + 1, line, offset + start);
+                join.line(out, reading, buf, start, nl + 1, line, offset + start);
             }
             start = nl + 1;
         }
         if (atEnd && start < filled) {
             line++;
             if (skipping) {
-                cri.flush(out, reading);
+                join.flush(out, reading);
                 out.skipped(reading, line, tooLong());
             } else {
-                cri.line(out, reading, buf, start, filled, line, offset + start);
+                join.line(out, reading, buf, start, filled, line, offset + start);
             }
             start = filled;
             skipping = false;
         }
         if (atEnd) {
-            cri.flush(out, reading);   // lines never span files
+            join.flush(out, reading);   // lines never span files
         }
         offset += start;
         System.arraycopy(buf, start, buf, 0, filled - start);
@@ -419,17 +419,17 @@ public final class Tailer {
                     public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
                         int nl = Bytes.indexOfNewline(data, from, limit);
                         int end = nl < 0 ? limit : nl + 1;
-                        cri.line(out, saved, data, from, end, lineNumber, offset);
+                        join.line(out, saved, data, from, end, lineNumber, offset);
                         return end;
                     }
 
                     @Override
                     public void oversized(long lineNumber) {
-                        cri.flush(out, saved);
+                        join.flush(out, saved);
                         out.skipped(saved, lineNumber, tooLong());
                     }
                 });
-        cri.flush(out, saved);
+        join.flush(out, saved);
     }
 
     /** The file with this identity beside the path (lumberjack or logrotate backup, maybe gzipped). */

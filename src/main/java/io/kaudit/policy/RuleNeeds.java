@@ -4,6 +4,7 @@ import io.kaudit.policy.AuditPolicy.Level;
 import io.kaudit.rule.Ast;
 import io.kaudit.rule.FieldDef;
 import io.kaudit.rule.Fields;
+import io.kaudit.rule.Op;
 import io.kaudit.rule.Requirements;
 import io.kaudit.rule.Rule;
 import java.util.HashMap;
@@ -91,35 +92,20 @@ public record RuleNeeds(Rule rule, Map<String, Set<String>> values, Level level,
 
     /** {@code not f exists} and {@code f = v}, {@code f in (...)} for the fields a policy decides on. */
     private static void leaf(Ast.Expr e, Map<String, Set<String>> out) {
-        if (e instanceof Ast.Not n && n.child() instanceof Ast.Check c && c.op().equals("exists")
+        if (e instanceof Ast.Not n && n.child() instanceof Ast.Check c && c.op() == Op.EXISTS
                 && c.left() instanceof Ast.FieldOperand f && KEPT.contains(f.text())) {
             out.put(f.text(), Set.of(""));
         } else if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && KEPT.contains(f.text())) {
-            if (c.op().equals("=") && c.right() instanceof Ast.ValueOperand v) {
+            if (c.op() == Op.EQ && c.right() instanceof Ast.ValueOperand v) {
                 out.put(f.text(), Set.of(v.value()));
-            } else if (c.op().equals("in") && c.right() instanceof Ast.ListOperand l) {
+            } else if (c.op() == Op.IN && c.right() instanceof Ast.ListOperand l) {
                 out.put(f.text(), new HashSet<>(l.values()));
             }
         }
     }
 
     private static void bodyFields(Ast.Expr e, Set<String> req, Set<String> resp) {
-        if (e instanceof Ast.And a) {
-            a.children().forEach(c -> bodyFields(c, req, resp));
-        } else if (e instanceof Ast.Or o) {
-            o.children().forEach(c -> bodyFields(c, req, resp));
-        } else if (e instanceof Ast.Not n) {
-            bodyFields(n.child(), req, resp);
-        } else if (e instanceof Ast.Check c) {
-            operandBody(c.left(), req, resp);
-            if (c.right() != null) {
-                operandBody(c.right(), req, resp);
-            }
-        }
-    }
-
-    private static void operandBody(Ast.Operand o, Set<String> req, Set<String> resp) {
-        if (o instanceof Ast.FieldOperand f) {
+        Ast.fields(e, f -> {
             for (String root : roots(f)) {
                 if (root.equals("requestObject")) {
                     req.add(f.text());
@@ -127,11 +113,7 @@ public record RuleNeeds(Rule rule, Map<String, Set<String>> values, Level level,
                     resp.add(f.text());
                 }
             }
-        } else if (o instanceof Ast.TransformOperand t) {
-            operandBody(t.arg(), req, resp);
-        } else if (o instanceof Ast.ValOperand v) {
-            operandBody(v.field(), req, resp);
-        }
+        });
     }
 
     /** The top-level keys of the event a field reads ("" for the whole event). */

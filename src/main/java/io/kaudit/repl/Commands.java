@@ -419,7 +419,7 @@ public final class Commands {
         QueryParser.Query q = compile(cond);
         BitSet rows = new BitSet(table.size());
         if (table.covers(q.fields())) {
-            EventTable.RowEvent row = table.new RowEvent(q.fields());
+            EventTable.RowEvent row = table.new RowEvent(q.fields(), q.slots());
             for (int r = 0; r < table.size(); r++) {
                 if ((r & 4095) == 0 && cancelled) {
                     break;

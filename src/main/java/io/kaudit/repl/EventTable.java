@@ -6,6 +6,7 @@ import io.kaudit.event.AuditEvent;
 import io.kaudit.event.FieldCache;
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonValue;
+import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
 import io.kaudit.framing.DocumentReader;
 import io.kaudit.framing.InputFormat;
@@ -15,6 +16,7 @@ import io.kaudit.rule.FieldSlots;
 import io.kaudit.rule.Getter;
 import io.kaudit.rule.QueryParser;
 import io.kaudit.run.LineEvaluator;
+import io.kaudit.run.Run;
 import io.kaudit.source.Input;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,12 +70,15 @@ public final class EventTable {
     private int size;
     private final List<Alert> alerts = new ArrayList<>();
     private final List<Integer> alertRows = new ArrayList<>();
+    /** Malformed lines of the loads settled so far (the current load's are in its run). */
     private long malformed;
     /** "NAME: why" for each input not read to its end (its events before that are rows), in load order. */
     private final List<String> incomplete = new ArrayList<>();
     private final Projection projection;
-    /** Correlation state across the inputs of one load, settled by {@link #settle()}. */
-    private io.kaudit.engine.Correlator correlator;
+    /** The current load: counts, and correlation state across its inputs, until {@link #settle()}. */
+    private Run run;
+    /** The row the alerts handed to the run now are kept at. */
+    private int keepRow;
     private long correlationSlackNanos = 5L * 60 * 1_000_000_000L;
     private int maxCorrelationGroups = 1_000_000;
 
@@ -93,13 +98,19 @@ public final class EventTable {
 
     /** Ends the current load's correlations: buffered events are counted, open windows judged. */
     public void settle() {
-        if (correlator != null) {
-            correlator.flush(a -> keep(a, size - 1));
-            correlator = null;
+        if (run != null) {
+            keepRow = size - 1;
+            malformed += run.end().malformed;
+            run = null;
         }
     }
 
     public EventTable() {
+        this(null);
+    }
+
+    /** Columns whose values are cached in {@code slots}, the rule set's that loading evaluates. */
+    public EventTable(FieldSlots slots) {
         Projection p = new Projection();
         for (int c = 0; c < COLUMNS.size(); c++) {
             dictionaries[c] = new Dictionary();
@@ -107,7 +118,7 @@ public final class EventTable {
                 columnOf.put(f, c);
             }
             try {
-                getters[c] = QueryParser.field(COLUMNS.get(c).fields()[0], p).getter();
+                getters[c] = QueryParser.field(COLUMNS.get(c).fields()[0], p, slots).getter();
             } catch (CompileException e) {
                 throw new IllegalStateException(e);
             }
@@ -125,7 +136,7 @@ public final class EventTable {
     }
 
     public long malformed() {
-        return malformed;
+        return malformed + (run == null ? 0 : run.stats().malformed);
     }
 
     /** "NAME: why" for each input not read to its end (a gzip cut short, a format not read), in load order. */
@@ -159,10 +170,11 @@ public final class EventTable {
         inputs.add(input);
         formats.add(format);
         Projection both = new Projection().merge(ruleProjection).merge(projection);
-        if (correlator == null) {
-            correlator = engine.correlator(correlationSlackNanos, maxCorrelationGroups);
+        if (run == null) {
+            run = new Run(engine, a -> keep(a, keepRow), engine.correlator(correlationSlackNanos, maxCorrelationGroups),
+                    () -> { });
         }
-        LineEvaluator rules = new LineEvaluator(engine, both);
+        LineEvaluator rules = run.evaluator(both);
         try {
             if (format.documents()) {
                 loadDocuments(input, format, index, rules, read, cancelled);
@@ -176,7 +188,6 @@ public final class EventTable {
 
     private void loadLines(Input input, int index, LineEvaluator rules, AtomicLong read, BooleanSupplier cancelled)
             throws IOException {
-        Engine engine = rules.engine();
         List<Alert> found = new ArrayList<>();
         boolean complete = InputLines.read(input, 64L << 20, read, cancelled, new InputLines.Visitor() {
             @Override
@@ -185,19 +196,18 @@ public final class EventTable {
                 found.clear();
                 LineEvaluator.Outcome o = rules.line(data, from, limit, input.name(), lineNumber, found,
                         e -> add(e, index, offset, lineNumber));
+                run.read(1, o.next() - from, o.events());
                 if (o.problem() != null) {
-                    malformed++;
+                    run.malformed(new Location(input.name(), lineNumber, -1), o.problem());
                 }
-                for (Alert a : found) {
-                    int row = firstRow + Math.max(0, a.location().index());
-                    correlator.accept(a, x -> keep(x, row));
-                }
+                handOn(found, firstRow);
                 return o.next();
             }
 
             @Override
             public void oversized(long lineNumber) {
-                malformed++;
+                run.read(1, 0, 0);
+                run.malformed(new Location(input.name(), lineNumber, -1), "line longer than 64 MiB, skipped");
             }
         });
         if (!complete) {
@@ -211,7 +221,6 @@ public final class EventTable {
      */
     private void loadDocuments(Input input, InputFormat format, int index, LineEvaluator rules, AtomicLong read,
                                BooleanSupplier cancelled) throws IOException {
-        Engine engine = rules.engine();
         List<Alert> found = new ArrayList<>();
         try (InputStream in = input.open(read)) {
             format.readDocuments(in, new DocumentReader.Handler() {
@@ -223,22 +232,28 @@ public final class EventTable {
                     int firstRow = size;
                     found.clear();
                     LineEvaluator.Outcome o = rules.value(value, input.name(), line, found, e -> add(e, index, -1, line));
+                    run.read(0, 0, o.events());
                     if (o.problem() != null) {
-                        malformed++;
+                        run.malformed(new Location(input.name(), line, -1), o.problem());
                     }
-                    for (Alert a : found) {
-                        int row = firstRow + Math.max(0, a.location().index());
-                        correlator.accept(a, x -> keep(x, row));
-                    }
+                    handOn(found, firstRow);
                 }
 
                 @Override
                 public void malformed(long line, String reason) {
-                    malformed++;
+                    run.malformed(new Location(input.name(), line, -1), reason);
                 }
             });
         } catch (CancellationException e) {
             throw new IOException("loading cancelled");
+        }
+    }
+
+    /** Hands a line's alerts to the run, each kept at its event's row (the line's first, plus its item index). */
+    private void handOn(List<Alert> found, int firstRow) {
+        for (Alert a : found) {
+            keepRow = firstRow + Math.max(0, a.location().index());
+            run.alert(a);
         }
     }
 
@@ -328,12 +343,12 @@ public final class EventTable {
         private final int[] slots;
         private final int[] slotColumns;
 
-        RowEvent(Iterable<String> fields) {
+        RowEvent(Iterable<String> fields, FieldSlots fieldSlots) {
             List<int[]> pairs = new ArrayList<>();
             for (String f : fields) {
                 Integer c = columnOf.get(f);
                 if (c != null) {
-                    pairs.add(new int[] {FieldSlots.slotOf(f), c});
+                    pairs.add(new int[] {fieldSlots.slotOf(f), c});
                 }
             }
             slots = new int[pairs.size()];

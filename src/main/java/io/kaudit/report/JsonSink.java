@@ -69,6 +69,7 @@ public final class JsonSink implements Sink {
         if (s.firstMalformed != null) {
             g.writeStringField("first_malformed", s.firstMalformed.toString());
         }
+        g.writeNumberField("correlation_groups_evicted", s.correlationGroupsEvicted);
         g.writeNumberField("inputs_not_read_to_end", s.incomplete);
         if (s.firstIncomplete != null) {
             g.writeStringField("first_not_read_to_end", s.firstIncomplete + ": " + s.firstIncompleteReason);

@@ -32,44 +32,61 @@ import java.util.function.UnaryOperator;
  * regular expressions are RE2 (linear time), matched against the whole value. Every field the
  * condition reads is added to the {@link Projection} so the decoder keeps it.
  */
-public final class ConditionCompiler {
+public final class ConditionCompiler implements Ast.Visitor<Condition, CompileException> {
     private final Projection projection;
+    /** Where bound fields keep their value per event; null: each read extracts it again. */
+    private final FieldSlots slots;
 
+    /** A compiler whose fields are not cached per event (one-off bindings: a test, a REPL column). */
     public ConditionCompiler(Projection projection) {
+        this(projection, null);
+    }
+
+    /** A compiler whose fields are cached in {@code slots}, shared by every getter that reads the same events. */
+    public ConditionCompiler(Projection projection, FieldSlots slots) {
         this.projection = projection;
+        this.slots = slots;
     }
 
     public Condition compile(Expr e) throws CompileException {
-        if (e instanceof And a) {
-            Condition[] cs = compileAll(a.children());
-            return ev -> {
-                for (Condition c : cs) {
-                    if (!c.test(ev)) {
-                        return false;
-                    }
+        return e.accept(this);
+    }
+
+    @Override
+    public Condition and(And a) throws CompileException {
+        Condition[] cs = compileAll(a.children());
+        return ev -> {
+            for (Condition c : cs) {
+                if (!c.test(ev)) {
+                    return false;
                 }
-                return true;
-            };
-        }
-        if (e instanceof Or o) {
-            Condition[] cs = compileAll(o.children());
-            return ev -> {
-                for (Condition c : cs) {
-                    if (c.test(ev)) {
-                        return true;
-                    }
+            }
+            return true;
+        };
+    }
+
+    @Override
+    public Condition or(Or o) throws CompileException {
+        Condition[] cs = compileAll(o.children());
+        return ev -> {
+            for (Condition c : cs) {
+                if (c.test(ev)) {
+                    return true;
                 }
-                return false;
-            };
-        }
-        if (e instanceof Not n) {
-            Condition c = compile(n.child());
-            return ev -> !c.test(ev);
-        }
-        if (e instanceof MacroRef m) {
-            throw new CompileException("undefined macro '" + m.name() + "'", m.pos());
-        }
-        return check((Check) e);
+            }
+            return false;
+        };
+    }
+
+    @Override
+    public Condition not(Not n) throws CompileException {
+        Condition c = compile(n.child());
+        return ev -> !c.test(ev);
+    }
+
+    @Override
+    public Condition macro(MacroRef m) throws CompileException {
+        throw new CompileException("undefined macro '" + m.name() + "'", m.pos());
     }
 
     private Condition[] compileAll(List<Expr> es) throws CompileException {
@@ -105,7 +122,7 @@ public final class ConditionCompiler {
             for (List<String> path : def.paths().apply(f.arg())) {
                 projection.add(path);
             }
-            return new Bound(f.text(), FieldSlots.memoize(f.text(), g), def.list(), def.numeric(), false);
+            return new Bound(f.text(), slots == null ? g : slots.memoize(f.text(), g), def.list(), def.numeric(), false);
         }
         if (op instanceof TransformOperand t) {
             Bound inner = bind(t.arg());
@@ -170,27 +187,36 @@ public final class ConditionCompiler {
         }
     }
 
-    private Condition check(Check c) throws CompileException {
+    /** Binds one field reference such as {@code ka.user.name} or {@code ka.uri.param[command]}. */
+    public Bound bind(FieldRef ref) throws CompileException {
+        return bind(ref.operand(0));
+    }
+
+    @Override
+    public Condition check(Check c) throws CompileException {
         Bound left = bind(c.left());
         Getter g = left.getter();
-        String op = c.op();
+        Op op = c.op();
+        if (op == Op.SIGMA) {
+            throw new CompileException("a Sigma match is compiled by the Sigma loader", c.pos());
+        }
         boolean rawTime = c.left() instanceof FieldOperand f && f.arg() == null && Fields.isEventTimeText(f.name());
-        if (op.equals("exists")) {
+        if (op == Op.EXISTS) {
             return rawTime ? ev -> true : ev -> g.get(ev) != null;   // every event has a time
         }
-        if (rawTime && (op.equals("=") || op.equals("!=")) && c.right() instanceof ValueOperand v
+        if (rawTime && (op == Op.EQ || op == Op.NE) && c.right() instanceof ValueOperand v
                 && v.value().matches("0|-?[1-9][0-9]{0,17}")) {
             // Falco's toggles k8s_audit_always_true/never_true test jevt.rawtime in every rule that
             // uses them: compare the number, not its decimal text made for each event
             long n = Long.parseLong(v.value());
-            boolean equal = op.equals("=");
+            boolean equal = op == Op.EQ;
             return ev -> (ev.timeNanos() == n) == equal;
         }
-        if (left.list() && !op.equals("in") && !op.equals("intersects")) {
+        if (left.list() && op != Op.IN && op != Op.INTERSECTS) {
             throw new CompileException("operator '" + op + "' is not supported on list field '" + left.text()
                     + "' (only in, intersects and exists are)", c.pos());
         }
-        if (op.equals("in") || op.equals("intersects") || op.equals("pmatch")) {
+        if (op.takesList()) {
             return setCheck(left, op, c.right());
         }
         if (c.right() instanceof ValOperand || c.right() instanceof TransformOperand) {
@@ -208,7 +234,7 @@ public final class ConditionCompiler {
         return ev -> g.get(ev) instanceof String v && p.test(v);
     }
 
-    private Condition setCheck(Bound left, String op, Operand right) throws CompileException {
+    private Condition setCheck(Bound left, Op op, Operand right) throws CompileException {
         Getter g = left.getter();
         if (right instanceof ValOperand || right instanceof TransformOperand) {
             Getter rg = bind(right).getter();
@@ -223,7 +249,7 @@ public final class ConditionCompiler {
             };
         }
         List<String> values = ((ListOperand) right).values();
-        if (op.equals("pmatch")) {
+        if (op == Op.PMATCH) {
             List<String> prefixes = List.copyOf(values);
             return ev -> g.get(ev) instanceof String v && pathMatch(v, prefixes);
         }
@@ -239,12 +265,12 @@ public final class ConditionCompiler {
         return (List<String>) v;
     }
 
-    private static boolean inSet(Object v, Set<String> set, String op) {
+    private static boolean inSet(Object v, Set<String> set, Op op) {
         if (v instanceof String s) {
             return set.contains(s);
         }
         List<String> values = strings(v);
-        if (op.equals("in")) {
+        if (op == Op.IN) {
             for (String s : values) {
                 if (!set.contains(s)) {
                     return false;
@@ -276,66 +302,66 @@ public final class ConditionCompiler {
         boolean test(String value, String right);
     }
 
-    private static StringCompare comparison(String op, boolean numeric, Check c) throws CompileException {
+    private static StringCompare comparison(Op op, boolean numeric, Check c) throws CompileException {
         switch (op) {
-            case "=":
+            case EQ:
                 return numeric ? (v, r) -> compare(v, r, true) == 0 : String::equals;
-            case "!=":
+            case NE:
                 return numeric ? (v, r) -> compare(v, r, true) != 0 : (v, r) -> !v.equals(r);
-            case "<":
+            case LT:
                 return (v, r) -> compare(v, r, numeric) < 0;
-            case "<=":
+            case LE:
                 return (v, r) -> compare(v, r, numeric) <= 0;
-            case ">":
+            case GT:
                 return (v, r) -> compare(v, r, numeric) > 0;
-            case ">=":
+            case GE:
                 return (v, r) -> compare(v, r, numeric) >= 0;
-            case "contains":
+            case CONTAINS:
                 return String::contains;
-            case "icontains":
+            case ICONTAINS:
                 return (v, r) -> v.toLowerCase(Locale.ROOT).contains(r.toLowerCase(Locale.ROOT));
-            case "startswith":
+            case STARTSWITH:
                 return String::startsWith;
-            case "endswith":
+            case ENDSWITH:
                 return String::endsWith;
-            case "glob":
+            case GLOB:
                 return (v, r) -> Glob.matches(r, v);
-            case "iglob":
+            case IGLOB:
                 return (v, r) -> Glob.matches(r.toLowerCase(Locale.ROOT), v.toLowerCase(Locale.ROOT));
             default:
                 throw new CompileException("operator '" + op + "' cannot compare with val() or a transformer", c.pos());
         }
     }
 
-    private static Predicate<String> predicate(String op, String r, boolean numeric, Check c) throws CompileException {
+    private static Predicate<String> predicate(Op op, String r, boolean numeric, Check c) throws CompileException {
         switch (op) {
-            case "=":
+            case EQ:
                 return numeric ? v -> compare(v, r, true) == 0 : r::equals;
-            case "!=":
+            case NE:
                 return numeric ? v -> compare(v, r, true) != 0 : v -> !r.equals(v);
-            case "contains":
+            case CONTAINS:
                 return v -> v.contains(r);
-            case "icontains": {
+            case ICONTAINS: {
                 String lower = r.toLowerCase(Locale.ROOT);
                 return v -> v.toLowerCase(Locale.ROOT).contains(lower);
             }
-            case "startswith":
+            case STARTSWITH:
                 return v -> v.startsWith(r);
-            case "endswith":
+            case ENDSWITH:
                 return v -> v.endsWith(r);
-            case "bcontains":
-            case "bstartswith": {
+            case BCONTAINS:
+            case BSTARTSWITH: {
                 byte[] needle = hex(r, c);
-                boolean prefix = op.equals("bstartswith");
+                boolean prefix = op == Op.BSTARTSWITH;
                 return v -> bytesMatch(v.getBytes(StandardCharsets.UTF_8), needle, prefix);
             }
-            case "glob":
+            case GLOB:
                 return v -> Glob.matches(r, v);
-            case "iglob": {
+            case IGLOB: {
                 String lower = r.toLowerCase(Locale.ROOT);
                 return v -> Glob.matches(lower, v.toLowerCase(Locale.ROOT));
             }
-            case "regex": {
+            case REGEX: {
                 Pattern pattern;
                 try {
                     pattern = Pattern.compile(r);
@@ -345,23 +371,23 @@ public final class ConditionCompiler {
                 }
                 return v -> pattern.matches(v);
             }
-            case "<":
-            case "<=":
-            case ">":
-            case ">=":
+            case LT:
+            case LE:
+            case GT:
+            case GE:
                 return compareWith(op, r, numeric);
             default:
                 throw new CompileException("unknown operator '" + op + "'", c.pos());
         }
     }
 
-    private static Predicate<String> compareWith(String op, String r, boolean numeric) {
+    private static Predicate<String> compareWith(Op op, String r, boolean numeric) {
         switch (op) {
-            case "<":
+            case LT:
                 return v -> compare(v, r, numeric) < 0;
-            case "<=":
+            case LE:
                 return v -> compare(v, r, numeric) <= 0;
-            case ">":
+            case GT:
                 return v -> compare(v, r, numeric) > 0;
             default:
                 return v -> compare(v, r, numeric) >= 0;

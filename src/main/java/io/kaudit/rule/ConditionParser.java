@@ -23,11 +23,10 @@ import java.util.Set;
  */
 public final class ConditionParser {
     public static final Set<String> TRANSFORMERS = Set.of("tolower", "toupper", "b64", "basename", "len");
-    private static final String[] NUM_OPS = {"<=", "<", ">=", ">"};
-    private static final String[] SYMBOL_OPS = {"==", "=", "!="};
-    private static final String[] WORD_OPS = {"bstartswith", "startswith", "endswith", "icontains", "bcontains",
-        "contains", "iglob", "glob", "regex"};
-    private static final String[] LIST_OPS = {"intersects", "in", "pmatch"};
+    private static final List<Op> NUM_OPS = Op.ofKind(Op.Kind.NUMERIC);
+    private static final List<Op> SYMBOL_OPS = Op.ofKind(Op.Kind.SYMBOL);
+    private static final List<Op> WORD_OPS = Op.ofKind(Op.Kind.WORD);
+    private static final List<Op> LIST_OPS = Op.ofKind(Op.Kind.LIST);
     private static final int MAX_DEPTH = 1000;
 
     private final String s;
@@ -123,31 +122,37 @@ public final class ConditionParser {
 
     private Check condition(Operand left, int start) throws ConditionSyntaxException {
         blanks();
-        if (wordIs("exists")) {
-            pos += "exists".length();
-            return new Check(left, "exists", null, start);
+        if (wordIs(Op.EXISTS.text())) {
+            pos += Op.EXISTS.text().length();
+            return new Check(left, Op.EXISTS, null, start);
         }
-        for (String op : NUM_OPS) {
-            if (s.startsWith(op, pos)) {
-                pos += op.length();
+        for (Op op : NUM_OPS) {
+            if (s.startsWith(op.text(), pos)) {
+                pos += op.text().length();
                 return new Check(left, op, numericValue(), start);
             }
         }
-        for (String op : SYMBOL_OPS) {
-            if (s.startsWith(op, pos)) {
-                pos += op.length();
-                return new Check(left, op.equals("==") ? "=" : op, stringValue(), start);
-            }
+        if (s.startsWith("==", pos)) {
+            pos += 2;
+            return new Check(left, Op.EQ, stringValue(), start);
         }
-        for (String op : WORD_OPS) {
-            if (s.startsWith(op, pos) && pos + op.length() < s.length() && isBlank(s.charAt(pos + op.length()))) {
-                pos += op.length();
+        for (Op op : SYMBOL_OPS) {
+            if (s.startsWith(op.text(), pos)) {
+                pos += op.text().length();
                 return new Check(left, op, stringValue(), start);
             }
         }
-        for (String op : LIST_OPS) {
-            if (s.startsWith(op, pos)) {
-                int after = pos + op.length();
+        for (Op op : WORD_OPS) {
+            String t = op.text();
+            if (s.startsWith(t, pos) && pos + t.length() < s.length() && isBlank(s.charAt(pos + t.length()))) {
+                pos += t.length();
+                return new Check(left, op, stringValue(), start);
+            }
+        }
+        for (Op op : LIST_OPS) {
+            String t = op.text();
+            if (s.startsWith(t, pos)) {
+                int after = pos + t.length();
                 if (after < s.length() && (isBlank(s.charAt(after)) || s.charAt(after) == '(')) {
                     pos = after;
                     return new Check(left, op, listValue(), start);

@@ -2,15 +2,12 @@ package io.kaudit.rule;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Compiles a rule's exceptions to condition text as Falco does:
  * {@code (cond) and not (X1) and not (X2) ...}, one term per exception with values.
  */
 final class ExceptionText {
-    private static final Set<String> LIST_COMPS = Set.of("in", "intersects", "pmatch");
-
     private ExceptionText() {
     }
 
@@ -62,7 +59,8 @@ final class ExceptionText {
             return "(" + String.join(", ", parts) + ")";
         }
         String s = quote(String.valueOf(item));
-        if (LIST_COMPS.contains(comp) && !s.startsWith("(")) {
+        Op op = Op.of(comp);
+        if (op != null && op.takesList() && !s.startsWith("(")) {
             return "(" + s + ")";
         }
         return s;

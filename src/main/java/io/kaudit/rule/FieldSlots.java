@@ -2,27 +2,41 @@ package io.kaudit.rule;
 
 import io.kaudit.event.FieldCache;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Gives each distinct field reference ({@code ka.uri.param[command]}) a slot in every event's
- * {@link FieldCache}, and wraps its getter so the value is computed once per event.
+ * {@link FieldCache}, and wraps its getter so the value is computed once per event. One table per
+ * compiled {@link RuleSet}: every getter that may read the same event (rules, outputs, the rule
+ * index, the REPL's queries) takes its slot from the set's table. Slots are fixed when a getter is
+ * bound, never looked up per event. Slot 0 of a cache names the table that filled it, so an event
+ * read by the rules of two sets in turn (tests do) is read right by each.
  */
 public final class FieldSlots {
-    private static final ConcurrentHashMap<String, Integer> SLOTS = new ConcurrentHashMap<>();
-    private static final java.util.concurrent.atomic.AtomicInteger NEXT = new java.util.concurrent.atomic.AtomicInteger();
+    /** The cache slot naming the table whose values the cache holds (null: filled by its own table's user). */
+    private static final int OWNER = 0;
 
-    private FieldSlots() {
-    }
+    private final ConcurrentHashMap<String, Integer> slots = new ConcurrentHashMap<>();
+    private final AtomicInteger next = new AtomicInteger(OWNER + 1);
 
     /** The cache slot of a field reference, so a caller can fill it in advance (the REPL's columns). */
-    public static int slotOf(String fieldText) {
-        return SLOTS.computeIfAbsent(fieldText, k -> NEXT.getAndIncrement());
+    public int slotOf(String fieldText) {
+        return slots.computeIfAbsent(fieldText, k -> next.getAndIncrement());
     }
 
-    static Getter memoize(String fieldText, Getter g) {
+    /** How many slots were given out. */
+    public int size() {
+        return next.get() - OWNER - 1;
+    }
+
+    Getter memoize(String fieldText, Getter g) {
         int slot = slotOf(fieldText);
         return e -> {
             FieldCache cache = e.cache();
+            Object owner = cache.get(OWNER);
+            if (owner != this) {
+                claim(cache, owner);
+            }
             Object v = cache.get(slot);
             if (v == null) {
                 v = g.get(e);
@@ -31,5 +45,15 @@ public final class FieldSlots {
             }
             return v == FieldCache.ABSENT ? null : v;
         };
+    }
+
+    /** Makes {@code cache} this table's: another table's values are dropped (a new event's cache has none). */
+    private void claim(FieldCache cache, Object owner) {
+        if (owner instanceof FieldSlots other) {
+            for (int i = OWNER + 1, n = other.next.get(); i < n; i++) {
+                cache.put(i, null);
+            }
+        }
+        cache.put(OWNER, this);
     }
 }

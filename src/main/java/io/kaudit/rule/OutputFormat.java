@@ -72,7 +72,7 @@ public final class OutputFormat {
                     throw new CompileException("unclosed " + word + "( in output", at);
                 }
                 String inner = template.substring(i + 1, close).trim();
-                operand = new TransformOperand(word, fieldOperand(inner, at), at);
+                operand = new TransformOperand(word, FieldRef.parse(inner).operand(at), at);
                 i = close + 1;
             } else {
                 int end = word.length();
@@ -105,14 +105,6 @@ public final class OutputFormat {
             tokens.add(new Literal(literal.toString()));
         }
         return new OutputFormat(template, List.copyOf(tokens));
-    }
-
-    private static FieldOperand fieldOperand(String text, int at) {
-        int bracket = text.indexOf('[');
-        if (bracket > 0 && text.endsWith("]")) {
-            return new FieldOperand(text.substring(0, bracket), text.substring(bracket + 1, text.length() - 1), at);
-        }
-        return new FieldOperand(text, null, at);
     }
 
     /** The message: the template with every token replaced by its value. */

@@ -1,32 +1,38 @@
 package io.kaudit.rule;
 
 import io.kaudit.event.Projection;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * Compiles ad-hoc conditions (the REPL's queries) in the loaded rules' context: their lists are
- * substituted and their macros resolved, exactly as in a rule condition.
+ * substituted and their macros resolved, exactly as in a rule condition, and their fields take
+ * their cache slots from the rule set's table.
  */
 public final class QueryParser {
     private final List<ListExpander.Named> lists;
-    private final Map<String, Ast.Expr> macros;
+    private final MacroResolver macros;
+    private final FieldSlots slots;
 
     /** The names of the macros a query may use (for the REPL's completion). */
-    public java.util.Set<String> macroNames() {
-        return java.util.Collections.unmodifiableSet(macros.keySet());
+    public Set<String> macroNames() {
+        return macros.names();
     }
 
-    QueryParser(List<ListExpander.Named> lists, Map<String, Ast.Expr> macros) {
+    /** Queries over the lists and macros of a rule set whose getters use {@code slots}. */
+    public QueryParser(List<ListExpander.Named> lists, MacroResolver macros, FieldSlots slots) {
         this.lists = lists;
         this.macros = macros;
+        this.slots = slots;
     }
 
-    /** A compiled query: the condition, the field references it reads, and the text as parsed. */
-    public record Query(Condition condition, Set<String> fields, Projection projection, String text) {
+    /**
+     * A compiled query: the condition, the field references it reads, and the text as parsed.
+     * {@code slots} is where the condition reads its fields' values: an event filled there in
+     * advance (the REPL's columns) is answered without its JSON.
+     */
+    public record Query(Condition condition, Set<String> fields, Projection projection, String text, FieldSlots slots) {
     }
 
     /**
@@ -35,73 +41,28 @@ public final class QueryParser {
      */
     public Query compile(String text) throws ConditionSyntaxException, CompileException {
         String expanded = ListExpander.expand(text, lists, new HashSet<>());
-        Ast.Expr tree = resolve(ConditionParser.parse(expanded));
+        Ast.Expr tree = macros.resolveQuery(ConditionParser.parse(expanded));
         Projection projection = new Projection();
-        Condition c = new ConditionCompiler(projection).compile(tree);
+        Condition c = new ConditionCompiler(projection, slots).compile(tree);
         Set<String> fields = new HashSet<>();
-        collectFields(tree, fields);
-        return new Query(c, fields, projection, expanded);
+        Ast.fields(tree, f -> fields.add(f.text()));
+        return new Query(c, fields, projection, expanded, slots);
     }
 
-    /** Binds one field reference such as {@code ka.user.name} or {@code ka.uri.param[command]}. */
+    /**
+     * Binds one field reference such as {@code ka.user.name} or {@code ka.uri.param[command]}; its
+     * getter reads the event each time (no cache slot), so it may read events of any rule set.
+     */
     public static ConditionCompiler.Bound field(String text, Projection projection) throws CompileException {
-        int bracket = text.indexOf('[');
-        Ast.FieldOperand op = bracket > 0 && text.endsWith("]")
-                ? new Ast.FieldOperand(text.substring(0, bracket), text.substring(bracket + 1, text.length() - 1), 0)
-                : new Ast.FieldOperand(text, null, 0);
-        return new ConditionCompiler(projection).bind(op);
+        return field(text, projection, null);
     }
 
-    private Ast.Expr resolve(Ast.Expr e) throws CompileException {
-        if (e instanceof Ast.MacroRef m) {
-            Ast.Expr body = macros.get(m.name());
-            if (body == null) {
-                throw new CompileException("unknown field or macro '" + m.name() + "'", m.pos());
-            }
-            return body;
-        }
-        if (e instanceof Ast.And a) {
-            List<Ast.Expr> out = new ArrayList<>();
-            for (Ast.Expr c : a.children()) {
-                out.add(resolve(c));
-            }
-            return new Ast.And(out, a.pos());
-        }
-        if (e instanceof Ast.Or o) {
-            List<Ast.Expr> out = new ArrayList<>();
-            for (Ast.Expr c : o.children()) {
-                out.add(resolve(c));
-            }
-            return new Ast.Or(out, o.pos());
-        }
-        if (e instanceof Ast.Not n) {
-            return new Ast.Not(resolve(n.child()), n.pos());
-        }
-        return e;
-    }
-
-    private static void collectFields(Ast.Expr e, Set<String> out) {
-        if (e instanceof Ast.And a) {
-            a.children().forEach(c -> collectFields(c, out));
-        } else if (e instanceof Ast.Or o) {
-            o.children().forEach(c -> collectFields(c, out));
-        } else if (e instanceof Ast.Not n) {
-            collectFields(n.child(), out);
-        } else if (e instanceof Ast.Check c) {
-            collectOperand(c.left(), out);
-            if (c.right() != null) {
-                collectOperand(c.right(), out);
-            }
-        }
-    }
-
-    private static void collectOperand(Ast.Operand op, Set<String> out) {
-        if (op instanceof Ast.FieldOperand f) {
-            out.add(f.text());
-        } else if (op instanceof Ast.TransformOperand t) {
-            collectOperand(t.arg(), out);
-        } else if (op instanceof Ast.ValOperand v) {
-            collectOperand(v.field(), out);
-        }
+    /**
+     * Binds one field reference whose value is cached in {@code slots} (a rule set's: the getter
+     * shares the value its rules read from the same event); null slots: no cache.
+     */
+    public static ConditionCompiler.Bound field(String text, Projection projection, FieldSlots slots)
+            throws CompileException {
+        return new ConditionCompiler(projection, slots).bind(FieldRef.parse(text));
     }
 }

@@ -1,9 +1,6 @@
 package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
-import io.kaudit.engine.Engine;
-import io.kaudit.engine.EventObserver;
-import io.kaudit.engine.Listener;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonReader;
@@ -26,18 +23,26 @@ public final class BatchEvaluator {
     /** Each request thread's observer of every event, for a listener that wants one (the HTML report). */
     private final ThreadLocal<Consumer<AuditEvent>> observers;
 
-    public BatchEvaluator(Engine engine, Projection projection) {
-        this(engine, projection, null);
+    /** Evaluators and event observers (for a sink that wants them: the HTML report) of {@code run}, one per thread. */
+    public BatchEvaluator(Run run, Projection projection) {
+        this.evaluators = ThreadLocal.withInitial(() -> run.evaluator(projection));
+        this.observers = ThreadLocal.withInitial(run::observer);
     }
 
-    /** The same, showing every event to {@code observed}'s observers (one per thread), if it wants them. */
-    public BatchEvaluator(Engine engine, Projection projection, Listener observed) {
-        this.evaluators = ThreadLocal.withInitial(() -> new LineEvaluator(engine, projection));
-        this.observers = ThreadLocal.withInitial(() -> observed == null ? null : EventObserver.of(observed, engine.selection()));
-    }
+    /** What a body held. {@code problem} is null when it was usable, else why not, at {@code line} (0: the whole body). */
+    public record Batch(List<Alert> alerts, int events, String problem, long line) {
+        Batch(List<Alert> alerts, int events) {
+            this(alerts, events, null, 0);
+        }
 
-    /** What a body held. {@code problem} is null when it was usable. */
-    public record Batch(List<Alert> alerts, int events, String problem) {
+        static Batch rejected(long line, String problem) {
+            return new Batch(List.of(), 0, problem, line);
+        }
+
+        /** The problem as the sender is told it: with its line when it has one. */
+        public String message() {
+            return problem == null || line <= 0 ? problem : "line " + line + ": " + problem;
+        }
     }
 
     public Batch evaluate(byte[] body, int length, String source) {
@@ -48,7 +53,7 @@ public final class BatchEvaluator {
         int events = 0;
         if (InputFormat.isMultiLineDocument(body, start, length)) {
             int[] count = {0};
-            String[] problem = {null};
+            Batch[] problem = {null};
             try {
                 DocumentReader.read(new ByteArrayInputStream(body, start, length - start), new DocumentReader.Handler() {
                     @Override
@@ -56,21 +61,21 @@ public final class BatchEvaluator {
                         LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, observer);
                         count[0] += o.events();
                         if (o.problem() != null && problem[0] == null) {
-                            problem[0] = "line " + line + ": " + o.problem();
+                            problem[0] = Batch.rejected(line, o.problem());
                         }
                     }
 
                     @Override
                     public void malformed(long line, String reason) {
                         if (problem[0] == null) {
-                            problem[0] = "line " + line + ": " + reason;   // a batch is all or nothing
+                            problem[0] = Batch.rejected(line, reason);   // a batch is all or nothing
                         }
                     }
                 });
             } catch (IOException e) {
-                return new Batch(List.of(), 0, "invalid JSON: " + JsonReader.message(e));
+                return Batch.rejected(0, "invalid JSON: " + JsonReader.message(e));
             }
-            return problem[0] != null ? new Batch(List.of(), 0, problem[0]) : empty(alerts, count[0]);
+            return problem[0] != null ? problem[0] : empty(alerts, count[0]);
         }
         long line = 0;
         int pos = start;
@@ -78,7 +83,7 @@ public final class BatchEvaluator {
             line++;
             LineEvaluator.Outcome o = evaluator.line(body, pos, length, source, line, alerts, observer);
             if (o.problem() != null) {
-                return new Batch(List.of(), 0, "line " + line + ": " + o.problem());
+                return Batch.rejected(line, o.problem());
             }
             events += o.events();
             pos = o.next();
@@ -87,6 +92,6 @@ public final class BatchEvaluator {
     }
 
     private static Batch empty(List<Alert> alerts, int events) {
-        return events == 0 ? new Batch(List.of(), 0, "no audit events in the body") : new Batch(alerts, events, null);
+        return events == 0 ? Batch.rejected(0, "no audit events in the body") : new Batch(alerts, events);
     }
 }

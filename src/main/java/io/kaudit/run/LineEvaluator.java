@@ -53,11 +53,6 @@ public final class LineEvaluator {
         return new Outcome(decoded.next(), decoded.events().size(), decoded.problem());
     }
 
-    /** The engine this evaluator runs (for the once-per-request filter where alerts leave in order). */
-    public Engine engine() {
-        return engine;
-    }
-
     /** Adds what this evaluator saw of event times to {@code stats} (call once its work is done). */
     public void addTimesTo(RunStats stats) {
         stats.inWindow += inWindow;

@@ -1,9 +1,6 @@
 package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
-import io.kaudit.engine.Engine;
-import io.kaudit.engine.EventObserver;
-import io.kaudit.engine.Listener;
 import io.kaudit.engine.RunStats;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Bytes;
@@ -35,14 +32,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The one pipeline: source -> framing -> decode -> engine -> listener. A reader thread cuts inputs
+ * scan's pipeline: source -> framing -> decode -> engine -> {@link Run}. A reader thread cuts inputs
  * into chunks of whole lines; workers on every core split, decode (only the projected fields) and
  * evaluate them; results are handed to the listener strictly in input order, with absolute line
  * numbers. Memory is bounded by the number of chunks in flight, whatever the input size.
  */
 public final class Pipeline {
 
-    private final Engine engine;
     private static final String OUT_OF_MEMORY = "out of memory (a line of many MiB?): lower --max-line, or give the"
             + " JVM more heap with KAUDIT_JAVA_OPTS=-Xmx2g";
 
@@ -53,40 +49,25 @@ public final class Pipeline {
      */
     private static final int WINDOW = 16;
 
-    private final ThreadLocal<LineEvaluator> evaluators;
-    /** The evaluators of the current run's threads, whose event times go into its stats at the end. */
-    private final java.util.Queue<LineEvaluator> running = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Projection projection;
     private final int threads;
     private final long maxLine;
     private final boolean strict;
-    /** Correlation rules: how far out of time order events may come, and the cap on groups. */
-    private long correlationSlackNanos = 5L * 60 * 1_000_000_000L;
-    private int maxCorrelationGroups = 1_000_000;
     /** Set by {@link #stop()} (SIGINT/SIGTERM): the run ends after the result it is handing on. */
     private volatile boolean stopRequested;
+    /** The current run's evaluators, one per thread (the workers and the reader). */
+    private ThreadLocal<LineEvaluator> evaluators;
 
-    public Pipeline(Engine engine, Projection projection, int threads, long maxLine, boolean strict) {
-        this.engine = engine;
-        this.evaluators = ThreadLocal.withInitial(() -> {
-            LineEvaluator e = new LineEvaluator(engine, projection);
-            running.add(e);
-            return e;
-        });
+    public Pipeline(Projection projection, int threads, long maxLine, boolean strict) {
+        this.projection = projection;
         this.threads = Math.max(1, threads);
         this.maxLine = maxLine;
         this.strict = strict;
     }
 
-    /** Sets the correlation slack (ns) and group cap of later runs. */
-    public Pipeline correlation(long slackNanos, int maxGroups) {
-        this.correlationSlackNanos = slackNanos;
-        this.maxCorrelationGroups = maxGroups;
-        return this;
-    }
-
     /**
      * Ends the current run early, from another thread: results already handed on stay, the rest are
-     * dropped, and the stats say the run was stopped. The listener is never called concurrently.
+     * dropped, and the stats say the run was stopped. The run is never handed results concurrently.
      */
     public void stop() {
         stopRequested = true;
@@ -132,36 +113,34 @@ public final class Pipeline {
     }
 
     /**
-     * Reads every input in order and reports to {@code out}.
+     * Reads every input in order and hands the outcomes to {@code run}, then ends it (the caller
+     * finishes it: a stopped run still closes its document).
      *
      * @param rawBytes counts bytes read from disk, for progress display
      * @throws IOException naming the input that could not be read
+     * @throws MalformedInputException with --strict, at the first malformed line
      */
-    public RunStats run(List<Input> inputs, Listener out, AtomicLong rawBytes) throws IOException {
-        RunStats stats = new RunStats();
-        io.kaudit.engine.Correlator correlator = engine.correlator(correlationSlackNanos, maxCorrelationGroups);
-        Consumer<Alert> emit = a -> {
-            stats.countAlert(a);
-            out.alert(a);
-        };
+    public RunStats run(List<Input> inputs, Run run, AtomicLong rawBytes) throws IOException {
+        evaluators = ThreadLocal.withInitial(() -> run.evaluator(projection));
         ExecutorService workers = Executors.newFixedThreadPool(threads, daemon("kaudit-worker"));
         BlockingQueue<Future<Result>> pending = new ArrayBlockingQueue<>(threads * WINDOW);
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(threads * WINDOW + 4);
-        // each thread's observer of every event, if the listener wants one (the HTML report's aggregates)
-        ThreadLocal<Consumer<AuditEvent>> observers = ThreadLocal.withInitial(() -> EventObserver.of(out, engine.selection()));
+        // each thread's observer of every event, if a sink wants one (the HTML report's aggregates)
+        ThreadLocal<Consumer<AuditEvent>> observers = ThreadLocal.withInitial(run::observer);
         Thread reader = daemon("kaudit-reader").newThread(() -> readAll(inputs, rawBytes, workers, pending, buffers,
                 observers));
         reader.start();
         // events per input, to name the inputs that held none (a file that is not an audit log, among others)
         Map<Input, long[]> eventsByInput = new IdentityHashMap<>();
         Set<Input> unreadable = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        boolean stopped = false;
         try {
             Input current = null;
             long base = 0;
             while (true) {
                 Result r = next(pending);
                 if (r == null) {
-                    stats.stopped = stopRequested;
+                    stopped = stopRequested;
                     break;
                 }
                 if (r.failure() != null) {
@@ -180,24 +159,21 @@ public final class Pipeline {
                         unreadable.add(current);
                     }
                     if (b.loss() != Loss.LINE) {
-                        stats.countIncomplete(where, b.reason(), b.loss() == Loss.WHOLE_INPUT);
+                        run.incomplete(where, b.reason(), b.loss() == Loss.WHOLE_INPUT);
                     } else {
-                        stats.countMalformed(where, b.reason());
+                        run.malformed(where, b.reason());
                     }
-                    out.malformed(where, b.reason());
                 }
                 for (Alert a : r.alerts()) {
-                    correlator.accept(a.atLine(base + a.location().line()), emit);
+                    run.alert(a.atLine(base + a.location().line()));
                 }
                 base += r.lines();
                 byte[] used = r.chunk().data();
                 if (used != null && used.length == ChunkReader.CHUNK_SIZE) {
                     buffers.offer(used);   // nothing refers to a consumed chunk any more
                 }
-                stats.lines += r.lines();
-                stats.events += r.events();
+                run.read(r.lines(), r.bytes(), r.events());
                 eventsByInput.computeIfAbsent(current, k -> new long[1])[0] += r.events();
-                stats.bytes += r.bytes();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -215,23 +191,18 @@ public final class Pipeline {
             reader.interrupt();
             workers.shutdownNow();
         }
-        correlator.flush(emit);
-        correlator.addTo(stats);
-        if (!stats.stopped) {
+        if (stopped) {
+            run.stopped();
+        } else {
             for (Input i : inputs) {
                 long[] n = eventsByInput.get(i);
                 if ((n == null || n[0] == 0) && !unreadable.contains(i)) {
-                    stats.emptyInputs.add(i.name());
+                    run.noEvents(i.name());
                 }
             }
         }
         // every result was taken: the workers and the reader are done with their evaluators
-        for (LineEvaluator e = running.poll(); e != null; e = running.poll()) {
-            e.addTimesTo(stats);
-        }
-        stats.window = engine.selection().hasWindow();   // the summary then says how many were in it
-        stats.endNanos = System.nanoTime();
-        return stats;
+        return run.end();
     }
 
     /** Reports {@code input} as read only up to here (a line of 0 in {@code why}: its last line read). */

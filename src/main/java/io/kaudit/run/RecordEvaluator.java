@@ -1,11 +1,9 @@
 package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
-import io.kaudit.engine.Engine;
 import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonValue;
 import io.kaudit.event.Location;
-import io.kaudit.event.Projection;
 import io.kaudit.event.JsonReader;
 import io.kaudit.framing.DocumentReader;
 import io.kaudit.framing.InputFormat;
@@ -25,8 +23,8 @@ public final class RecordEvaluator {
     private final LineEvaluator evaluator;
     private final List<Alert> found = new ArrayList<>();
 
-    public RecordEvaluator(Engine engine, Projection projection) {
-        this.evaluator = new LineEvaluator(engine, projection);
+    public RecordEvaluator(LineEvaluator evaluator) {
+        this.evaluator = evaluator;
     }
 
     /** What a record held: its events, and why (part of) it was not audit events, or null. */
@@ -97,10 +95,5 @@ public final class RecordEvaluator {
             alerts.add(a.at(Location.ofRecord(topic, partition, offset, index)));
         }
         return new Outcome(events, problem);
-    }
-
-    /** The underlying evaluator, for the run's time-window statistics. */
-    public LineEvaluator lineEvaluator() {
-        return evaluator;
     }
 }

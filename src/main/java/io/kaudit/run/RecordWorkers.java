@@ -1,13 +1,9 @@
 package io.kaudit.run;
 
 import io.kaudit.engine.Alert;
-import io.kaudit.engine.Engine;
-import io.kaudit.engine.RunStats;
 import io.kaudit.event.Projection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,29 +24,18 @@ public final class RecordWorkers implements AutoCloseable {
     }
 
     private final ThreadLocal<RecordEvaluator> evaluators;
-    private final Queue<RecordEvaluator> all = new ConcurrentLinkedQueue<>();
     private final ExecutorService pool;
     private final int threads;
-    private final Engine engine;
 
-    public RecordWorkers(Engine engine, Projection projection, int threads) {
-        this.engine = engine;
+    /** Workers evaluating with {@code run}'s evaluators (whose event times count in its stats). */
+    public RecordWorkers(Run run, Projection projection, int threads) {
         this.threads = Math.max(1, threads);
-        this.evaluators = ThreadLocal.withInitial(() -> {
-            RecordEvaluator e = new RecordEvaluator(engine, projection);
-            all.add(e);
-            return e;
-        });
+        this.evaluators = ThreadLocal.withInitial(() -> new RecordEvaluator(run.evaluator(projection)));
         this.pool = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads, r -> {
             Thread t = new Thread(r, "kaudit-worker");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    /** The engine the workers run (for the once-per-request filter, applied in record order). */
-    public Engine engine() {
-        return engine;
     }
 
     /** The outcomes of {@code records}, in their order. */
@@ -88,13 +73,6 @@ public final class RecordWorkers implements AutoCloseable {
             out.add(new Evaluated(r, alerts, o.events(), o.problem()));
         }
         return out;
-    }
-
-    /** Adds the workers' event-time statistics to {@code stats}. */
-    public void addTimesTo(RunStats stats) {
-        for (RecordEvaluator e : all) {
-            e.lineEvaluator().addTimesTo(stats);
-        }
     }
 
     @Override

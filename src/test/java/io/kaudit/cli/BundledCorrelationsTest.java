@@ -187,4 +187,20 @@ class BundledCorrelationsTest {
         Kaudit.Outcome again = scan("-r", dir.resolve("x").toString(), "samples/corr-enumeration.log");
         assertEquals(List.of("Enumeration Of Many Resource Kinds By One User"), correlations(again));
     }
+
+    /** scan honours the correlation options as follow, serve and consume do (it once ran on their defaults). */
+    @Test
+    void scanTakesTheGroupCapAndCountsEvictions() throws Exception {
+        List<String> args = new ArrayList<>(List.of("scan", "-f", "json"));
+        SAMPLES.keySet().stream().sorted().forEach(s -> args.add("samples/" + s + ".log"));
+        Kaudit.Outcome free = Kaudit.run(args.toArray(String[]::new));
+        assertEquals(0, free.code(), free.err());
+        assertEquals(0, JSON.readTree(free.out()).get("stats").get("correlation_groups_evicted").asLong(), free.out());
+        args.addAll(1, List.of("--max-correlation-groups", "1"));
+        Kaudit.Outcome capped = Kaudit.run(args.toArray(String[]::new));
+        assertEquals(0, capped.code(), capped.err());
+        long evicted = JSON.readTree(capped.out()).get("stats").get("correlation_groups_evicted").asLong();
+        assertTrue(evicted > 0, capped.out());
+        assertTrue(capped.err().contains(String.format("%,d correlation group", evicted)), capped.err());
+    }
 }

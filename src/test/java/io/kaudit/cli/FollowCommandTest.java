@@ -1,6 +1,7 @@
 package io.kaudit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaudit.Kaudit;
@@ -157,6 +158,78 @@ class FollowCommandTest {
         }
         assertTrue(expected.values().stream().mapToInt(Integer::intValue).sum() > 20);
         assertTrue(new File(checkpoint.toString()).length() > 0);
+    }
+
+    /** Pretty-printed events appended to a followed file alert as scan's document mode reads the same file. */
+    @Test
+    void prettyPrintedEventsAreFollowedAsScanReadsThem() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> events = new ArrayList<>();
+        for (String sample : List.of("privileged-pod.log", "exec-into-pod.log")) {
+            for (String l : Files.readAllLines(Path.of("samples", sample))) {
+                events.add(json.writerWithDefaultPrettyPrinter().writeValueAsString(json.readTree(l)));
+            }
+        }
+        Path log = dir.resolve("pretty.json");
+        Path out = dir.resolve("pretty.jsonl");
+        Files.createFile(log);
+        Process p = start(log, dir.resolve("pretty-checkpoint.json"), out);
+        int half = events.size() / 2;
+        append(log, events.subList(0, half));
+        Thread.sleep(300);
+        append(log, events.subList(half, events.size()));
+        long size = Files.size(log);
+        waitFor(() -> contains(dir.resolve("pretty-checkpoint.json"), "\"offset\" : " + size + ","), 30_000);
+        stop(p);
+        Kaudit.Outcome scan = Kaudit.run("scan", "-q", "-f", "jsonl", log.toString());
+        assertEquals(0, scan.code(), scan.err());
+        Map<String, Integer> expected = ScanInputsTest.perRule(scan);
+        assertTrue(expected.containsKey("Privileged Container Started"), scan.out());
+        assertEquals(expected, ScanInputsTest.perRule(new Kaudit.Outcome(0, Files.readString(out), "")));
+        // each alert at its document's first line, as scan places it
+        Pattern line = Pattern.compile("\"line\":(\\d+)");
+        assertEquals(scan.out().lines().map(l -> { Matcher m = line.matcher(l); return m.find() ? m.group(1) : ""; }).sorted().toList(),
+                Files.readAllLines(out).stream().map(l -> { Matcher m = line.matcher(l); return m.find() ? m.group(1) : ""; }).sorted().toList());
+        assertFalse(contains(dir.resolve(Files.list(dir).filter(f -> f.getFileName().toString().startsWith("follow-"))
+                .findFirst().orElseThrow().getFileName()), "malformed"), consoles());
+    }
+
+    /** A correlation window open at a stop goes on after the restart: the checkpoint keeps it with the positions. */
+    @Test
+    void aCorrelationWindowSpansARestart() throws Exception {
+        // dev-jane reads secrets in 5 namespaces within 2 minutes; neither half alone passes "more than 3"
+        List<String> lines = Files.readAllLines(Path.of("samples", "corr-secrets-many-namespaces.log"));
+        Path log = dir.resolve("audit.log");
+        Path checkpoint = dir.resolve("corr.json");
+        Path out = dir.resolve("corr.jsonl");
+        Files.createFile(log);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.kaudit.cli.Main", "follow", "-f", "jsonl",
+                "--correlation-slack", "0s", "--checkpoint", checkpoint.toString(), "-o", out.toString(), log.toString()));
+        Path console = dir.resolve("follow-corr.txt");
+        Process first = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        waitFor(() -> contains(console, "following"), 30_000);
+        append(log, lines.subList(0, 3));
+        long half = Files.size(log);
+        waitFor(() -> contains(checkpoint, "\"offset\" : " + half + ","), 30_000);
+        stop(first);
+        assertTrue(contains(checkpoint, "\"correlations\""), Files.readString(checkpoint));
+        assertFalse(contains(out, "Secrets Read Across Many Namespaces"), "not yet: two namespaces so far");
+
+        Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        waitFor(() -> contains(console, "following"), 30_000);
+        append(log, lines.subList(3, lines.size()));
+        try {
+            waitFor(() -> contains(out, "Secrets Read Across Many Namespaces"), 10_000);
+        } finally {
+            stop(second);
+        }
+        String alert = Files.readAllLines(out).stream().filter(l -> l.contains("Secrets Read Across Many Namespaces"))
+                .reduce((a, b) -> a + "\n" + b).orElseThrow();
+        assertFalse(alert.contains("\n"), "one correlation alert: " + alert);
+        // its window starts in the first run's lines and ends in the second's
+        assertTrue(alert.contains("first " + log + ":1,"), alert);
+        assertTrue(alert.contains("last " + log + ":5)"), alert);
     }
 
     @Test

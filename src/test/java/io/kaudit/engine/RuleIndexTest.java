@@ -48,8 +48,9 @@ class RuleIndexTest {
     void theTreeSplitsOnMoreThanOneField() throws Exception {
         RuleLoader loader = new RuleLoader();
         loader.load(Path.of("rules/kaudit_rules.yaml"));
-        List<Rule> rules = loader.compile().rules().stream().filter(Rule::enabled).toList();
-        RuleIndex index = new RuleIndex(rules);
+        RuleSet set = loader.compile();
+        List<Rule> rules = set.rules().stream().filter(Rule::enabled).toList();
+        RuleIndex index = new RuleIndex(rules, set.slots());
         assertEquals("ka.target.resource", index.keyField());
         // a read of a pod tries fewer rules than the rule set holds, a create of a pod more than a read
         List<AuditEvent> reads = decode("{\"kind\":\"Event\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"verb\":\"get\","

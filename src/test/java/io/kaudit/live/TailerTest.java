@@ -68,6 +68,49 @@ class TailerTest {
         assertEquals(12 + 6 + 16, t.position().offset(), "offset after the last complete line");
     }
 
+    /** Pretty-printed documents are joined as scan's document mode reads them; a checkpoint never claims half of one. */
+    @Test
+    void prettyPrintedDocumentsAreHandedOnWholeAndNeverHalfCheckpointed() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "{\"kind\":\"Event\",\"n\":1}\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        long afterFirst = t.position().offset();
+        append(log, "{\n  \"kind\": \"Event\",\n  \"s\": \"a } in a string, and \\\" a quote {\",\n");
+        t.poll(r);
+        assertEquals(List.of("{\"kind\":\"Event\",\"n\":1}"), r.lines, "half a document waits");
+        assertEquals(afterFirst, t.position().offset(), "the checkpoint stays before the open document");
+        assertEquals(1, t.position().line());
+        append(log, "  \"o\": {\"a\": [1, 2]}\n}\n[\n  {\"kind\": \"Event\"}\n]\n");
+        t.poll(r);
+        assertEquals(3, r.lines.size(), r.lines.toString());
+        assertEquals("{   \"kind\": \"Event\",   \"s\": \"a } in a string, and \\\" a quote {\",   \"o\": {\"a\": [1, 2]} }",
+                r.lines.get(1));
+        assertEquals("[   {\"kind\": \"Event\"} ]", r.lines.get(2));
+        assertEquals(List.of("audit.log:1", "audit.log:2", "audit.log:7"), r.where, "numbered as their first line");
+        assertEquals(Files.size(log), t.position().offset());
+        assertEquals(9, t.position().line());
+    }
+
+    /** A document that never closes is handed on line by line at the length limit, not held for ever. */
+    @Test
+    void aDocumentThatNeverClosesIsHandedOnAsItsLines() throws IOException {
+        Path log = dir.resolve("audit.log");
+        Files.createFile(log);
+        Tailer t = new Tailer(log, log.toString(), 64, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        append(log, "{\n\"a\": 1,\n");
+        t.poll(r);
+        assertEquals(List.of(), r.lines);
+        append(log, "\"b\": \"0123456789012345678901234567890123456789\",\n{\"kind\":\"Event\"}\n");
+        t.poll(r);
+        assertEquals(List.of("{", "\"a\": 1,", "\"b\": \"0123456789012345678901234567890123456789\",",
+                "{\"kind\":\"Event\"}"), r.lines);
+        assertEquals(List.of("audit.log:1", "audit.log:2", "audit.log:3", "audit.log:4"), r.where);
+    }
+
     @Test
     void theEndIsTakenWhenFollowingStartsNotAtTheFirstPoll() throws IOException {
         Path log = dir.resolve("audit.log");

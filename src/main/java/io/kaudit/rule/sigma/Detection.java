@@ -5,6 +5,7 @@ import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonValue;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.Ast;
+import io.kaudit.rule.Op;
 import io.kaudit.rule.Condition;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,8 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Compiles a Sigma {@code detection} to a {@link Condition} and a condition tree of the project's
- * {@link Ast} (And, Or, Not and one Check per field value; the Check's op names the Sigma match,
- * such as {@code sigma:contains}), so the analyses that read trees see Sigma rules too.
+ * {@link Ast} (And, Or, Not and one Check of {@link Op#SIGMA} per field value, on the field it
+ * reads), so the analyses that read trees see Sigma rules too.
  */
 final class Detection {
     private static final Set<String> MODIFIERS = Set.of("contains", "startswith", "endswith", "all", "re", "i", "m",
@@ -118,7 +119,7 @@ final class Detection {
         List<Compiled> parts = new ArrayList<>();
         for (Node v : values) {
             Predicate<String> p = Values.wildcard("*" + scalar(v) + "*", false);
-            parts.add(new Compiled(e -> anywhere(e.root(), p), check("keywords", "sigma:keyword", scalar(v)), false,
+            parts.add(new Compiled(e -> anywhere(e.root(), p), check("keywords", scalar(v)), false,
                     null));
         }
         return or(parts);
@@ -183,7 +184,6 @@ final class Detection {
         boolean cased = mods.contains("cased");
         boolean neq = mods.contains("neq");
         String pointer = "/" + String.join("/", paths.get(0));
-        String op = "sigma:" + (mods.isEmpty() ? "eq" : String.join("|", mods));
 
         if (mods.contains("exists")) {
             if (values.size() != 1 || !(values.get(0) instanceof ScalarNode s) || !isBool(s)) {
@@ -191,7 +191,7 @@ final class Detection {
             }
             boolean want = Boolean.parseBoolean(s.getValue().toLowerCase(Locale.ROOT));
             Condition has = e -> anyPath(e, paths, v -> true);
-            return new Compiled(want ? has : e -> !has.test(e), check(pointer, op, s.getValue()), false, null);
+            return new Compiled(want ? has : e -> !has.test(e), check(pointer, s.getValue()), false, null);
         }
         if (mods.contains("fieldref")) {
             List<Compiled> refs = new ArrayList<>();
@@ -214,14 +214,14 @@ final class Detection {
                     }
                     return false;
                 };
-                refs.add(new Compiled(neq ? negate(c) : c, check(pointer, op, other), false, null));
+                refs.add(new Compiled(neq ? negate(c) : c, check(pointer, other), false, null));
             }
             return all ? and(refs) : or(refs);
         }
 
         List<Compiled> each = new ArrayList<>();
         for (Node v : values) {
-            each.add(value(field, paths, pointer, op, mods, v));
+            each.add(value(field, paths, pointer, mods, v));
         }
         Compiled c = all ? and(each) : or(each);
         if (neq) {
@@ -230,7 +230,7 @@ final class Detection {
         return c;
     }
 
-    private Compiled value(String field, List<List<String>> paths, String pointer, String op, List<String> mods,
+    private Compiled value(String field, List<List<String>> paths, String pointer, List<String> mods,
                            Node v) throws Problem {
         if (!(v instanceof ScalarNode s)) {
             throw new Problem("field '" + field + "': values must be scalars", v);
@@ -238,7 +238,7 @@ final class Detection {
         boolean isNull = s.getTag().equals(Tag.NULL);
         if (isNull) {
             Condition c = e -> !anyPath(e, paths, x -> !Values.isNull(x));
-            return new Compiled(c, check(pointer, "sigma:null", "null"), false, null);
+            return new Compiled(c, check(pointer, "null"), false, null);
         }
         String raw = s.getValue();
         boolean cased = mods.contains("cased");
@@ -261,7 +261,7 @@ final class Detection {
                         default -> r <= 0;
                     };
                 });
-                return new Compiled(c, check(pointer, op, raw), false, null);
+                return new Compiled(c, check(pointer, raw), false, null);
             }
         }
         if (mods.contains("cidr")) {
@@ -271,7 +271,7 @@ final class Detection {
             } catch (IllegalArgumentException e) {
                 throw new Problem("field '" + field + "|cidr': " + e.getMessage(), v);
             }
-            return new Compiled(textCheck(paths, p), check(pointer, op, raw), false, null);
+            return new Compiled(textCheck(paths, p), check(pointer, raw), false, null);
         }
         if (mods.contains("re")) {
             Predicate<String> p;
@@ -280,7 +280,7 @@ final class Detection {
             } catch (com.google.re2j.PatternSyntaxException e) {
                 throw new Problem("field '" + field + "|re': invalid regular expression: " + e.getMessage(), v);
             }
-            return new Compiled(textCheck(paths, p), check(pointer, op, raw), false, null);
+            return new Compiled(textCheck(paths, p), check(pointer, raw), false, null);
         }
         for (String m : mods) {
             if (m.equals("i") || m.equals("m") || m.equals("s")) {
@@ -325,7 +325,7 @@ final class Detection {
                 never = true;
                 why = field + " is a number in audit events (an HTTP status code), never '" + x + "'";
             }
-            out.add(new Compiled(textCheck(paths, p), check(pointer, op, x), never, why));
+            out.add(new Compiled(textCheck(paths, p), check(pointer, x), never, why));
         }
         return or(out);
     }
@@ -491,8 +491,8 @@ final class Detection {
         return e -> !c.test(e);
     }
 
-    private static Ast.Expr check(String pointer, String op, String value) {
-        return new Ast.Check(new Ast.FieldOperand("jevt.value", pointer, 0), op, new Ast.ValueOperand(value, 0), 0);
+    private static Ast.Expr check(String pointer, String value) {
+        return new Ast.Check(new Ast.FieldOperand("jevt.value", pointer, 0), Op.SIGMA, new Ast.ValueOperand(value, 0), 0);
     }
 
     static Compiled and(List<Compiled> parts) {

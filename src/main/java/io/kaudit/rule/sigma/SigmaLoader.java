@@ -4,12 +4,14 @@ import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.Ast;
 import io.kaudit.rule.CompileException;
-import io.kaudit.rule.ConditionCompiler;
+import io.kaudit.rule.Definitions;
+import io.kaudit.rule.FieldRef;
 import io.kaudit.rule.Fields;
 import io.kaudit.rule.Getter;
 import io.kaudit.rule.OutputFormat;
 import io.kaudit.rule.Priority;
 import io.kaudit.rule.Rule;
+import io.kaudit.rule.RuleCompiler;
 import io.kaudit.rule.RuleLoadException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +32,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * the Falco loader makes (language {@code sigma}); correlations become rules of language
  * {@code correlation} plus a {@link Correlation} the engine evaluates.
  */
-public final class SigmaLoader {
+public final class SigmaLoader implements Definitions.OtherRules {
     /** Sigma level to Falco priority. */
     private static final Map<String, Priority> LEVELS = Map.of("informational", Priority.INFORMATIONAL,
             "low", Priority.NOTICE, "medium", Priority.WARNING, "high", Priority.ERROR, "critical", Priority.CRITICAL);
@@ -113,6 +115,7 @@ public final class SigmaLoader {
     private final Map<String, Boolean> enabledOverrides = new HashMap<>();
 
     /** Whether a Sigma rule or correlation with this title or {@code name} was added so far. */
+    @Override
     public boolean knows(String name) {
         for (Doc d : docs) {
             if (name.equals(optional(d, "title")) || name.equals(optional(d, "name"))) {
@@ -123,6 +126,7 @@ public final class SigmaLoader {
     }
 
     /** Turns the Sigma rule or correlation of this title or name on or off (the latest call wins). */
+    @Override
     public void enabled(String name, boolean on) {
         enabledOverrides.put(name, on);
     }
@@ -136,25 +140,18 @@ public final class SigmaLoader {
         return name.isEmpty() || enabledOverrides.getOrDefault(name, true);
     }
 
-    /** What compiling produced: rules of both languages in file order, correlations, warnings. */
-    public record Result(List<Rule> rules, List<Correlation> correlations, List<String> warnings) {
-    }
-
     /**
-     * Compiles every document: detections first numbered after {@code firstIndex}, then the
-     * correlations, which may name these rules (by id, name or title) or {@code falco} rules by name.
+     * Compiles every document into {@code compiler}: detections numbered from its next index, then
+     * the correlations, which may name these rules (by id, name or title) or rules already in the
+     * compiler (Falco's) by name.
      */
-    public Result compile(Projection projection, int firstIndex, List<Rule> falco) throws RuleLoadException {
-        List<Rule> out = new ArrayList<>();
-        List<Correlation> correlations = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
+    public void compileInto(RuleCompiler compiler) throws RuleLoadException {
         Map<String, Rule> byRef = new HashMap<>();
-        for (Rule r : falco) {
+        for (Rule r : compiler.rules()) {
             byRef.put(r.name(), r);
         }
-        ConditionCompiler outputBinder = new ConditionCompiler(new Projection());
-        Detection detection = new Detection(fields, projection);
-        int index = firstIndex;
+        Detection detection = new Detection(fields, compiler.projection());
+        int index = compiler.nextIndex();
         List<Doc> correlationDocs = new ArrayList<>();
         for (Doc d : docs) {
             if (d.keys.containsKey("correlation")) {
@@ -170,7 +167,7 @@ public final class SigmaLoader {
             String product = lk.get("product") instanceof ScalarNode p ? p.getValue() : "";
             String service = lk.get("service") instanceof ScalarNode s ? s.getValue() : "";
             if (!product.equalsIgnoreCase("kubernetes") || !service.equalsIgnoreCase("audit")) {
-                warnings.add(where + ": logsource product '" + product + "' service '" + service
+                compiler.warning(where + ": logsource product '" + product + "' service '" + service
                         + "' is not kubernetes/audit; skipped");
                 continue;
             }
@@ -185,20 +182,20 @@ public final class SigmaLoader {
                         + "': " + p.getMessage());
             }
             if (c.never()) {
-                warnings.add(where + " can never match: " + c.why());
+                compiler.warning(where + " can never match: " + c.why());
             }
             OutputFormat output;
             try {
-                output = OutputFormat.compile(title.replace("%", " percent") + " (user=%ka.user.name verb=%ka.verb"
+                output = compiler.output(title.replace("%", " percent") + " (user=%ka.user.name verb=%ka.verb"
                         + " resource=%ka.target.resource namespace=%ka.target.namespace name=%ka.target.name"
-                        + " ip=%ka.sourceips)", outputBinder);
+                        + " ip=%ka.sourceips)");
             } catch (CompileException e) {
                 throw new IllegalStateException(e);
             }
             String id = optional(d, "id");
             Rule r = new Rule(title, optional(d, "description").strip(), level(d, where), "k8s_audit", tags(d), enabledOf(d),
                     c.condition(), conditionText(det), c.tree(), output, d.file, d.line(), index++, Rule.SIGMA, id);
-            out.add(r);
+            compiler.add(r);
             byRef.put(title, r);
             if (!id.isEmpty()) {
                 byRef.put(id, r);
@@ -220,17 +217,15 @@ public final class SigmaLoader {
         }
         Map<Doc, Correlation> done = new LinkedHashMap<>();
         for (Doc d : correlationDocs) {
-            correlation(d, byRef, corrNames, done, new ArrayList<>(), index + done.size());
+            correlation(compiler, d, byRef, corrNames, done, new ArrayList<>(), index + done.size());
         }
         for (Correlation c : done.values()) {
-            correlations.add(c);
-            out.add(c.rule());
+            compiler.add(c);
         }
-        return new Result(out, correlations, warnings);
     }
 
-    private Correlation correlation(Doc d, Map<String, Rule> byRef, Map<String, Doc> corrNames, Map<Doc, Correlation> done,
-                                    List<Doc> stack, int index) throws RuleLoadException {
+    private Correlation correlation(RuleCompiler compiler, Doc d, Map<String, Rule> byRef, Map<String, Doc> corrNames,
+                                    Map<Doc, Correlation> done, List<Doc> stack, int index) throws RuleLoadException {
         if (done.containsKey(d)) {
             return done.get(d);
         }
@@ -258,7 +253,7 @@ public final class SigmaLoader {
         for (String ref : refs) {
             Rule r = byRef.get(ref);
             if (r == null && corrNames.containsKey(ref)) {
-                Correlation x = correlation(corrNames.get(ref), byRef, corrNames, done, stack, index + 1);
+                Correlation x = correlation(compiler, corrNames.get(ref), byRef, corrNames, done, stack, index + 1);
                 r = x.rule();
                 inner.put(r.name(), x);
             }
@@ -334,12 +329,12 @@ public final class SigmaLoader {
                 if (f == null) {
                     throw new RuleLoadException(where + ": alias '" + g + "' has no field for rule '" + rule + "'");
                 }
-                readers.add(inner.containsKey(rule) ? groupValueOf(inner.get(rule), f) : reader(f, where));
+                readers.add(inner.containsKey(rule) ? groupValueOf(inner.get(rule), f) : reader(compiler, f, where));
             }
             groupOf.put(rule, readers);
             if (field != null) {
                 String f = aliases.containsKey(field) ? aliases.get(field).get(rule) : field;
-                fieldOf.put(rule, reader(f == null ? field : f, where));
+                fieldOf.put(rule, reader(compiler, f == null ? field : f, where));
             }
         }
         boolean generate = c.containsKey("generate") ? bool(c.get("generate")) : d.keys.containsKey("generate")
@@ -350,7 +345,7 @@ public final class SigmaLoader {
                 + condition;
         OutputFormat output;
         try {
-            output = OutputFormat.compile(title.replace("%", " percent"), new ConditionCompiler(new Projection()));
+            output = compiler.output(title.replace("%", " percent"));
         } catch (CompileException e) {
             throw new IllegalStateException(e);
         }
@@ -375,7 +370,7 @@ public final class SigmaLoader {
     }
 
     /** Reads a group-by or value_count field: a Falco field (ka.user.name) or a Sigma field name. */
-    private Function<AuditEvent, String> reader(String f, String where) throws RuleLoadException {
+    private Function<AuditEvent, String> reader(RuleCompiler compiler, String f, String where) throws RuleLoadException {
         if (f.equals("userAgentFamily")) {   // the client's product token: kubectl of kubectl/v1.30 (linux/amd64)
             return e -> {
                 if (!(e.root().get("userAgent") instanceof io.kaudit.event.JsonString s) || s.value().isBlank()) {
@@ -393,13 +388,11 @@ public final class SigmaLoader {
                 return ua.substring(0, cut).toLowerCase(Locale.ROOT);
             };
         }
-        String base = f.contains("[") ? f.substring(0, f.indexOf('[')) : f;
-        if (Fields.get(base) != null) {
-            Ast.FieldOperand op = base.equals(f) ? new Ast.FieldOperand(f, null, 0)
-                    : new Ast.FieldOperand(base, f.substring(f.indexOf('[') + 1, f.length() - 1), 0);
+        FieldRef ref = FieldRef.parse(f);
+        if (Fields.get(ref.name()) != null) {
             Getter g;
             try {
-                g = new ConditionCompiler(new Projection()).bind(op).getter();
+                g = compiler.field(ref);
             } catch (CompileException e) {
                 throw new RuleLoadException(where + ": field '" + f + "': " + e.getMessage());
             }

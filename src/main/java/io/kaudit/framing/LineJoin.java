@@ -1,0 +1,136 @@
+package io.kaudit.framing;
+
+import io.kaudit.event.Bytes;
+import java.io.ByteArrayOutputStream;
+
+/**
+ * Joins what spans lines in a followed file before it is handed on: pretty-printed JSON documents
+ * (a line that is only {@code {} or {@code [} opens one, held until its brackets close, then handed
+ * on as one line numbered as its first) and CRI partial records ({@link CriJoin}). While something
+ * is held, {@link #heldSince} says where it starts, so a checkpoint never claims it: after a restart
+ * it is read again, whole. A document that does not close within {@code maxLine} bytes, or by the
+ * end of its file, is handed on as it was, line by line (and counted malformed there).
+ */
+public final class LineJoin {
+    private final CriJoin cri;
+    private final long maxLine;
+    private final ByteArrayOutputStream held = new ByteArrayOutputStream();
+    private String name;
+    private long firstLine;
+    private long firstOffset = -1;
+    /** Scanning state of the held document: bracket depth, inside a string, after a backslash. */
+    private int depth;
+    private boolean inString;
+    private boolean escaped;
+
+    public LineJoin(long maxLine) {
+        this.cri = new CriJoin(maxLine);
+        this.maxLine = maxLine;
+    }
+
+    /** The line {@code [from, limit)}, number {@code lineNumber}, at {@code fileOffset} in its file. */
+    public void line(FrameHandler out, String path, byte[] b, int from, int limit, long lineNumber, long fileOffset) {
+        if (firstOffset < 0) {
+            if (!opensDocument(b, from, limit)) {
+                cri.line(out, path, b, from, limit, lineNumber, fileOffset);
+                return;
+            }
+            cri.flush(out, path);
+            name = path;
+            firstLine = lineNumber;
+            firstOffset = fileOffset;
+            depth = 0;
+            inString = false;
+            escaped = false;
+        }
+        held.write(b, from, limit - from);
+        if (closes(b, from, limit)) {
+            held.write('\n');
+            byte[] doc = held.toByteArray();
+            for (int i = 0; i < doc.length - 1; i++) {
+                if (doc[i] == '\n' || doc[i] == '\r') {
+                    doc[i] = ' ';   // whitespace between JSON tokens: the document becomes one line
+                }
+            }
+            reset();
+            out.line(name, doc, 0, doc.length, firstLine);
+        } else if (held.size() > maxLine) {
+            flush(out, path);
+        }
+    }
+
+    /** Hands on what is held as it was read, line by line, named {@code path}: it will not end, or its file did. */
+    public void flush(FrameHandler out, String path) {
+        if (firstOffset >= 0) {
+            byte[] lines = held.toByteArray();
+            long number = firstLine;
+            reset();
+            int start = 0;
+            while (start < lines.length) {
+                int nl = Bytes.indexOfNewline(lines, start, lines.length);
+                int end = nl < 0 ? lines.length : nl + 1;
+                out.line(path, lines, start, end, number++);
+                start = end;
+            }
+        }
+        cri.flush(out, path);
+    }
+
+    /** Where what is held starts in its file, or -1 when nothing is. */
+    public long heldSince() {
+        return firstOffset >= 0 ? firstOffset : cri.heldSince();
+    }
+
+    /** Lines before what is held. */
+    public long linesBeforeHeld() {
+        return firstOffset >= 0 ? firstLine - 1 : cri.linesBeforeHeld();
+    }
+
+    private void reset() {
+        held.reset();
+        firstOffset = -1;
+    }
+
+    /** A line holding only an opening bracket: how pretty-printers (jq, Jackson, json.dumps) start a document. */
+    private static boolean opensDocument(byte[] b, int from, int limit) {
+        int start = from;
+        int end = limit;
+        while (start < end && isBlank(b[start])) {
+            start++;
+        }
+        while (end > start && isBlank(b[end - 1])) {
+            end--;
+        }
+        if (start < end && (b[start] & 0xff) == 0xEF && end - start == 4) {
+            start += 3;   // a byte order mark before it
+        }
+        return end - start == 1 && (b[start] == '{' || b[start] == '[');
+    }
+
+    /** Goes on scanning the held document; true once its outermost bracket closed. */
+    private boolean closes(byte[] b, int from, int limit) {
+        for (int i = from; i < limit; i++) {
+            byte c = b[i];
+            if (inString) {
+                if (escaped) {
+                    escaped = false;
+                } else if (c == '\\') {
+                    escaped = true;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isBlank(byte c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    }
+}

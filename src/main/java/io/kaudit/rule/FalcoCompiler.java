@@ -1,0 +1,208 @@
+package io.kaudit.rule;
+
+import io.kaudit.rule.Ast.Expr;
+import io.kaudit.rule.Definitions.ListDef;
+import io.kaudit.rule.Definitions.MacroDef;
+import io.kaudit.rule.Definitions.RuleDef;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Falco's compile step over {@link Definitions}: lists substituted into the text, macros parsed and
+ * resolved ({@link MacroResolver}), exceptions appended, each k8s_audit rule handed to the
+ * {@link RuleCompiler}; rules of other sources are kept out of evaluation while their lists and
+ * macros stay usable. Warns of unused lists and macros and of audit rules without a source.
+ */
+final class FalcoCompiler {
+    private static final java.util.regex.Pattern AUDIT_FIELD = java.util.regex.Pattern.compile("\\b(ka|jevt)\\.[a-z]");
+    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
+    private final Definitions defs;
+    private final Collection<String> errors;
+    private final List<String> warnings;
+
+    /** {@code errors} and {@code warnings} hold the reading's; compiling adds its own. */
+    FalcoCompiler(Definitions defs, Collection<String> errors, List<String> warnings) {
+        this.defs = defs;
+        this.errors = errors;
+        this.warnings = warnings;
+    }
+
+    /** Compiles into {@code out}. Every macro must resolve; every k8s_audit rule must compile. */
+    void compile(RuleCompiler out) throws RuleLoadException {
+        int base = out.nextIndex();
+        List<ListExpander.Named> named = expandLists();
+        ListExpander.Index listIndex = new ListExpander.Index(named);
+        Set<String> usedLists = new HashSet<>();
+        List<MacroResolver.Macro> parsed = new ArrayList<>();
+        for (MacroDef d : defs.macros.values()) {
+            String text = ListExpander.expand(d.condition, listIndex, usedLists);
+            Expr ast = null;
+            try {
+                ast = parse(text, d.file, d.line, "macro '" + d.name + "'");
+            } catch (RuleLoadException e) {
+                errors.addAll(e.errors());
+            }
+            parsed.add(new MacroResolver.Macro(d.name, d.condition, d.index, d.visibility, d.file, d.line, ast));
+        }
+        MacroResolver macros = new MacroResolver(parsed);
+        Set<String> usedMacros = new HashSet<>();
+        macros.resolveAll(usedMacros, errors);
+        usedMacros.clear();
+        List<Rule> compiled = new ArrayList<>();
+        Set<String> otherSources = new TreeSet<>();
+        List<RuleDef> ordered = new ArrayList<>(defs.rules.values());
+        ordered.sort((a, b) -> Integer.compare(a.index, b.index));
+        for (RuleDef r : ordered) {
+            if (!r.source.equals(RuleLoader.SOURCE)) {
+                otherSources.add(r.source);
+                out.skipped(new RuleSet.SkippedRule(r.name, r.source, r.priority, List.copyOf(new TreeSet<>(r.tags)),
+                        r.enabled));
+                continue;
+            }
+            String what = "rule '" + r.name + "'";
+            String text;
+            Expr resolved;
+            try {
+                text = r.exceptions.isEmpty() ? r.condition : ExceptionText.apply(r.condition, r.exceptions);
+                text = ListExpander.expand(text, listIndex, usedLists);
+                Expr ast = parse(text, r.file, r.line, what);
+                resolved = macros.resolveRule(ast, usedMacros, new MacroResolver.Referrer(r.file, r.line, what, text));
+            } catch (RuleLoadException e) {
+                errors.addAll(e.errors());
+                continue;
+            } catch (MacroResolver.BrokenMacro e) {
+                continue;   // the macro's own error is reported
+            }
+            Condition condition;
+            OutputFormat output;
+            try {
+                condition = out.condition(resolved);
+            } catch (CompileException e) {
+                if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
+                    warnings.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage() + "; skipped");
+                    continue;
+                }
+                errors.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage());
+                continue;
+            }
+            try {
+                output = out.output(r.output);
+            } catch (CompileException e) {
+                if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
+                    warnings.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "; skipped");
+                    continue;
+                }
+                errors.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "\n"
+                        + RuleCompiler.pointAt(r.output, Math.max(0, Math.min(e.position(), r.output.length()))));
+                continue;
+            }
+            compiled.add(new Rule(r.name, r.desc.trim(), r.priority, r.source, List.copyOf(new TreeSet<>(r.tags)),
+                    r.enabled, condition, text, resolved, output, r.file, r.line, base + r.index));
+        }
+        if (!errors.isEmpty()) {
+            throw new RuleLoadException(List.copyOf(errors));
+        }
+        compiled.forEach(out::add);
+        out.reserve(base + defs.counter() + 1);
+        for (RuleDef r : ordered) {
+            if (!r.sourceGiven && looksLikeAudit(r.condition)) {
+                warnings.add(r.file + ":" + r.line + ": rule '" + r.name + "' has no 'source:', so it is a syscall rule"
+                        + " (Falco's default) and kaudit skips it; add 'source: k8s_audit'");
+            }
+        }
+        for (String s : otherSources) {
+            warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");
+        }
+        Map<String, Integer> namedByList = namedByList();
+        for (ListDef l : defs.lists.values()) {
+            if (!usedLists.contains(l.name) && namedByList.getOrDefault(l.name, Integer.MIN_VALUE) <= l.index) {
+                warnings.add(l.file + ":" + l.line + ": list '" + l.name + "' is not used");
+            }
+        }
+        for (MacroDef d : defs.macros.values()) {
+            if (!usedMacros.contains(d.name)) {
+                warnings.add(d.file + ":" + d.line + ": macro '" + d.name + "' is not used by any k8s_audit rule");
+            }
+        }
+        warnings.forEach(out::warning);
+        out.queries(named, macros);
+    }
+
+    /** True if a condition reads audit fields itself or through a macro (it was meant for k8s_audit). */
+    private boolean looksLikeAudit(String condition) {
+        if (AUDIT_FIELD.matcher(condition).find()) {
+            return true;
+        }
+        java.util.regex.Matcher w = WORD.matcher(condition);
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        while (w.find()) {
+            todo.add(w.group());
+        }
+        while (!todo.isEmpty()) {
+            MacroDef d = defs.macros.get(todo.poll());
+            if (d == null || !seen.add(d.name)) {
+                continue;
+            }
+            if (AUDIT_FIELD.matcher(d.condition).find()) {
+                return true;
+            }
+            java.util.regex.Matcher m = WORD.matcher(d.condition);
+            while (m.find()) {
+                todo.add(m.group());
+            }
+        }
+        return false;
+    }
+
+    /** For each item of a list, the latest visibility of a list holding it: a list named there after its definition is used. */
+    private Map<String, Integer> namedByList() {
+        Map<String, Integer> out = new HashMap<>();
+        for (ListDef l : defs.lists.values()) {
+            for (String item : l.items) {
+                out.merge(item, l.visibility, Math::max);
+            }
+        }
+        return out;
+    }
+
+    /** Items naming a list defined before this list's latest definition are expanded; others stay literal. */
+    private List<ListExpander.Named> expandLists() {
+        Map<String, List<String>> done = new HashMap<>();
+        List<ListExpander.Named> out = new ArrayList<>();
+        List<ListDef> ordered = new ArrayList<>(defs.lists.values());
+        ordered.sort((a, b) -> Integer.compare(a.index, b.index));
+        for (ListDef l : ordered) {
+            List<String> items = new ArrayList<>();
+            for (String item : l.items) {
+                ListDef other = defs.lists.get(item);
+                if (other != null && other != l && other.index < l.visibility && done.containsKey(item)) {
+                    items.addAll(done.get(item));
+                } else {
+                    items.add(ListExpander.quoteItem(item));
+                }
+            }
+            done.put(l.name, items);
+            out.add(new ListExpander.Named(l.name, items));
+        }
+        return out;
+    }
+
+    private static Expr parse(String text, String file, int line, String what) throws RuleLoadException {
+        try {
+            return ConditionParser.parse(text);
+        } catch (ConditionSyntaxException e) {
+            throw new RuleLoadException(file + ":" + line + ": " + what + ": condition syntax error at column "
+                    + e.column() + ": " + e.getMessage() + "\n" + RuleCompiler.pointAt(text, e.position()));
+        }
+    }
+}
