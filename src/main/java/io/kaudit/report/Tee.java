@@ -55,7 +55,13 @@ public final class Tee implements Sink {
         if (observers.size() <= 1) {
             return observers.isEmpty() ? null : observers.get(0);
         }
-        return e -> observers.forEach(o -> o.event(e));
+        // an array and a plain loop: no lambda captured per event, no list iteration on the hot path
+        EventObserver[] all = observers.toArray(new EventObserver[0]);
+        return e -> {
+            for (EventObserver o : all) {
+                o.event(e);
+            }
+        };
     }
 
     @Override
