@@ -39,6 +39,11 @@ public final class JsonObject implements JsonValue {
                 return (JsonValue) values[i];
             }
         }
+        return byText(key);
+    }
+
+    /** {@link #get} when no key is the same instance (a separate method: callers inline only the identity loop). */
+    private JsonValue byText(String key) {
         for (int i = 0; i < size; i++) {
             if (keys[i].equals(key)) {
                 return (JsonValue) values[i];
