@@ -152,6 +152,24 @@ public final class Engine {
         }
     }
 
+    /**
+     * True for a rule whose alerts only feed correlations (and is not once per request): its
+     * {@link #hit} needs no output and no whole event, only what the correlations read.
+     */
+    public boolean feedsOnly(Rule r) {
+        return quietRules.contains(r) && !r.oncePerRequest();
+    }
+
+    /**
+     * What a {@link #feedsOnly} rule's match hands the correlations: the projected event (which
+     * holds every group-by and counted field: the rule compiler put them in the projection), its
+     * time and place; no output is rendered, since the alert is never shown.
+     */
+    public Alert hit(Rule r, AuditEvent event) {
+        return new Alert(event.timeNanos(), r.name(), r.priority(), r.source(), r.tags(), "", "", Map.of(),
+                "", event.location(), "", r.description(), event.root(), r.id(), null);
+    }
+
     /** The alert of rule {@code r} for {@code full}, the event decoded whole (outputs may read any part). */
     public Alert alert(Rule r, AuditEvent full) {
         String message = r.output().render(full);

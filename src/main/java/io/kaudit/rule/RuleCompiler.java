@@ -46,9 +46,12 @@ public final class RuleCompiler {
         return OutputFormat.compile(template, outputs);
     }
 
-    /** A getter of one field, cached in the set's slots, for values read outside conditions (group-by keys). */
+    /**
+     * A getter of one field, cached in the set's slots, for values read outside conditions (group-by
+     * keys); the field joins the projection, as the feeders' hits carry only the projected event.
+     */
     public Getter field(FieldRef ref) throws CompileException {
-        return new ConditionCompiler(new Projection(), slots).bind(ref).getter();
+        return conditions.bind(ref).getter();
     }
 
     /** The index the next rule of a new loader takes: after every rule and reserved index so far. */

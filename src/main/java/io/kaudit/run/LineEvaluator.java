@@ -72,7 +72,7 @@ public final class LineEvaluator {
 
     /**
      * Runs the engine; alerts re-decode their line whole ({@code full}, at most once) because
-     * outputs may print fields the projection skipped.
+     * outputs may print fields the projection skipped (not those of rules that only feed correlations).
      */
     private void evaluate(List<AuditEvent> events, Supplier<List<AuditEvent>> full, List<Alert> alerts) {
         List<AuditEvent> whole = null;
@@ -89,10 +89,14 @@ public final class LineEvaluator {
             if (matched.isEmpty()) {
                 continue;
             }
-            if (whole == null) {
-                whole = full.get();
-            }
             for (Rule r : matched) {
+                if (engine.feedsOnly(r)) {   // never shown: the correlations read the projected event
+                    alerts.add(engine.hit(r, e));
+                    continue;
+                }
+                if (whole == null) {
+                    whole = full.get();
+                }
                 alerts.add(engine.alert(r, whole.get(e.ordinal())));
             }
         }

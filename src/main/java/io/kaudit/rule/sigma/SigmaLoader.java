@@ -371,7 +371,9 @@ public final class SigmaLoader implements Definitions.OtherRules {
 
     /** Reads a group-by or value_count field: a Falco field (ka.user.name) or a Sigma field name. */
     private Function<AuditEvent, String> reader(RuleCompiler compiler, String f, String where) throws RuleLoadException {
+        // every field a correlation reads is in the projection: its feeders' hits carry the projected event only
         if (f.equals("userAgentFamily")) {   // the client's product token: kubectl of kubectl/v1.30 (linux/amd64)
+            compiler.projection().add(List.of("userAgent"));
             return e -> {
                 if (!(e.root().get("userAgent") instanceof io.kaudit.event.JsonString s) || s.value().isBlank()) {
                     return null;
@@ -407,6 +409,7 @@ public final class SigmaLoader implements Definitions.OtherRules {
             throw new RuleLoadException(where + ": unknown field '" + f + "' (not an audit event path, a SigmaHQ short"
                     + " name, a Falco field or in --sigma-mapping)");
         }
+        paths.forEach(compiler.projection()::add);
         return e -> {
             List<String> vals = new ArrayList<>();
             for (List<String> p : paths) {
