@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The consume benchmark: starts a local KRaft broker (the tests' child JVM, from Maven's test
 # class path), produces a generated log into a 6-partition topic (lz4, one record per line, as
-# Fluent Bit writes), then times one `kaudit consume --exit-at-end` member reading it all.
+# Fluent Bit writes), then times one `kaudit consume --exit-at-end` member reading it all. Set
+# KAUDIT to a kaudit launcher (default: installs one under target/bench-install, as run.sh does).
 #
 #   src/bench/consume.sh [SIZE_MIB] [RULES...]      (SIZE_MIB defaults to 200; keep it small)
 set -euo pipefail
@@ -47,7 +48,13 @@ for _ in $(seq 1 900); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break
 
 topic="bench-$(date +%s)"
 java -cp "$cp" io.kaudit.bench.ProduceLog "$log" "127.0.0.1:$port" "$topic" 6 lz4
-/usr/bin/time -o "$dir/consume-time.txt" -f "%e %M" java -Xmx512m -XX:CICompilerCount=3 -cp "$cp" io.kaudit.cli.Main \
+# the member is the installed launcher, as in production (its JVM choice, heap and ahead-of-time cache)
+kaudit="${KAUDIT:-}"
+if [[ -z "$kaudit" ]]; then
+  "$here/install.sh" --prefix "$here/target/bench-install" >/dev/null
+  kaudit="$here/target/bench-install/bin/kaudit"
+fi
+/usr/bin/time -o "$dir/consume-time.txt" -f "%e %M" "$kaudit" \
   consume "${rule_args[@]}" --bootstrap "127.0.0.1:$port" --topic "$topic" --group bench --exit-at-end --progress 0 \
   -f jsonl -o "$dir/consume-alerts.jsonl" 2> "$dir/consume.err"
 read -r wall rss < "$dir/consume-time.txt"
