@@ -7,7 +7,7 @@ import io.kaudit.event.JsonWriter;
 import java.io.IOException;
 import java.util.List;
 
-/** An audit event carrying script, markup and terminal escapes in every string the pages show. */
+/** Hostile input for tests: an audit event carrying script, markup and terminal escapes in every string the pages show, and text with bytes no UTF-8 holds. */
 public final class Hostile {
     public static final String SCRIPT = "<script>window.__xss=1</script>";
     public static final String IMG = "\"><img src=x onerror=window.__xss=2>";
@@ -27,6 +27,17 @@ public final class Hostile {
             """;
 
     private Hostile() {
+    }
+
+    /** {@code text} in UTF-8 with each '~' made a raw 0xFF byte, which no UTF-8 text holds. */
+    public static byte[] withBadByte(String text) {
+        byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '~') {
+                b[i] = (byte) 0xFF;
+            }
+        }
+        return b;
     }
 
     public static String event() {

@@ -340,14 +340,8 @@ class ScanInputsTest {
 
     /** {@code text} in UTF-8 with each '~' made a raw 0xFF byte, which no UTF-8 text holds. */
     private Path writeWithBadByte(String name, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] == '~') {
-                b[i] = (byte) 0xFF;
-            }
-        }
         Path p = dir.resolve(name);
-        Files.write(p, b);
+        Files.write(p, io.kaudit.Hostile.withBadByte(text));
         return p;
     }
 

@@ -71,27 +71,16 @@ class DocumentReaderTest {
         assertTrue(open.get(open.size() - 1).contains("not closed"), open.toString());
     }
 
-    /** {@code text} in UTF-8 with each '~' made a raw 0xFF byte, which no UTF-8 text holds. */
-    private static byte[] withBadByte(String text) {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] == '~') {
-                b[i] = (byte) 0xFF;
-            }
-        }
-        return b;
-    }
-
     @Test
     void invalidUtf8InAStringIsReplacedAsOnAJsonLine() throws IOException {
         // a JSON line decodes it to U+FFFD (ProjectedDecoder, as Go and so Falco); a document must too
-        assertEquals(List.of("1: get\uFFFD"), read(withBadByte("{\n  \"kind\": \"Event\",\n  \"verb\": \"get~\"\n}\n")));
+        assertEquals(List.of("1: get\uFFFD"), read(io.kaudit.Hostile.withBadByte("{\n  \"kind\": \"Event\",\n  \"verb\": \"get~\"\n}\n")));
         assertEquals(List.of("2: list", "3: \uFFFDwatch\uFFFD\uFFFD"),
-                read(withBadByte("[\n  {\"verb\": \"list\"},\n  {\"verb\": \"~watch~~\"}\n]\n")),
+                read(io.kaudit.Hostile.withBadByte("[\n  {\"verb\": \"list\"},\n  {\"verb\": \"~watch~~\"}\n]\n")),
                 "elements of an array (an EventList's items)");
-        assertEquals(List.of("1: caf\u00e9\uFFFD"), read(withBadByte("{\n  \"verb\": \"caf\u00e9~\"\n}")),
+        assertEquals(List.of("1: caf\u00e9\uFFFD"), read(io.kaudit.Hostile.withBadByte("{\n  \"verb\": \"caf\u00e9~\"\n}")),
                 "valid multi-byte text beside the bad byte is kept");
-        List<String> outside = read(withBadByte("{\n  \"verb\": ~\"get\"\n}\n{\"verb\": \"list\"}"));
+        List<String> outside = read(io.kaudit.Hostile.withBadByte("{\n  \"verb\": ~\"get\"\n}\n{\"verb\": \"list\"}"));
         assertTrue(outside.get(0).startsWith("2! invalid JSON"), "a bad byte outside a string is still malformed: " + outside);
         assertEquals("4: list", outside.get(1));
     }

@@ -132,13 +132,7 @@ class YamlDocumentsTest {
 
     @Test
     void invalidUtf8IsReplacedAsOnAJsonLine() throws IOException {
-        byte[] b = "---\nkind: Event\nverb: \"get~\"\nuserAgent: x~y\n---\nkind: Event\nverb: list\n"
-                .getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] == '~') {
-                b[i] = (byte) 0xFF;
-            }
-        }
+        byte[] b = io.kaudit.Hostile.withBadByte("---\nkind: Event\nverb: \"get~\"\nuserAgent: x~y\n---\nkind: Event\nverb: list\n");
         Read r = new Read(new ArrayList<>(), new ArrayList<>());
         YamlDocuments.read(new ByteArrayInputStream(b), new DocumentReader.Handler() {
             @Override

@@ -26,22 +26,11 @@ class InvalidUtf8Test {
     private static final String EVENT = "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"a1\","
             + "\"verb\":\"get\",\"stage\":\"ResponseComplete\",\"user\":{\"username\":\"u\"},\"userAgent\":\"curl/~\",\"stageTimestamp\":\"2026-03-14T09:00:00Z\"}";
 
-    /** {@code text} in UTF-8 with each '~' made a raw 0xFF byte, which no UTF-8 text holds. */
-    private static byte[] withBadByte(String text) {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] == '~') {
-                b[i] = (byte) 0xFF;
-            }
-        }
-        return b;
-    }
-
     /** The event as one line, pretty-printed, and as a pretty-printed EventList. */
     private static List<byte[]> shapes() {
         String pretty = EVENT.replace(",", ",\n  ").replace("{\"kind", "{\n  \"kind").replace("}", "\n}") + "\n";
-        return List.of(withBadByte(EVENT + "\n"), withBadByte(pretty),
-                withBadByte("{\n  \"kind\": \"EventList\",\n  \"items\": [\n" + pretty + "  ]\n}\n"));
+        return List.of(io.kaudit.Hostile.withBadByte(EVENT + "\n"), io.kaudit.Hostile.withBadByte(pretty),
+                io.kaudit.Hostile.withBadByte("{\n  \"kind\": \"EventList\",\n  \"items\": [\n" + pretty + "  ]\n}\n"));
     }
 
     /** The alerts' outputs without the time and priority in front. */
