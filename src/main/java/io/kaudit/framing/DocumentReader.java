@@ -19,31 +19,27 @@ import java.io.InputStream;
 public final class DocumentReader {
     private static final int MAX_VALUE = 64 << 20;
 
-    /** Receives one top-level value (or one element of a top-level array). */
-    public interface Handler {
-        void value(JsonValue value, long line);
-
-        /** A document that could not be read, at {@code line}; the reader went on after it. */
-        default void malformed(long line, String reason) {
-        }
-    }
-
     private final InputStream in;
-    private final Handler handler;
+    private final String path;
+    private final FrameHandler handler;
     private final byte[] buf = new byte[1 << 16];
     private int pos;
     private int len;
     private long line = 1;
     private final ByteArrayOutputStream value = new ByteArrayOutputStream();
 
-    private DocumentReader(InputStream in, Handler handler) {
+    private DocumentReader(InputStream in, String path, FrameHandler handler) {
         this.in = in;
+        this.path = path;
         this.handler = handler;
     }
 
-    /** Delivers every top-level value of {@code in} (every element of a top-level array) in order. */
-    public static void read(InputStream in, Handler handler) throws IOException {
-        new DocumentReader(in, handler).run();
+    /**
+     * Delivers every top-level value of {@code in} (every element of a top-level array) in order, as
+     * {@link FrameHandler#value} of {@code path}; a broken one as {@link FrameHandler#skipped}.
+     */
+    public static void read(InputStream in, String path, FrameHandler handler) throws IOException {
+        new DocumentReader(in, path, handler).run();
     }
 
     private void run() throws IOException {
@@ -76,17 +72,17 @@ public final class DocumentReader {
                 c = skipBlanks();
                 if (c == ']') {
                     pos++;
-                    handler.malformed(line, "invalid JSON: a comma before ']'");
+                    handler.skipped(path, line, "invalid JSON: a comma before ']'");
                     return;
                 }
             } else if (c == ']') {
                 pos++;
                 return;
             } else if (c >= 0) {
-                handler.malformed(line, "invalid JSON: expected ',' or ']' between array elements");
+                handler.skipped(path, line, "invalid JSON: expected ',' or ']' between array elements");
             }
         }
-        handler.malformed(line, "invalid JSON: the array is not closed (input ends)");
+        handler.skipped(path, line, "invalid JSON: the array is not closed (input ends)");
     }
 
     /** Cuts out the value starting here and hands it over, or reports why it is not one. */
@@ -95,7 +91,7 @@ public final class DocumentReader {
         value.reset();
         boolean oversized = cut();
         if (oversized) {
-            handler.malformed(start, "invalid JSON: a value over " + (MAX_VALUE >> 20) + " MiB, skipped");
+            handler.skipped(path, start, "invalid JSON: a value over " + (MAX_VALUE >> 20) + " MiB, skipped");
             return;
         }
         byte[] bytes = value.toByteArray();
@@ -105,10 +101,10 @@ public final class DocumentReader {
         } catch (IOException e) {
             long at = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
                     ? start + Math.max(0, j.getLocation().getLineNr() - 1) : start;
-            handler.malformed(at, "invalid JSON: " + JsonReader.message(e));
+            handler.skipped(path, at, "invalid JSON: " + JsonReader.message(e));
             return;
         }
-        handler.value(v, start);
+        handler.value(path, v, start);
     }
 
     /**

@@ -72,11 +72,11 @@ public enum InputFormat {
         return this == JSON_DOCUMENTS || this == YAML_DOCUMENTS;
     }
 
-    /** Reads {@code in}, an input of a document format, handing each document to {@code handler}. */
-    public void readDocuments(InputStream in, DocumentReader.Handler handler) throws IOException {
+    /** Reads {@code in}, input {@code path} of a document format, handing each document to {@code handler}. */
+    public void readDocuments(InputStream in, String path, FrameHandler handler) throws IOException {
         switch (this) {
-            case JSON_DOCUMENTS -> DocumentReader.read(in, handler);
-            case YAML_DOCUMENTS -> YamlDocuments.read(in, handler);
+            case JSON_DOCUMENTS -> DocumentReader.read(in, path, handler);
+            case YAML_DOCUMENTS -> YamlDocuments.read(in, path, handler);
             default -> throw new IllegalStateException(this + " is read line by line");
         }
     }

@@ -58,7 +58,7 @@ public final class YamlDocuments {
      * are cut at their markers ({@code ---}, {@code ...} at the start of a line) before they are
      * parsed, so a broken one is reported by its line and those after it are still read.
      */
-    public static void read(InputStream in, DocumentReader.Handler handler) throws IOException {
+    public static void read(InputStream in, String path, FrameHandler handler) throws IOException {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(50);   // no alias bombs
         options.setNestingDepthLimit(100);
@@ -82,7 +82,7 @@ public final class YamlDocuments {
             boolean start = l.startsWith("---") && (l.length() == 3 || Character.isWhitespace(l.charAt(3)));
             boolean end = l.startsWith("...") && (l.length() == 3 || Character.isWhitespace(l.charAt(3)));
             if ((start && content) || end) {
-                document(yaml, doc, docLine, oversized, handler);
+                document(yaml, doc, docLine, oversized, path, handler);
                 doc.setLength(0);
                 content = false;
                 oversized = false;
@@ -101,13 +101,13 @@ public final class YamlDocuments {
                 doc.append(l).append('\n');
             }
         }
-        document(yaml, doc, docLine, oversized, handler);
+        document(yaml, doc, docLine, oversized, path, handler);
     }
 
     private static void document(Yaml yaml, StringBuilder text, long firstLine, boolean oversized,
-                                 DocumentReader.Handler handler) {
+                                 String path, FrameHandler handler) {
         if (oversized) {
-            handler.malformed(firstLine, "YAML document over " + (MAX_DOCUMENT >> 20) + " MiB, skipped");
+            handler.skipped(path, firstLine, "YAML document over " + (MAX_DOCUMENT >> 20) + " MiB, skipped");
             return;
         }
         Node node;
@@ -118,13 +118,13 @@ public final class YamlDocuments {
             // may be the end of the document.
             Mark mark = e.getContextMark() != null ? e.getContextMark() : e.getProblemMark();
             String why = (e.getContext() != null ? e.getContext() + ": " : "") + e.getProblem();
-            if (!jsonLines(text, firstLine, handler)) {
-                handler.malformed(firstLine + (mark == null ? 0 : mark.getLine()), "invalid YAML: " + oneLine(why));
+            if (!jsonLines(text, firstLine, path, handler)) {
+                handler.skipped(path, firstLine + (mark == null ? 0 : mark.getLine()), "invalid YAML: " + oneLine(why));
             }
             return;
         } catch (YAMLException e) {
-            if (!jsonLines(text, firstLine, handler)) {
-                handler.malformed(firstLine, "invalid YAML: " + oneLine(e.getMessage()));
+            if (!jsonLines(text, firstLine, path, handler)) {
+                handler.skipped(path, firstLine, "invalid YAML: " + oneLine(e.getMessage()));
             }
             return;
         }
@@ -133,10 +133,10 @@ public final class YamlDocuments {
             try {
                 v = value(node);
             } catch (YAMLException e) {
-                handler.malformed(firstLine, "invalid YAML: " + oneLine(e.getMessage()));
+                handler.skipped(path, firstLine, "invalid YAML: " + oneLine(e.getMessage()));
                 return;
             }
-            handler.value(v, firstLine + node.getStartMark().getLine());
+            handler.value(path, v, firstLine + node.getStartMark().getLine());
         }
     }
 
@@ -145,7 +145,7 @@ public final class YamlDocuments {
      * JSON object (JSON Lines after a YAML-looking start), those are the values and every other line
      * with content is one malformed line. False, and nothing handed over, when no line is JSON.
      */
-    private static boolean jsonLines(StringBuilder text, long firstLine, DocumentReader.Handler handler) {
+    private static boolean jsonLines(StringBuilder text, long firstLine, String path, FrameHandler handler) {
         String[] lines = text.toString().split("\n", -1);
         JsonValue[] values = new JsonValue[lines.length];
         boolean any = false;
@@ -166,9 +166,9 @@ public final class YamlDocuments {
         for (int i = 0; i < lines.length; i++) {
             String t = lines[i].strip();
             if (values[i] != null) {
-                handler.value(values[i], firstLine + i);
+                handler.value(path, values[i], firstLine + i);
             } else if (!t.isEmpty() && !t.startsWith("#") && !t.equals("---") && !t.equals("...")) {
-                handler.malformed(firstLine + i, "neither YAML nor a line of JSON");
+                handler.skipped(path, firstLine + i, "neither YAML nor a line of JSON");
             }
         }
         return true;

@@ -498,15 +498,23 @@ public final class Commands {
     private boolean rereadDocuments(Input input, InputFormat format, EnvelopeDecoder decoder, BitSet rows, int[] row,
                                     RowVisitor visitor) throws IOException {
         try (InputStream in = input.open(new AtomicLong())) {
-            format.readDocuments(in, (value, line) -> {
-                if (cancelled) {
-                    throw new java.util.concurrent.CancellationException();
-                }
-                for (AuditEvent e : decoder.decode(value, input.name(), line).events()) {
-                    if (rows.get(row[0])) {
-                        visitor.visit(row[0], e);
+            format.readDocuments(in, input.name(), new io.kaudit.framing.FrameHandler() {
+                @Override
+                public void value(String path, io.kaudit.event.JsonValue value, long line) {
+                    if (cancelled) {
+                        throw new java.util.concurrent.CancellationException();
                     }
-                    row[0]++;
+                    for (AuditEvent e : decoder.decode(value, input.name(), line).events()) {
+                        if (rows.get(row[0])) {
+                            visitor.visit(row[0], e);
+                        }
+                        row[0]++;
+                    }
+                }
+
+                @Override
+                public void skipped(String path, long line, String reason) {
+                    // counted when the input was loaded; its rows are the values that were read
                 }
             });
         } catch (java.util.concurrent.CancellationException e) {

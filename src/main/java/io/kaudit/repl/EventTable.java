@@ -8,7 +8,7 @@ import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonValue;
 import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
-import io.kaudit.framing.DocumentReader;
+import io.kaudit.framing.FrameHandler;
 import io.kaudit.framing.InputFormat;
 import io.kaudit.framing.InputLines;
 import io.kaudit.rule.CompileException;
@@ -223,9 +223,9 @@ public final class EventTable {
                                BooleanSupplier cancelled) throws IOException {
         List<Alert> found = new ArrayList<>();
         try (InputStream in = input.open(read)) {
-            format.readDocuments(in, new DocumentReader.Handler() {
+            format.readDocuments(in, input.name(), new FrameHandler() {
                 @Override
-                public void value(JsonValue value, long line) {
+                public void value(String path, JsonValue value, long line) {
                     if (cancelled.getAsBoolean()) {
                         throw new CancellationException();
                     }
@@ -240,7 +240,7 @@ public final class EventTable {
                 }
 
                 @Override
-                public void malformed(long line, String reason) {
+                public void skipped(String path, long line, String reason) {
                     run.malformed(new Location(input.name(), line, -1), reason);
                 }
             });

@@ -6,6 +6,7 @@ import io.kaudit.event.Bytes;
 import io.kaudit.event.JsonReader;
 import io.kaudit.event.Projection;
 import io.kaudit.framing.DocumentReader;
+import io.kaudit.framing.FrameHandler;
 import io.kaudit.framing.InputFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -55,9 +56,9 @@ public final class BatchEvaluator {
             int[] count = {0};
             Batch[] problem = {null};
             try {
-                DocumentReader.read(new ByteArrayInputStream(body, start, length - start), new DocumentReader.Handler() {
+                DocumentReader.read(new ByteArrayInputStream(body, start, length - start), source, new FrameHandler() {
                     @Override
-                    public void value(io.kaudit.event.JsonValue value, long line) {
+                    public void value(String path, io.kaudit.event.JsonValue value, long line) {
                         LineEvaluator.Outcome o = evaluator.value(value, source, line, alerts, observer);
                         count[0] += o.events();
                         if (o.problem() != null && problem[0] == null) {
@@ -66,7 +67,7 @@ public final class BatchEvaluator {
                     }
 
                     @Override
-                    public void malformed(long line, String reason) {
+                    public void skipped(String path, long line, String reason) {
                         if (problem[0] == null) {
                             problem[0] = Batch.rejected(line, reason);   // a batch is all or nothing
                         }

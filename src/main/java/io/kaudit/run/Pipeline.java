@@ -8,7 +8,7 @@ import io.kaudit.event.Location;
 import io.kaudit.event.Projection;
 import io.kaudit.framing.Chunk;
 import io.kaudit.framing.ChunkReader;
-import io.kaudit.framing.DocumentReader;
+import io.kaudit.framing.FrameHandler;
 import io.kaudit.framing.InputFormat;
 import io.kaudit.source.Input;
 import java.io.IOException;
@@ -263,9 +263,9 @@ public final class Pipeline {
                                Consumer<AuditEvent> observer) throws IOException {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
         LineEvaluator evaluator = evaluators.get();
-        format.readDocuments(in, new DocumentReader.Handler() {
+        format.readDocuments(in, input.name(), new FrameHandler() {
             @Override
-            public void value(io.kaudit.event.JsonValue value, long line) {
+            public void value(String path, io.kaudit.event.JsonValue value, long line) {
                 List<Alert> alerts = new ArrayList<>();
                 LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts, observer);
                 List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
@@ -273,7 +273,7 @@ public final class Pipeline {
             }
 
             @Override
-            public void malformed(long line, String reason) {
+            public void skipped(String path, long line, String reason) {
                 submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, 0, List.of(),
                         List.of(new Bad(line, reason)), null)));
             }

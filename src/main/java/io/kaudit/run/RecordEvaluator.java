@@ -6,6 +6,7 @@ import io.kaudit.event.JsonValue;
 import io.kaudit.event.Location;
 import io.kaudit.event.JsonReader;
 import io.kaudit.framing.DocumentReader;
+import io.kaudit.framing.FrameHandler;
 import io.kaudit.framing.InputFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -45,9 +46,9 @@ public final class RecordEvaluator {
             int[] count = {0, 0};   // events, values
             String[] bad = {null};
             try {
-                DocumentReader.read(new ByteArrayInputStream(value, start, value.length - start), new DocumentReader.Handler() {
+                DocumentReader.read(new ByteArrayInputStream(value, start, value.length - start), topic, new FrameHandler() {
                     @Override
-                    public void value(JsonValue v, long line) {
+                    public void value(String path, JsonValue v, long line) {
                         LineEvaluator.Outcome o = evaluator.value(v, topic, count[0], found, null);
                         count[0] += o.events();
                         count[1]++;
@@ -57,7 +58,7 @@ public final class RecordEvaluator {
                     }
 
                     @Override
-                    public void malformed(long line, String reason) {
+                    public void skipped(String path, long line, String reason) {
                         count[1]++;
                         if (bad[0] == null) {
                             bad[0] = "line " + line + ": " + reason;

@@ -21,14 +21,14 @@ class DocumentReaderTest {
 
     private static List<String> read(byte[] bytes) throws IOException {
         List<String> out = new ArrayList<>();
-        DocumentReader.read(new ByteArrayInputStream(bytes), new DocumentReader.Handler() {
+        DocumentReader.read(new ByteArrayInputStream(bytes), "test", new FrameHandler() {
             @Override
-            public void value(JsonValue v, long line) {
+            public void value(String path, JsonValue v, long line) {
                 out.add(line + ": " + (v instanceof JsonObject o ? o.string("verb") : v.toString()));
             }
 
             @Override
-            public void malformed(long line, String reason) {
+            public void skipped(String path, long line, String reason) {
                 out.add(line + "! " + reason);
             }
         });

@@ -27,14 +27,14 @@ class YamlDocumentsTest {
 
     private static Read read(String yaml) throws IOException {
         Read r = new Read(new ArrayList<>(), new ArrayList<>());
-        YamlDocuments.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), new DocumentReader.Handler() {
+        YamlDocuments.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test", new FrameHandler() {
             @Override
-            public void value(JsonValue v, long line) {
+            public void value(String path, JsonValue v, long line) {
                 r.docs().add(new Doc(v, line));
             }
 
             @Override
-            public void malformed(long line, String reason) {
+            public void skipped(String path, long line, String reason) {
                 r.malformed().add(line + ": " + reason);
             }
         });
@@ -134,14 +134,14 @@ class YamlDocumentsTest {
     void invalidUtf8IsReplacedAsOnAJsonLine() throws IOException {
         byte[] b = io.kaudit.Hostile.withBadByte("---\nkind: Event\nverb: \"get~\"\nuserAgent: x~y\n---\nkind: Event\nverb: list\n");
         Read r = new Read(new ArrayList<>(), new ArrayList<>());
-        YamlDocuments.read(new ByteArrayInputStream(b), new DocumentReader.Handler() {
+        YamlDocuments.read(new ByteArrayInputStream(b), "test", new FrameHandler() {
             @Override
-            public void value(JsonValue v, long line) {
+            public void value(String path, JsonValue v, long line) {
                 r.docs().add(new Doc(v, line));
             }
 
             @Override
-            public void malformed(long line, String reason) {
+            public void skipped(String path, long line, String reason) {
                 r.malformed().add(line + ": " + reason);
             }
         });
