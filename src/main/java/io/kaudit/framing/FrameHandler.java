@@ -14,14 +14,6 @@ public interface FrameHandler {
         throw new UnsupportedOperationException(path + ": this reader takes documents, not lines");
     }
 
-    /**
-     * The same, with the line's byte offset in the stream read, for a reader that reads lines again
-     * by offset (the REPL's rows, a rotated file's checkpoint); by default the offset is not kept.
-     */
-    default void line(String path, byte[] buf, int from, int limit, long lineNumber, long offset) {
-        line(path, buf, from, limit, lineNumber);
-    }
-
     /** One document, or one element of a top-level array, starting at line {@code line}. */
     default void value(String path, JsonValue value, long line) {
         throw new UnsupportedOperationException(path + ": this reader takes lines, not documents");

@@ -9,11 +9,17 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
-/**
- * Reads one input's lines in order on the calling thread (the REPL's load and re-reads, a rotated
- * file follow finishes), handing each to {@link FrameHandler#line} with its offset.
- */
+/** Reads one input's lines in order on the calling thread (the REPL's load and re-reads). */
 public final class InputLines {
+    /** Sees each line; returns where the next line starts (a decoder finds the end in one pass). */
+    public interface Visitor {
+        int line(byte[] data, int from, int limit, long lineNumber, long offset);
+
+        /** A line over the length limit, skipped unread. */
+        default void oversized(long lineNumber) {
+        }
+    }
+
     private InputLines() {
     }
 
@@ -22,10 +28,10 @@ public final class InputLines {
      * offsets count in that stream: read a line again with {@link #open}). Returns false when
      * {@code cancelled} stopped it early.
      */
-    public static boolean read(Input input, long maxLine, AtomicLong rawBytes, BooleanSupplier cancelled, FrameHandler handler)
+    public static boolean read(Input input, long maxLine, AtomicLong rawBytes, BooleanSupplier cancelled, Visitor visitor)
             throws IOException {
         try (InputStream in = open(input, rawBytes, maxLine)) {
-            return read(input, in, 0, 0, maxLine, cancelled, handler);
+            return read(input, in, 0, 0, maxLine, cancelled, visitor);
         }
     }
 
@@ -34,15 +40,15 @@ public final class InputLines {
      * (follow's offsets count file bytes; it takes CRI logs record by record).
      */
     public static boolean read(Input input, long from, long linesBefore, long maxLine, AtomicLong rawBytes,
-                               BooleanSupplier cancelled, FrameHandler handler) throws IOException {
+                               BooleanSupplier cancelled, Visitor visitor) throws IOException {
         try (InputStream in = openRaw(input, rawBytes)) {
             in.skipNBytes(from);
-            return read(input, in, from, linesBefore, maxLine, cancelled, handler);
+            return read(input, in, from, linesBefore, maxLine, cancelled, visitor);
         }
     }
 
     private static boolean read(Input input, InputStream in, long from, long linesBefore, long maxLine,
-                                BooleanSupplier cancelled, FrameHandler handler) throws IOException {
+                                BooleanSupplier cancelled, Visitor visitor) throws IOException {
         long[] offset = {from};
         long[] line = {linesBefore};
         try {
@@ -51,18 +57,14 @@ public final class InputLines {
                     throw new CancellationException();
                 }
                 if (chunk.data() == null) {
-                    handler.skipped(input.name(), ++line[0], "line longer than " + maxLine + " bytes, skipped");
+                    visitor.oversized(++line[0]);
                     offset[0] += chunk.oversized();
                     return;
                 }
                 byte[] data = chunk.data();
-                int len = chunk.length();
-                int pos = chunk.fileStart() && from == 0 ? Bytes.bomLength(data, len) : 0;
-                while (pos < len) {
-                    int nl = Bytes.indexOfNewline(data, pos, len);
-                    int end = nl < 0 ? len : nl + 1;
-                    handler.line(input.name(), data, pos, end, ++line[0], offset[0] + pos);
-                    pos = end;
+                int pos = chunk.fileStart() && from == 0 ? Bytes.bomLength(data, chunk.length()) : 0;
+                while (pos < chunk.length()) {
+                    pos = visitor.line(data, pos, chunk.length(), ++line[0], offset[0] + pos);
                 }
                 offset[0] += chunk.length();
             });

@@ -414,14 +414,17 @@ public final class Tailer {
     private void drain(Path file, long at, long lines, FrameHandler out) throws IOException {
         String saved = file.toString();
         InputLines.read(new Input(saved, file), at, lines, maxLine, new AtomicLong(), () -> false,
-                new FrameHandler() {
+                new InputLines.Visitor() {
                     @Override
-                    public void line(String path, byte[] data, int from, int limit, long lineNumber, long offset) {
-                        join.line(out, saved, data, from, limit, lineNumber, offset);
+                    public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
+                        int nl = Bytes.indexOfNewline(data, from, limit);
+                        int end = nl < 0 ? limit : nl + 1;
+                        join.line(out, saved, data, from, end, lineNumber, offset);
+                        return end;
                     }
 
                     @Override
-                    public void skipped(String path, long lineNumber, String reason) {
+                    public void oversized(long lineNumber) {
                         join.flush(out, saved);
                         out.skipped(saved, lineNumber, tooLong());
                     }

@@ -472,21 +472,15 @@ public final class Commands {
                 try {
                     complete = format.documents() ? rereadDocuments(input, format, decoder, rows, row, visitor)
                             : InputLines.read(input, 64L << 20, new AtomicLong(), () -> cancelled,
-                                    new io.kaudit.framing.FrameHandler() {
-                                        @Override
-                                        public void line(String path, byte[] data, int from, int limit, long line) {
-                                            for (AuditEvent e : decoder.decodeLine(data, from, limit, path, line).events()) {
-                                                if (rows.get(row[0])) {
-                                                    visitor.visit(row[0], e);
-                                                }
-                                                row[0]++;
+                                    (data, from, limit, line, offset) -> {
+                                        EnvelopeDecoder.Result res = decoder.decodeLine(data, from, limit, input.name(), line);
+                                        for (AuditEvent e : res.events()) {
+                                            if (rows.get(row[0])) {
+                                                visitor.visit(row[0], e);
                                             }
+                                            row[0]++;
                                         }
-
-                                        @Override
-                                        public void skipped(String path, long line, String reason) {
-                                            // no rows: it was skipped when loaded too
-                                        }
+                                        return res.next();
                                     });
                 } catch (Input.CutShortException cut) {
                     complete = true;   // cut short: its rows end at the cut, as when it was loaded

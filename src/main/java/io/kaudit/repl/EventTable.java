@@ -189,9 +189,9 @@ public final class EventTable {
     private void loadLines(Input input, int index, LineEvaluator rules, AtomicLong read, BooleanSupplier cancelled)
             throws IOException {
         List<Alert> found = new ArrayList<>();
-        boolean complete = InputLines.read(input, 64L << 20, read, cancelled, new FrameHandler() {
+        boolean complete = InputLines.read(input, 64L << 20, read, cancelled, new InputLines.Visitor() {
             @Override
-            public void line(String path, byte[] data, int from, int limit, long lineNumber, long offset) {
+            public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
                 int firstRow = size;
                 found.clear();
                 LineEvaluator.Outcome o = rules.line(data, from, limit, input.name(), lineNumber, found,
@@ -201,10 +201,11 @@ public final class EventTable {
                     run.malformed(new Location(input.name(), lineNumber, -1), o.problem());
                 }
                 handOn(found, firstRow);
+                return o.next();
             }
 
             @Override
-            public void skipped(String path, long lineNumber, String reason) {
+            public void oversized(long lineNumber) {
                 run.read(1, 0, 0);
                 run.malformed(new Location(input.name(), lineNumber, -1), "line longer than 64 MiB, skipped");
             }
