@@ -11,7 +11,11 @@ import java.util.function.BooleanSupplier;
 
 /** Reads one input's lines in order on the calling thread (the REPL's load and re-reads). */
 public final class InputLines {
-    /** Sees each line; returns where the next line starts (a decoder finds the end in one pass). */
+    /**
+     * Sees each line; returns where the next line starts (a decoder finds the end in one pass). Not
+     * {@link FrameHandler}: finding each end first, for a complete line, made the REPL's load 7% and
+     * its re-reads 19% slower on a 1 GiB log.
+     */
     public interface Visitor {
         int line(byte[] data, int from, int limit, long lineNumber, long offset);
 
