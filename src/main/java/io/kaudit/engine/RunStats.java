@@ -36,11 +36,7 @@ public final class RunStats {
     /** Correlation groups evicted because --max-correlation-groups was reached. */
     public long correlationGroupsEvicted;
 
-    /** Alerts counted so far (the sum of {@link #alertsByPriority}, kept as it goes: read per alert). */
-    private long alertCount;
-
     public void countAlert(Alert a) {
-        alertCount++;
         alertsByPriority.merge(a.priority(), 1L, Long::sum);
         alertsByRule.merge(a.rule(), 1L, Long::sum);
     }
@@ -63,7 +59,7 @@ public final class RunStats {
     }
 
     public long alerts() {
-        return alertCount;
+        return alertsByPriority.values().stream().mapToLong(Long::longValue).sum();
     }
 
     public double seconds() {

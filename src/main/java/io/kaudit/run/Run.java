@@ -27,13 +27,14 @@ import java.util.function.Consumer;
 public final class Run {
     private final Engine engine;
     private final Sink sink;
-    /** Null when the alerts handed in were correlated already (the REPL's report of what it kept). */
     private final Correlator correlator;
     private final Flushable flush;
     private final RunStats stats = new RunStats();
     /** Every evaluator made for this run, whose event times go into the stats when it ends. */
     private final Queue<LineEvaluator> evaluators = new ConcurrentLinkedQueue<>();
     private final Consumer<Alert> emit;
+    /** Alerts handed to the sinks so far (what {@link #alert} returns the growth of). */
+    private long delivered;
     private boolean ended;
     /** Set once the correlations' state was taken to go on from later: the end leaves their windows open. */
     private boolean suspended;
@@ -41,7 +42,7 @@ public final class Run {
 
     /**
      * @param sink       every output of the run, as one ({@link io.kaudit.report.Tee} for several)
-     * @param correlator the run's correlation state, or null for alerts already correlated
+     * @param correlator the run's correlation state (the once-per-request filter too)
      * @param flush      what {@link #flush()} writes out (the output, webhooks, a producer)
      */
     public Run(Engine engine, Sink sink, Correlator correlator, Flushable flush) {
@@ -50,6 +51,7 @@ public final class Run {
         this.correlator = correlator;
         this.flush = flush;
         this.emit = a -> {
+            delivered++;
             stats.countAlert(a);
             sink.alert(a);
         };
@@ -92,13 +94,9 @@ public final class Run {
     /** Hands on an alert (or a correlation it completes); returns how many alerts went to the sinks. */
     public int alert(Alert a) {
         synchronized (stats) {
-            long before = stats.alerts();
-            if (correlator == null) {
-                emit.accept(a);
-            } else {
-                correlator.accept(a, emit);
-            }
-            return (int) (stats.alerts() - before);
+            long before = delivered;
+            correlator.accept(a, emit);
+            return (int) (delivered - before);
         }
     }
 
@@ -148,24 +146,24 @@ public final class Run {
         flush.flush();
     }
 
-    /** The correlations' state now (to save beside the input positions it goes with), or null without correlations. */
+    /** The correlations' state now, to save beside the input positions it goes with. */
     public JsonObject correlationState() {
         synchronized (stats) {
-            return correlator == null ? null : correlator.save();
+            return correlator.save();
         }
     }
 
     /** Groups the correlations hold now (what {@link #correlationState} costs). */
     public long correlationGroups() {
         synchronized (stats) {
-            return correlator == null ? 0 : correlator.groups();
+            return correlator.groups();
         }
     }
 
     /** Events the correlations counted so far: their state changed when this did. */
     public long correlationHits() {
         synchronized (stats) {
-            return correlator == null ? 0 : correlator.hits();
+            return correlator.hits();
         }
     }
 
@@ -183,9 +181,7 @@ public final class Run {
     /** Goes on from a state {@link #suspendCorrelations} (or {@link #correlationState}) gave; call before any outcome. */
     public void resumeCorrelations(JsonObject state) {
         synchronized (stats) {
-            if (correlator != null) {
-                correlator.restore(state);
-            }
+            correlator.restore(state);
         }
     }
 
@@ -197,12 +193,10 @@ public final class Run {
         synchronized (stats) {
             if (!ended) {
                 ended = true;
-                if (correlator != null) {
-                    if (!suspended) {
-                        correlator.flush(emit);
-                    }
-                    correlator.addTo(stats);
+                if (!suspended) {
+                    correlator.flush(emit);
                 }
+                correlator.addTo(stats);
                 for (LineEvaluator e = evaluators.poll(); e != null; e = evaluators.poll()) {
                     e.addTimesTo(stats);
                 }

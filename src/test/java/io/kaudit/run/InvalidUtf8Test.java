@@ -42,7 +42,7 @@ class InvalidUtf8Test {
     void httpBodiesAndKafkaRecordsAlertWithTheReplacementCharacter() throws Exception {
         RuleSet rules = new RuleLoader().load("agent.yaml", RULES).compile();
         Engine engine = new Engine(rules, Selection.defaults());
-        BatchEvaluator batches = new BatchEvaluator(new Run(engine, a -> { }, null, () -> { }), rules.projection());
+        BatchEvaluator batches = new BatchEvaluator(new Run(engine, a -> { }, engine.correlator(0, 10), () -> { }), rules.projection());
         RecordEvaluator records = new RecordEvaluator(new LineEvaluator(engine, rules.projection()));
         for (byte[] body : shapes()) {
             String shape = new String(body, StandardCharsets.ISO_8859_1);

@@ -102,7 +102,7 @@ class RunTest {
     @Test
     void anInputReadToItsEndWithoutEventsAndAStopAreInTheStats() throws Exception {
         Engine engine = new Engine(new RuleLoader().load("t.yaml", RULES).compile(), Selection.defaults());
-        Run run = new Run(engine, a -> { }, null, () -> { });
+        Run run = new Run(engine, a -> { }, engine.correlator(0, 10), () -> { });
         run.noEvents("notes.txt");
         run.incomplete(new Location("cut.gz", 7, -1), "gzip cut short", false);
         run.stopped();
