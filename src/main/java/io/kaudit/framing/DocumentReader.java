@@ -27,6 +27,7 @@ public final class DocumentReader {
     private int len;
     private long line = 1;
     private final ByteArrayOutputStream value = new ByteArrayOutputStream();
+    private final JsonNesting nesting = new JsonNesting();
 
     private DocumentReader(InputStream in, String path, FrameHandler handler) {
         this.in = in;
@@ -113,9 +114,7 @@ public final class DocumentReader {
      * at a time, not one by one.
      */
     private boolean cut() throws IOException {
-        int depth = 0;
-        boolean string = false;
-        boolean escape = false;
+        nesting.reset();
         boolean[] oversized = {false};
         int from = pos;   // the part of buf not yet copied into value
         while (true) {
@@ -127,7 +126,7 @@ public final class DocumentReader {
                 from = 0;
             }
             byte c = buf[pos];
-            if (!string && depth == 0 && (pos > from || value.size() > 0) && (c == ',' || c == ']' || c == '}' || c <= ' ')) {
+            if (!nesting.open() && (pos > from || value.size() > 0) && (c == ',' || c == ']' || c == '}' || c <= ' ')) {
                 keep(from, pos, oversized);
                 return oversized[0];   // a literal ends
             }
@@ -135,24 +134,7 @@ public final class DocumentReader {
             if (c == '\n') {
                 line++;
             }
-            boolean ends = false;
-            if (string) {
-                if (escape) {
-                    escape = false;
-                } else if (c == '\\') {
-                    escape = true;
-                } else if (c == '"') {
-                    string = false;
-                    ends = depth == 0;
-                }
-            } else if (c == '"') {
-                string = true;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                ends = --depth <= 0;
-            }
-            if (ends) {
+            if (nesting.take(c)) {
                 keep(from, pos, oversized);
                 return oversized[0];
             }

@@ -18,10 +18,8 @@ public final class LineJoin {
     private String name;
     private long firstLine;
     private long firstOffset = -1;
-    /** Scanning state of the held document: bracket depth, inside a string, after a backslash. */
-    private int depth;
-    private boolean inString;
-    private boolean escaped;
+    /** Where the held document's scan stands. */
+    private final JsonNesting nesting = new JsonNesting();
 
     public LineJoin(long maxLine) {
         this.cri = new CriJoin(maxLine);
@@ -39,9 +37,7 @@ public final class LineJoin {
             name = path;
             firstLine = lineNumber;
             firstOffset = fileOffset;
-            depth = 0;
-            inString = false;
-            escaped = false;
+            nesting.reset();
         }
         held.write(b, from, limit - from);
         if (closes(b, from, limit)) {
@@ -110,20 +106,7 @@ public final class LineJoin {
     /** Goes on scanning the held document; true once its outermost bracket closed. */
     private boolean closes(byte[] b, int from, int limit) {
         for (int i = from; i < limit; i++) {
-            byte c = b[i];
-            if (inString) {
-                if (escaped) {
-                    escaped = false;
-                } else if (c == '\\') {
-                    escaped = true;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if ((c == '}' || c == ']') && --depth == 0) {
+            if (nesting.take(b[i])) {
                 return true;
             }
         }
