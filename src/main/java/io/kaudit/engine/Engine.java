@@ -24,6 +24,8 @@ public final class Engine {
     private final List<io.kaudit.rule.sigma.Correlation> correlations = new ArrayList<>();
     private final java.util.Set<String> quiet = new java.util.HashSet<>();
     /** The rules of {@link #quiet}, by identity (first-match consults it; all-match never does). */
+    /** The rule set's field-cache slots, claimed for each event before its rules read it. */
+    private final io.kaudit.rule.FieldSlots slots;
     private final java.util.Set<Rule> quietRules = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public Engine(RuleSet set, Selection selection) {
@@ -65,6 +67,7 @@ public final class Engine {
         }
         this.rules = active.toArray(new Rule[0]);
         this.index = new RuleIndex(active, set.slots());
+        this.slots = set.slots();
         this.selection = selection;
         this.oncePerRequest = new OncePerRequest(active, OncePerRequest.DEFAULT_CAPACITY);
     }
@@ -119,6 +122,7 @@ public final class Engine {
 
     /** Adds the rules {@code event} matches to {@code out}, in rule order (at most one under first-match). */
     public void match(AuditEvent event, List<Rule> out) {
+        slots.claim(event.cache());   // once per event, not on every cached field read
         boolean first = selection.matching() == Selection.Matching.FIRST;
         if (first && !quietRules.isEmpty()) {
             matchFirstFeeding(event, out);

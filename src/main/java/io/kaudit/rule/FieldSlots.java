@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link FieldCache}, and wraps its getter so the value is computed once per event. One table per
  * compiled {@link RuleSet}: every getter that may read the same event (rules, outputs, the rule
  * index, the REPL's queries) takes its slot from the set's table. Slots are fixed when a getter is
- * bound, never looked up per event. Slot 0 of a cache names the table that filled it, so an event
- * read by the rules of two sets in turn (tests do) is read right by each.
+ * bound, never looked up per event. Slot 0 of a cache names the table that filled it: whoever
+ * starts reading an event with a set's rules ({@link #claim}, the engine per event) makes an event
+ * read by another set before (tests do) read right, once, not on every cached read.
  */
 public final class FieldSlots {
     /** The cache slot naming the table whose values the cache holds (null: filled by its own table's user). */
@@ -33,10 +34,6 @@ public final class FieldSlots {
         int slot = slotOf(fieldText);
         return e -> {
             FieldCache cache = e.cache();
-            Object owner = cache.get(OWNER);
-            if (owner != this) {
-                claim(cache, owner);
-            }
             Object v = cache.get(slot);
             if (v == null) {
                 v = g.get(e);
@@ -48,7 +45,11 @@ public final class FieldSlots {
     }
 
     /** Makes {@code cache} this table's: another table's values are dropped (a new event's cache has none). */
-    private void claim(FieldCache cache, Object owner) {
+    public void claim(FieldCache cache) {
+        Object owner = cache.get(OWNER);
+        if (owner == this) {
+            return;
+        }
         if (owner instanceof FieldSlots other) {
             for (int i = OWNER + 1, n = other.next.get(); i < n; i++) {
                 cache.put(i, null);
