@@ -4,12 +4,11 @@ import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.Ast;
 import io.kaudit.rule.CompileException;
-import io.kaudit.rule.ConditionCompiler;
-import io.kaudit.rule.FieldRef;
 import io.kaudit.rule.FieldSlots;
 import io.kaudit.rule.Fields;
 import io.kaudit.rule.Getter;
 import io.kaudit.rule.Op;
+import io.kaudit.rule.QueryParser;
 import io.kaudit.rule.Requirements;
 import io.kaudit.rule.Rule;
 import java.util.ArrayList;
@@ -131,7 +130,7 @@ final class RuleIndex {
 
     private static Getter getter(String field, FieldSlots slots) {
         try {
-            return new ConditionCompiler(new Projection(), slots).bind(FieldRef.parse(field)).getter();
+            return QueryParser.field(field, new Projection(), slots).getter();
         } catch (CompileException e) {
             throw new IllegalStateException(e);
         }

@@ -27,13 +27,15 @@ final class FalcoCompiler {
 
     private final Definitions defs;
     private final Collection<String> errors;
-    private final List<String> warnings;
+    /** The reading's warnings, handed on with the compile's own (kept apart: a loader may compile twice). */
+    private final List<String> readWarnings;
+    private final List<String> warnings = new ArrayList<>();
 
-    /** {@code errors} and {@code warnings} hold the reading's; compiling adds its own. */
-    FalcoCompiler(Definitions defs, Collection<String> errors, List<String> warnings) {
+    /** {@code errors} holds the reading's and takes the compile's; {@code readWarnings} is only read. */
+    FalcoCompiler(Definitions defs, Collection<String> errors, List<String> readWarnings) {
         this.defs = defs;
         this.errors = errors;
-        this.warnings = warnings;
+        this.readWarnings = readWarnings;
     }
 
     /** Compiles into {@code out}. Every macro must resolve; every k8s_audit rule must compile. */
@@ -54,9 +56,8 @@ final class FalcoCompiler {
             parsed.add(new MacroResolver.Macro(d.name, d.condition, d.index, d.visibility, d.file, d.line, ast));
         }
         MacroResolver macros = new MacroResolver(parsed);
+        macros.resolveAll(errors);
         Set<String> usedMacros = new HashSet<>();
-        macros.resolveAll(usedMacros, errors);
-        usedMacros.clear();
         List<Rule> compiled = new ArrayList<>();
         Set<String> otherSources = new TreeSet<>();
         List<RuleDef> ordered = new ArrayList<>(defs.rules.values());
@@ -133,6 +134,7 @@ final class FalcoCompiler {
                 warnings.add(d.file + ":" + d.line + ": macro '" + d.name + "' is not used by any k8s_audit rule");
             }
         }
+        readWarnings.forEach(out::warning);
         warnings.forEach(out::warning);
         out.queries(named, macros);
     }

@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -80,7 +81,8 @@ public final class MacroResolver {
      * Resolves every macro; an error is added to {@code errors} and marks that macro broken (a
      * referrer of a broken macro is skipped without an error of its own).
      */
-    void resolveAll(Set<String> used, java.util.Collection<String> errors) {
+    void resolveAll(java.util.Collection<String> errors) {
+        Set<String> used = new HashSet<>();   // which macros a rule uses is counted when rules resolve, not here
         for (Macro d : macros.values()) {
             try {
                 resolve(d, new ArrayDeque<>(), used);
