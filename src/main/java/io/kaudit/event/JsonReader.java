@@ -28,13 +28,18 @@ public final class JsonReader {
 
     /**
      * Parses {@code bytes[off, off+len)} as exactly one JSON value; trailing non-blank text is an error.
-     * Text that is not all ASCII is decoded by the JDK first, as {@link ProjectedDecoder} decodes a
-     * JSON line's strings: invalid UTF-8 becomes U+FFFD (Jackson's byte parser would refuse the
-     * whole document), and a document holds the same strings as the same event on one line.
+     * Text that is not all ASCII goes through the JDK's UTF-8 decoder as it is read, as
+     * {@link ProjectedDecoder} decodes a JSON line's strings: invalid UTF-8 becomes U+FFFD (Jackson's
+     * byte parser would refuse the whole document), and a document holds the same strings as the
+     * same event on one line. Decoded as a stream, not into one String: a document of tens of MiB
+     * must not need twice that again.
      */
     public static JsonValue parse(byte[] bytes, int off, int len, Projection projection) throws IOException {
         if (!Bytes.isAscii(bytes, off, off + len)) {
-            return parse(new String(bytes, off, len, StandardCharsets.UTF_8), projection);
+            try (JsonParser p = FACTORY.createParser(new java.io.InputStreamReader(
+                    new java.io.ByteArrayInputStream(bytes, off, len), StandardCharsets.UTF_8))) {
+                return parseOne(p, projection);
+            }
         }
         try (JsonParser p = FACTORY.createParser(bytes, off, len)) {
             return parseOne(p, projection);
