@@ -64,14 +64,7 @@ public final class CriJoin {
         }
         byte[] held = run.release();
         firstOffset = -1;
-        long number = firstLine;
-        int start = 0;
-        while (start < held.length) {
-            int nl = io.kaudit.event.Bytes.indexOfNewline(held, start, held.length);
-            int limit = nl < 0 ? held.length : nl + 1;
-            out.line(path, held, start, limit, number++);
-            start = limit;
-        }
+        FrameHandler.lines(out, path, held, firstLine);
     }
 
     /** Where the held run starts in its file, or -1 when none is held. */

@@ -22,6 +22,18 @@ public interface FrameHandler {
     /** A line or document that could not be taken (over the length limit, broken); framing goes on after it. */
     void skipped(String path, long lineNumber, String reason);
 
+    /** Hands {@code out} the lines of {@code bytes} one by one, numbered from {@code firstLine} (what a joiner held, as it was read). */
+    static void lines(FrameHandler out, String path, byte[] bytes, long firstLine) {
+        long number = firstLine;
+        int start = 0;
+        while (start < bytes.length) {
+            int nl = io.kaudit.event.Bytes.indexOfNewline(bytes, start, bytes.length);
+            int end = nl < 0 ? bytes.length : nl + 1;
+            out.line(path, bytes, start, end, number++);
+            start = end;
+        }
+    }
+
     /** Something a person following the log should know (rotation, truncation, resume). */
     default void notice(String message) {
     }

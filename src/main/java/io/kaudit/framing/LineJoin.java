@@ -29,7 +29,7 @@ public final class LineJoin {
     /** The line {@code [from, limit)}, number {@code lineNumber}, at {@code fileOffset} in its file. */
     public void line(FrameHandler out, String path, byte[] b, int from, int limit, long lineNumber, long fileOffset) {
         if (firstOffset < 0) {
-            if (!opensDocument(b, from, limit)) {
+            if (!opensDocument(b, fileOffset == 0 && from == 0 ? Bytes.bomLength(b, limit) : from, limit)) {
                 cri.line(out, path, b, from, limit, lineNumber, fileOffset);
                 return;
             }
@@ -59,15 +59,8 @@ public final class LineJoin {
     public void flush(FrameHandler out, String path) {
         if (firstOffset >= 0) {
             byte[] lines = held.toByteArray();
-            long number = firstLine;
             reset();
-            int start = 0;
-            while (start < lines.length) {
-                int nl = Bytes.indexOfNewline(lines, start, lines.length);
-                int end = nl < 0 ? lines.length : nl + 1;
-                out.line(path, lines, start, end, number++);
-                start = end;
-            }
+            FrameHandler.lines(out, path, lines, firstLine);
         }
         cri.flush(out, path);
     }
@@ -89,17 +82,8 @@ public final class LineJoin {
 
     /** A line holding only an opening bracket: how pretty-printers (jq, Jackson, json.dumps) start a document. */
     private static boolean opensDocument(byte[] b, int from, int limit) {
-        int start = from;
-        int end = limit;
-        while (start < end && isBlank(b[start])) {
-            start++;
-        }
-        while (end > start && isBlank(b[end - 1])) {
-            end--;
-        }
-        if (start < end && (b[start] & 0xff) == 0xEF && end - start == 4) {
-            start += 3;   // a byte order mark before it
-        }
+        int start = Bytes.skipBlanks(b, from, limit);
+        int end = Bytes.trimBlanks(b, start, limit);
         return end - start == 1 && (b[start] == '{' || b[start] == '[');
     }
 
@@ -113,7 +97,4 @@ public final class LineJoin {
         return false;
     }
 
-    private static boolean isBlank(byte c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-    }
 }

@@ -93,6 +93,45 @@ class TailerTest {
         assertEquals(9, t.position().line());
     }
 
+    /** Stopped inside a document and started again from the checkpoint: the document is read whole, once. */
+    @Test
+    void aDocumentOpenAtAStopIsReadWholeAfterTheRestart() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "{\"n\":1}\n{\n  \"kind\": \"Event\",\n");
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r = new Recorder();
+        t.poll(r);
+        assertEquals(List.of("{\"n\":1}"), r.lines);
+        Checkpoint.Entry at = t.position();
+        t.close();
+        Tailer again = new Tailer(log, log.toString(), 1 << 20, false);
+        Recorder r2 = new Recorder();
+        again.resume(at, r2);
+        append(log, "  \"verb\": \"get\"\n}\n{\"n\":2}\n");
+        again.poll(r2);
+        assertEquals(List.of("{   \"kind\": \"Event\",   \"verb\": \"get\" }", "{\"n\":2}"), r2.lines);
+        assertEquals(List.of("audit.log:2", "audit.log:6"), r2.where);
+    }
+
+    /** A document still open when its file is rotated away is handed on as its lines: lines never span files. */
+    @Test
+    void aDocumentOpenAtRotationIsHandedOnAsItsLines() throws IOException {
+        Path log = dir.resolve("audit.log");
+        Files.createFile(log);
+        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(0);
+        Recorder r = new Recorder();
+        t.poll(r);
+        append(log, "{\n\"kind\": \"Event\",\n");
+        t.poll(r);
+        assertEquals(List.of(), r.lines);
+        Files.move(log, dir.resolve("audit-2026-03-14T10-00-00.000.log"));
+        append(log, "{\"n\":1}\n");
+        t.poll(r);
+        assertEquals(List.of("{", "\"kind\": \"Event\",", "{\"n\":1}"), r.lines);
+        assertEquals(List.of("audit-2026-03-14T10-00-00.000.log:1", "audit-2026-03-14T10-00-00.000.log:2", "audit.log:1"),
+                r.where);
+    }
+
     /** A document that never closes is handed on line by line at the length limit, not held for ever. */
     @Test
     void aDocumentThatNeverClosesIsHandedOnAsItsLines() throws IOException {
