@@ -43,17 +43,20 @@ public final class Ast {
 
         @Override
         public Expr and(And a) throws X {
-            return new And(all(a.children()), a.pos());
+            List<Expr> c = all(a.children());
+            return c == null ? a : new And(c, a.pos());
         }
 
         @Override
         public Expr or(Or o) throws X {
-            return new Or(all(o.children()), o.pos());
+            List<Expr> c = all(o.children());
+            return c == null ? o : new Or(c, o.pos());
         }
 
         @Override
         public Expr not(Not n) throws X {
-            return new Not(rewrite(n.child()), n.pos());
+            Expr c = rewrite(n.child());
+            return c == n.child() ? n : new Not(c, n.pos());
         }
 
         @Override
@@ -66,12 +69,16 @@ public final class Ast {
             return c;
         }
 
+        /** The children rewritten, or null when none changed (the node is then kept as it is). */
         private List<Expr> all(List<Expr> es) throws X {
             List<Expr> out = new ArrayList<>(es.size());
+            boolean changed = false;
             for (Expr e : es) {
-                out.add(rewrite(e));
+                Expr r = rewrite(e);
+                changed |= r != e;
+                out.add(r);
             }
-            return out;
+            return changed ? out : null;
         }
     }
 

@@ -80,9 +80,11 @@ class RuleCompilerTest {
     void eachRuleSetOwnsItsSlots() throws Exception {
         String text = rule("A", "ka.verb = create and ka.user.name = Alice and ka.target.namespace = ns1");
         RuleSet first = new RuleLoader().load("a.yaml", text).compile();
+        int firstSize = first.slots().size();
         RuleSet second = new RuleLoader().load("a.yaml", text).compile();
         assertTrue(first.slots() != second.slots());
-        assertEquals(first.slots().size(), second.slots().size(), "loading again does not grow a shared table");
+        assertEquals(firstSize, first.slots().size(), "loading again does not grow the first set's table");
+        assertEquals(first.slots().size(), second.slots().size());
         assertEquals(first.slots().slotOf("ka.verb"), second.slots().slotOf("ka.verb"));
         int before = first.slots().size();
         first.queries().compile("ka.uri.param[command] = sh");
@@ -184,7 +186,7 @@ class RuleCompilerTest {
         Ast.Expr tree = ConditionParser.parse("a and not (b or ka.verb = x)");
         Ast.Expr same = new Ast.Rewriter<RuntimeException>() {
         }.rewrite(tree);
-        assertEquals(tree, same);
+        assertSame(tree, same, "an unchanged tree is the same tree, not a copy");
         Ast.Expr renamed = new Ast.Rewriter<RuntimeException>() {
             @Override
             public Ast.Expr macro(Ast.MacroRef m) {
