@@ -127,10 +127,10 @@ public final class MacroResolver {
                 throw new RuleLoadException(d.file + ":" + d.line + ": macro '" + d.name + "': reference loop through "
                         + String.join(" -> ", stack) + " -> " + d.name);
             }
-            stack.push(d.name);
+            stack.addLast(d.name);   // in reference order: the loop is named as it runs, a -> b -> a
             d.resolved = new Resolving(d.visibility, stack, used,
                     new Referrer(d.file, d.line, "macro '" + d.name + "'", d.condition)).rewrite(d.ast);
-            stack.pop();
+            stack.removeLast();
         }
         return d.resolved;
     }

@@ -36,7 +36,7 @@ class MacroResolverTest {
     void aRedefinitionSeesWhatCameBeforeItAndALoopIsNamed() {
         List<String> e = errors("- macro: a\n  condition: ka.verb = x\n- macro: b\n  condition: a\n"
                 + "- macro: a\n  condition: b\n" + rule("R", "a"));
-        assertEquals(List.of("m.yaml:6: macro 'a': reference loop through b -> a -> a"), e);
+        assertEquals(List.of("m.yaml:6: macro 'a': reference loop through a -> b -> a"), e);
     }
 
     @Test
