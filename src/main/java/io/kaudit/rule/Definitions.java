@@ -5,6 +5,7 @@ import static io.kaudit.rule.FalcoReader.line;
 import static io.kaudit.rule.FalcoReader.mapping;
 import static io.kaudit.rule.FalcoReader.seq;
 import static io.kaudit.rule.FalcoReader.str;
+import static io.kaudit.rule.FalcoReader.strings;
 
 import io.kaudit.rule.FalcoReader.Item;
 import java.util.ArrayList;
@@ -96,8 +97,7 @@ public final class Definitions {
         if (!m.containsKey("items")) {
             throw new RuleLoadException(where + "missing 'items'");
         }
-        List<String> items = new ArrayList<>();
-        items.addAll(item.strings("items"));
+        List<String> items = item.strings("items");
         boolean append = appendMode(file, where, m, "items");
         ListDef existing = lists.get(name);
         if (append) {
@@ -245,9 +245,7 @@ public final class Definitions {
         d.priority = priority(file, where, m.get("priority"));
         d.enabled = !m.containsKey("enabled") || bool(file, m.get("enabled"));
         if (m.containsKey("tags")) {
-            for (Node t : seq(file, m.get("tags"))) {
-                d.tags.add(str(file, t));
-            }
+            d.tags.addAll(strings(file, m.get("tags")));
         }
         if (m.containsKey("exceptions")) {
             d.exceptions = exceptions(file, where, m.get("exceptions"));
@@ -295,9 +293,7 @@ public final class Definitions {
                     if (!append) {
                         r.tags.clear();
                     }
-                    for (Node t : seq(file, v)) {
-                        r.tags.add(str(file, t));
-                    }
+                    r.tags.addAll(strings(file, v));
                 }
                 case "exceptions" -> {
                     if (append) {
@@ -368,11 +364,7 @@ public final class Definitions {
         if (m.containsKey("fields")) {
             Node f = m.get("fields");
             if (f instanceof SequenceNode) {
-                List<String> fs = new ArrayList<>();
-                for (Node x : seq(file, f)) {
-                    fs.add(str(file, x));
-                }
-                fields = fs;
+                fields = strings(file, f);
             } else {
                 fields = str(file, f);
             }
@@ -382,15 +374,8 @@ public final class Definitions {
         }
         List<String> comps = base != null ? base.comps() : null;
         if (m.containsKey("comps")) {
-            comps = new ArrayList<>();
             Node c = m.get("comps");
-            if (c instanceof SequenceNode) {
-                for (Node x : seq(file, c)) {
-                    comps.add(str(file, x));
-                }
-            } else {
-                comps.add(str(file, c));
-            }
+            comps = c instanceof SequenceNode ? strings(file, c) : new ArrayList<>(List.of(str(file, c)));
         }
         if (fields instanceof List<?> fl && comps != null && comps.size() != fl.size()) {
             throw new RuleLoadException(at + "has " + fl.size() + " fields but " + comps.size() + " comps");
@@ -406,11 +391,7 @@ public final class Definitions {
                     List<Object> tuple = new ArrayList<>();
                     for (Node x : seq(file, v)) {
                         if (x instanceof SequenceNode) {
-                            List<String> inner = new ArrayList<>();
-                            for (Node y : seq(file, x)) {
-                                inner.add(str(file, y));
-                            }
-                            tuple.add(inner);
+                            tuple.add(strings(file, x));
                         } else {
                             tuple.add(str(file, x));
                         }

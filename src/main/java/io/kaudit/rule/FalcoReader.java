@@ -86,10 +86,6 @@ public final class FalcoReader {
         public List<String> strings(String key) throws RuleLoadException {
             return FalcoReader.strings(file, keys.get(key));
         }
-
-        public Map<String, Node> mapping(String key) throws RuleLoadException {
-            return FalcoReader.mapping(file, keys.get(key));
-        }
     }
 
     private FalcoReader() {
