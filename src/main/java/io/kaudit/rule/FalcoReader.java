@@ -295,9 +295,8 @@ public final class FalcoReader {
         int[] required;
         if (v.matches("\\d+")) {
             required = new int[] {0, Integer.parseInt(v), 0};
-        } else if (v.matches("\\d+\\.\\d+\\.\\d+")) {
-            String[] p = v.split("\\.");
-            required = new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+        } else if (version(v) != null) {
+            required = version(v);
         } else {
             throw new RuleLoadException(file + ":" + line(n) + ": required_engine_version must be a number or x.y.z, got '"
                     + v + "'");
@@ -308,9 +307,17 @@ public final class FalcoReader {
         }
     }
 
+    /** {@code x.y.z} as three numbers, or null when the text is not one. */
+    private static int[] version(String v) {
+        if (!v.matches("\\d+\\.\\d+\\.\\d+")) {
+            return null;
+        }
+        String[] p = v.split("\\.");
+        return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+    }
+
     private static boolean compatible(String have, int[] want) {
-        String[] p = have.split("\\.");
-        int[] h = {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+        int[] h = version(have);
         if (h[0] != want[0]) {
             return false;
         }
@@ -344,11 +351,8 @@ public final class FalcoReader {
         String version = m.containsKey("version") ? str(file, m.get("version")) : "0.0.0";
         names.add(name + " " + version);
         String have = PLUGINS.get(name);
-        if (have == null || !version.matches("\\d+\\.\\d+\\.\\d+")) {
-            return false;
-        }
-        String[] p = version.split("\\.");
-        return compatible(have, new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])});
+        int[] want = version(version);
+        return have != null && want != null && compatible(have, want);
     }
 
     // ------------------------------------------------------------------ YAML nodes
