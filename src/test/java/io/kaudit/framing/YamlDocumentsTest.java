@@ -26,8 +26,12 @@ class YamlDocumentsTest {
     }
 
     private static Read read(String yaml) throws IOException {
+        return read(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Read read(byte[] yaml) throws IOException {
         Read r = new Read(new ArrayList<>(), new ArrayList<>());
-        YamlDocuments.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test", new FrameHandler() {
+        YamlDocuments.read(new ByteArrayInputStream(yaml), "test", new FrameHandler() {
             @Override
             public void value(String path, JsonValue v, long line) {
                 r.docs().add(new Doc(v, line));
@@ -133,23 +137,22 @@ class YamlDocumentsTest {
     @Test
     void invalidUtf8IsReplacedAsOnAJsonLine() throws IOException {
         byte[] b = io.kaudit.Hostile.withBadByte("---\nkind: Event\nverb: \"get~\"\nuserAgent: x~y\n---\nkind: Event\nverb: list\n");
-        Read r = new Read(new ArrayList<>(), new ArrayList<>());
-        YamlDocuments.read(new ByteArrayInputStream(b), "test", new FrameHandler() {
-            @Override
-            public void value(String path, JsonValue v, long line) {
-                r.docs().add(new Doc(v, line));
-            }
-
-            @Override
-            public void skipped(String path, long line, String reason) {
-                r.malformed().add(line + ": " + reason);
-            }
-        });
+        Read r = read(b);
         assertEquals(List.of(), r.malformed());
         assertEquals(2, r.docs().size());
         JsonObject first = (JsonObject) r.docs().get(0).value();
         assertEquals("get\uFFFD", first.string("verb"));
         assertEquals("x\uFFFDy", first.string("userAgent"));
         assertEquals("list", ((JsonObject) r.docs().get(1).value()).string("verb"));
+    }
+
+    /** The reader skips a UTF-8 byte order mark itself (SnakeYAML's UnicodeReader no longer does). */
+    @Test
+    void aByteOrderMarkBeforeTheFirstDocumentIsSkipped() throws IOException {
+        Read r = read("\uFEFF---\nkind: Event\nverb: get\n");
+        assertEquals(List.of(), r.malformed());
+        assertEquals(1, r.docs().size());
+        assertEquals("Event", ((JsonObject) r.docs().get(0).value()).string("kind"));
+        assertEquals(2, r.docs().get(0).line());
     }
 }
