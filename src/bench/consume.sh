@@ -21,6 +21,14 @@ cp="$here/target/test-classes:$here/target/classes:$(cat "$dir/classpath.txt")"
 log="$dir/audit-${size}MiB.log"
 [[ -f "$log" ]] || java -cp "$cp" io.kaudit.bench.LogGenerator "$log" "$size" 42 2000 "$here/samples"
 
+# the member is the installed launcher, as in production (its JVM, heap and ahead-of-time cache); installed
+# before the broker starts, so the build does not run beside it
+kaudit="${KAUDIT:-}"
+if [[ -z "$kaudit" ]]; then
+  "$here/install.sh" --prefix "$here/target/bench-install" >/dev/null
+  kaudit="$here/target/bench-install/bin/kaudit"
+fi
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 kdir="$dir/kafka-$port"; mkdir -p "$kdir"
@@ -48,12 +56,6 @@ for _ in $(seq 1 900); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break
 
 topic="bench-$(date +%s)"
 java -cp "$cp" io.kaudit.bench.ProduceLog "$log" "127.0.0.1:$port" "$topic" 6 lz4
-# the member is the installed launcher, as in production (its JVM choice, heap and ahead-of-time cache)
-kaudit="${KAUDIT:-}"
-if [[ -z "$kaudit" ]]; then
-  "$here/install.sh" --prefix "$here/target/bench-install" >/dev/null
-  kaudit="$here/target/bench-install/bin/kaudit"
-fi
 /usr/bin/time -o "$dir/consume-time.txt" -f "%e %M" "$kaudit" \
   consume "${rule_args[@]}" --bootstrap "127.0.0.1:$port" --topic "$topic" --group bench --exit-at-end --progress 0 \
   -f jsonl -o "$dir/consume-alerts.jsonl" 2> "$dir/consume.err"

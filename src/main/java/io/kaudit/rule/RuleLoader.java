@@ -156,9 +156,4 @@ public final class RuleLoader {
             sigma.compileInto(compiler);
         }
     }
-
-    /** See {@link FalcoReader#mayHaveAnchor}. */
-    static boolean mayHaveAnchor(String text) {
-        return FalcoReader.mayHaveAnchor(text);
-    }
 }

@@ -107,8 +107,8 @@ class RuleLoadScaleTest {
                   priority: INFO
                   source: k8s_audit
                 """;
-        assertTrue(RuleLoader.mayHaveAnchor(text));
-        assertTrue(!RuleLoader.mayHaveAnchor("# MITRE ATT&CK\n- list: x\n  items: [a & b]\n"));
+        assertTrue(FalcoReader.mayHaveAnchor(text));
+        assertTrue(!FalcoReader.mayHaveAnchor("# MITRE ATT&CK\n- list: x\n  items: [a & b]\n"));
         RuleSet set = new RuleLoader().load("anchors.yaml", text).compile();
         assertEquals(1, set.rules().size());
     }
