@@ -30,10 +30,16 @@ public final class AuditLevels {
     private String lastStage;
     private long[] lastStageCount;
 
-    /** Decodes level and stage once per distinct value (they are a handful), so equals is an identity check. */
-    private final Interner strings = new Interner();
+    /**
+     * Decodes level and stage once per distinct value (they are a handful), so equals is an identity
+     * check; made by the first event counted here (a caller that counts strings brings its own).
+     */
+    private Interner strings;
 
     public void count(AuditEvent e) {
+        if (strings == null) {
+            strings = new Interner();
+        }
         JsonObject root = e.root();
         count(strings.text(root.get("level")), strings.text(root.get("stage")));
     }
@@ -67,8 +73,8 @@ public final class AuditLevels {
     }
 
     public void merge(AuditLevels other) {
-        other.levels.forEach((k, v) -> levels.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
-        other.stages.forEach((k, v) -> stages.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
+        other.levels.forEach((k, v) -> counter(levels, k)[0] += v[0]);
+        other.stages.forEach((k, v) -> counter(stages, k)[0] += v[0]);
     }
 
     private static Map<String, Long> sorted(Map<String, long[]> m) {

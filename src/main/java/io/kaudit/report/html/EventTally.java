@@ -59,9 +59,8 @@ final class EventTally implements EventObserver {
         JsonObject root = e.root();
         Interner in = strings;
         levels.count(in.text(root.get("level")), in.text(root.get("stage")));
-        JsonObject u = root.object("user");
-        String user = u == null ? null : in.text(u.get("username"));
-        String ip = root.get("sourceIPs") instanceof JsonArray a && a.size() > 0 ? in.text(a.get(0)) : null;
+        String user = in.text(userValue(root));
+        String ip = in.text(sourceIpValue(root));
         JsonObject ref = root.object("objectRef");
         String resource = null;
         if (ref != null) {
@@ -169,17 +168,22 @@ final class EventTally implements EventObserver {
 
     /** {@code user.username}, or null. */
     static String user(JsonObject root) {
-        JsonObject u = root.object("user");
-        return u == null ? null : u.string("username");
+        return userValue(root) instanceof JsonString s ? s.value() : null;
     }
 
     /** The first of {@code sourceIPs} (the client; later ones are proxies), or null. */
     static String sourceIp(JsonObject root) {
-        JsonValue v = root.get("sourceIPs");
-        if (v instanceof JsonArray a && a.size() > 0 && a.get(0) instanceof JsonString s) {
-            return s.value();
-        }
-        return null;
+        return sourceIpValue(root) instanceof JsonString s ? s.value() : null;
+    }
+
+    /** Where {@link #user} reads from, for the per-event path that decodes through its interner. */
+    private static JsonValue userValue(JsonObject root) {
+        JsonObject u = root.object("user");
+        return u == null ? null : u.get("username");
+    }
+
+    private static JsonValue sourceIpValue(JsonObject root) {
+        return root.get("sourceIPs") instanceof JsonArray a && a.size() > 0 ? a.get(0) : null;
     }
 
     /** {@code objectRef.resource}, with {@code /subresource} when there is one ({@code pods/exec}), or null. */
