@@ -1,9 +1,13 @@
 package io.kaudit.engine;
 
 import io.kaudit.event.AuditEvent;
+import io.kaudit.event.JsonArray;
+import io.kaudit.event.JsonObject;
+import io.kaudit.event.JsonValue;
 import io.kaudit.event.Projection;
 import io.kaudit.rule.Ast;
 import io.kaudit.rule.CompileException;
+import io.kaudit.rule.FieldDef;
 import io.kaudit.rule.FieldSlots;
 import io.kaudit.rule.Fields;
 import io.kaudit.rule.Getter;
@@ -28,13 +32,25 @@ import java.util.Set;
  * each level the most selective field (the smallest candidate list on average, over the values
  * rules name and "anything else") splits them by the event's value, down to a few levels or a
  * few rules. Lists keep rule order, so first-match is unaffected.
+ *
+ * <p>Sigma's plain values ({@link Op#SIGMA_EQ}) split on the same field as Falco's {@code =}:
+ * they match ignoring case and through arrays, so they are kept lower-cased and an event whose
+ * value is not plain lower-case ASCII text, or whose path runs through an array, tries every
+ * rule of the node instead ({@code mixed}). Verbs and resources are always plain.
  */
 final class RuleIndex {
     private static final int MAX_DEPTH = 3;
     private static final int SMALL = 2;
 
-    /** A leaf ({@code key == null}: try {@code rules}) or a split on one field's value. */
-    private record Node(Getter key, String field, Map<String, Node> byValue, Node other, Rule[] rules) {
+    /** Marks a requirement that holds ignoring case, as Sigma's: {@code FOLDED + "ka.verb"}. */
+    private static final String FOLDED = "~";
+
+    /**
+     * A leaf ({@code key == null}: try {@code rules}) or a split on one field's value; {@code mixed}
+     * (with the field's {@code path}) where some rule's requirement is Sigma's, else null.
+     */
+    private record Node(Getter key, String field, Map<String, Node> byValue, Node other, Node mixed, String[] path,
+                        Rule[] rules) {
     }
 
     private final Node root;
@@ -52,15 +68,21 @@ final class RuleIndex {
     /** The tree for {@code rules}, splitting on fields not in {@code used} (those of the levels above). */
     private static Node build(List<Rule> rules, Map<Rule, Map<String, Set<String>>> requirements, Set<String> used,
                              FieldSlots slots) {
-        Node leaf = new Node(null, null, null, null, rules.toArray(new Rule[0]));
+        Node leaf = new Node(null, null, null, null, null, null, rules.toArray(new Rule[0]));
         if (used.size() == MAX_DEPTH || rules.size() <= SMALL) {
             return leaf;
         }
         Map<String, Map<Rule, Set<String>>> byField = new LinkedHashMap<>();
+        Set<String> folded = new HashSet<>();
         for (Rule r : rules) {
             for (Map.Entry<String, Set<String>> e : requirements.get(r).entrySet()) {
-                if (!used.contains(e.getKey())) {
-                    byField.computeIfAbsent(e.getKey(), k -> new IdentityHashMap<>()).put(r, e.getValue());
+                String field = e.getKey().startsWith(FOLDED) ? e.getKey().substring(FOLDED.length()) : e.getKey();
+                if (!used.contains(field)) {
+                    if (field != e.getKey()) {
+                        folded.add(field);
+                    }
+                    byField.computeIfAbsent(field, k -> new IdentityHashMap<>())
+                            .merge(r, e.getValue(), Requirements::intersect);
                 }
             }
         }
@@ -98,29 +120,75 @@ final class RuleIndex {
                 open.add(r);
             }
         }
-        return new Node(getter(best, slots), best, byValue, build(open, requirements, below, slots), null);
+        Node mixed = null;
+        String[] path = null;
+        if (folded.contains(best)) {   // rare (see candidates): a leaf of every rule will do
+            mixed = leaf;
+            path = Fields.get(best).paths().apply(null).get(0).toArray(new String[0]);
+        }
+        return new Node(getter(best, slots), best, byValue, build(open, requirements, below, slots), mixed, path, null);
     }
 
     /** Mean candidate-list size over each named value and one unnamed value. */
     private static double expectedCandidates(List<Rule> rules, Map<Rule, Set<String>> constraint) {
-        Set<String> values = new HashSet<>();
-        constraint.values().forEach(values::addAll);
-        long open = rules.stream().filter(r -> !constraint.containsKey(r)).count();
-        long sum = open;
-        for (String v : values) {
-            sum += open + constraint.values().stream().filter(s -> s.contains(v)).count();
+        // each named value's list: the open rules and those allowing it; one pass over the sets
+        Map<String, Integer> allowing = new HashMap<>();
+        for (Set<String> allowed : constraint.values()) {
+            for (String v : allowed) {
+                allowing.merge(v, 1, Integer::sum);
+            }
         }
-        return (double) sum / (values.size() + 1);
+        long open = rules.size() - constraint.size();
+        long sum = open * (allowing.size() + 1);
+        for (int n : allowing.values()) {
+            sum += n;
+        }
+        return (double) sum / (allowing.size() + 1);
     }
 
     /** The rules to try for {@code e}, in rule order. */
     Rule[] candidates(AuditEvent e) {
         Node n = root;
         while (n.key != null) {
-            Node next = n.key.get(e) instanceof String s ? n.byValue.get(s) : null;
+            Object v = n.key.get(e);
+            if (n.mixed != null && (v instanceof String s ? !plain(s) : reachable(e.root(), n.path, 0))) {
+                n = n.mixed;
+                continue;
+            }
+            Node next = v instanceof String s ? n.byValue.get(s) : null;
             n = next != null ? next : n.other;
         }
         return n.rules;
+    }
+
+    /** Text that equals a lower-case ASCII value ignoring case only if it equals it exactly (not an array's). */
+    private static boolean plain(String s) {
+        if (s.startsWith("[")) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80 || c >= 'A' && c <= 'Z') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether some value lies at {@code path} walking arrays (Sigma's reading) where the field found none. */
+    private static boolean reachable(JsonValue v, String[] path, int i) {
+        if (v instanceof JsonArray a) {
+            for (JsonValue x : a.items()) {
+                if (reachable(x, path, i)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (i == path.length) {
+            return v != null;
+        }
+        return v instanceof JsonObject o && reachable(o.get(path[i]), path, i + 1);
     }
 
     /** The field of the first split, or null when every event gets the same list. */
@@ -141,9 +209,19 @@ final class RuleIndex {
         return Requirements.of(e, RuleIndex::leaf);
     }
 
-    /** {@code f = v}, {@code f in (...)} and {@code f intersects (...)} on a scalar string field. */
+    /**
+     * {@code f = v}, {@code f in (...)} and {@code f intersects (...)} on a scalar string field, and
+     * Sigma's plain value on the path such a field reads (lower-cased, as {@link #FOLDED}).
+     */
     private static void leaf(Ast.Expr e, Map<String, Set<String>> out) {
-        if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && isScalar(f)) {
+        if (e instanceof Ast.Check c && c.op() == Op.SIGMA_EQ && c.left() instanceof Ast.FieldOperand f
+                && f.arg() != null && f.arg().startsWith("/") && c.right() instanceof Ast.ValueOperand v
+                && SIGMA_TOKEN.matcher(v.value()).matches()) {
+            String field = Fields.scalarAt(List.of(f.arg().substring(1).split("/", -1)));
+            if (field != null && isScalar(Fields.get(field))) {
+                out.put(FOLDED + field, Set.of(v.value().toLowerCase(java.util.Locale.ROOT)));
+            }
+        } else if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && isScalar(f)) {
             if (c.op() == Op.EQ && c.right() instanceof Ast.ValueOperand v) {
                 out.put(f.text(), Set.of(v.value()));
             } else if ((c.op() == Op.IN || c.op() == Op.INTERSECTS) && c.right() instanceof Ast.ListOperand l) {
@@ -153,6 +231,13 @@ final class RuleIndex {
     }
 
     private static boolean isScalar(Ast.FieldOperand f) {
-        return Fields.get(f.name()) != null && !Fields.get(f.name()).list() && !Fields.get(f.name()).numeric();
+        return isScalar(Fields.get(f.name()));
     }
+
+    private static boolean isScalar(FieldDef d) {
+        return d != null && !d.list() && !d.numeric();
+    }
+
+    /** ASCII words a Sigma value may be indexed by: lower-casing them is all its case folding does. */
+    private static final java.util.regex.Pattern SIGMA_TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]*");
 }

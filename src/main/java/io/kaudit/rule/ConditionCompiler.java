@@ -197,7 +197,7 @@ public final class ConditionCompiler implements Ast.Visitor<Condition, CompileEx
         Bound left = bind(c.left());
         Getter g = left.getter();
         Op op = c.op();
-        if (op == Op.SIGMA) {
+        if (op == Op.SIGMA || op == Op.SIGMA_EQ) {
             throw new CompileException("a Sigma match is compiled by the Sigma loader", c.pos());
         }
         boolean rawTime = c.left() instanceof FieldOperand f && f.arg() == null && Fields.isEventTimeText(f.name());

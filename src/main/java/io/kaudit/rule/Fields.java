@@ -33,6 +33,8 @@ public final class Fields {
     /** Fields whose value is the event time in ns as decimal text (present in every event). */
     private static final java.util.Set<String> EVENT_TIME_TEXT = new java.util.HashSet<>();
     private static final List<String> NO_PATH = List.of();
+    /** The plain scalar fields by the one event path whose text they are ({@code [verb]} -> {@code ka.verb}). */
+    private static final Map<List<String>, String> SCALAR_AT = new java.util.HashMap<>();
     private static final String[] KINDS = {"containers", "initContainers", "ephemeralContainers"};
 
     static {
@@ -47,6 +49,11 @@ public final class Fields {
 
     public static FieldDef get(String name) {
         return TABLE.get(name);
+    }
+
+    /** The field whose value is the text at {@code path} (as {@code ka.verb} is {@code verb}'s), or null. */
+    public static String scalarAt(List<String> path) {
+        return SCALAR_AT.get(path);
     }
 
     public static Collection<FieldDef> all() {
@@ -456,6 +463,7 @@ public final class Fields {
 
     private static void scalar(String name, String description, String... path) {
         List<String> p = List.of(path);
+        SCALAR_AT.putIfAbsent(p, name);
         define(name, false, Arg.NONE, false, description, paths(p), arg -> e -> text(at(e, path)));
     }
 

@@ -30,6 +30,12 @@ public enum Op {
     IN("in", Kind.LIST),
     PMATCH("pmatch", Kind.LIST),
     /**
+     * A Sigma plain value (no wildcard, no modifier but value lists) on one field path: equal to the
+     * field's text ignoring case. Compiled by the Sigma loader like {@link #SIGMA}; the rule index
+     * splits on it.
+     */
+    SIGMA_EQ("sigma=", Kind.OPAQUE),
+    /**
      * A Sigma match in a tree built by the Sigma loader: its condition is compiled by Sigma's own
      * rules, so the analyses that read trees see which fields it reads and nothing more.
      */

@@ -62,6 +62,98 @@ class RuleIndexTest {
         assertTrue(read < create && create < rules.size(), "read " + read + ", create " + create + " of " + rules.size());
     }
 
+    @Test
+    void sigmaRulesMatchAsWithoutTheIndex() throws Exception {
+        Path sigma = Shared.require("conformance/sigma/rules");
+        RuleLoader loader = new RuleLoader();
+        try (Stream<Path> files = Files.list(sigma)) {
+            for (Path f : files.sorted().toList()) {
+                loader.load(f);
+            }
+        }
+        loader.load(Path.of("rules/kaudit_correlations.yml"));
+        List<AuditEvent> events = events(Shared.FALCO.resolve("traces"));
+        events.addAll(events(Path.of("samples")));
+        int matched = compare(loader.compile(), events);
+        assertTrue(matched > 20, "the traces and samples should make the Sigma rules fire, got " + matched);
+    }
+
+    /**
+     * Sigma's plain values match ignoring case and through arrays; the index splits on them as on
+     * Falco's {@code =}, so every way an event's text can differ from the lower-case value and still
+     * match must reach the rule, while a plain other value must not.
+     */
+    @Test
+    void sigmaPlainValuesReachTheirRuleHoweverTheEventSpellsThem() throws Exception {
+        RuleLoader loader = new RuleLoader();
+        loader.load("sigma.yml", """
+                title: Pod Created In The System Namespace
+                logsource: {product: kubernetes, service: audit}
+                detection:
+                  selection:
+                    verb: create
+                    objectRef.resource: [pods, Deployments]
+                    objectRef.namespace: kube-system
+                  condition: selection
+                level: high
+                """);
+        loader.load("sigma2.yml", """
+                title: Forbidden
+                logsource: {product: kubernetes, service: audit}
+                detection:
+                  selection:
+                    responseStatus.code: 403
+                  condition: selection
+                level: low
+                """);
+        loader.load("sigma3.yml", """
+                title: Secret Deleted
+                logsource: {product: kubernetes, service: audit}
+                detection:
+                  selection:
+                    verb: delete
+                    objectRef.resource: secrets
+                  condition: selection
+                level: low
+                """);
+        RuleSet set = loader.compile();
+        String[] matching = {
+            event("\"verb\":\"create\"", "{\"resource\":\"pods\",\"namespace\":\"kube-system\"}", ""),
+            event("\"verb\":\"CREATE\"", "{\"resource\":\"Pods\",\"namespace\":\"KUBE-system\"}", ""),
+            event("\"verb\":\"create\"", "{\"resource\":\"deployments\",\"namespace\":\"kube-system\"}", ""),
+            event("\"verb\":[\"get\",\"create\"]", "{\"resource\":\"pods\",\"namespace\":\"kube-system\"}", ""),
+            event("\"verb\":\"create\"", "[{\"resource\":\"pods\",\"namespace\":\"kube-system\"}]", ""),
+            event("\"verb\":\"create\"", "{\"resource\":[\"nodes\",\"pods\"],\"namespace\":\"kube-system\"}", ""),
+            event("\"verb\":\"create\"", "{\"resource\":\"pods\",\"namespace\":\"\u212Aube-system\"}", ""),
+            event("\"verb\":\"cr\\u0065ate\"", "{\"resource\":\"pods\",\"namespace\":\"kube-system\"}", ""),
+            event("\"verb\":\"create\"", "{\"resource\":\"pods\",\"namespace\":\"kube-system\"}", "").replace("\"auditID\":\"a\",", ""),
+            event("\"verb\":\"get\"", "{\"resource\":\"leases\"}", ",\"responseStatus\":{\"code\":403}"),
+            event("\"verb\":\"get\"", "{\"resource\":\"leases\"}", ",\"responseStatus\":[{\"code\":\"403\"}]"),
+        };
+        String[] other = {
+            event("\"verb\":\"get\"", "{\"resource\":\"pods\",\"namespace\":\"kube-system\"}", ",\"responseStatus\":{\"code\":200}"),
+            event("\"verb\":\"create\"", "{\"resource\":\"pods\",\"namespace\":\"default\"}", ""),
+            event("\"verb\":\"created\"", "{\"resource\":\"pods\",\"namespace\":\"kube-system\"}", ""),
+        };
+        List<AuditEvent> events = new ArrayList<>();
+        for (String line : matching) {
+            events.addAll(decode(line));
+        }
+        assertEquals(matching.length, compare(set, events), "each of these events matches one rule");
+        Engine engine = new Engine(set, Selection.defaults());
+        RuleIndex index = new RuleIndex(engine.activeRules(), set.slots());
+        for (String line : other) {
+            AuditEvent e = decode(line).get(0);
+            assertEquals(0, compare(set, List.of(e)), line);
+            assertTrue(index.candidates(e).length < 3, () -> "a plain other value is split off: " + line);
+        }
+    }
+
+    private static String event(String verb, String objectRef, String more) {
+        return "{\"kind\":\"Event\",\"auditID\":\"a\",\"stage\":\"ResponseComplete\"," + verb + ",\"objectRef\":" + objectRef
+                + ",\"user\":{\"username\":\"u\"},\"stageTimestamp\":\"2026-01-01T00:00:00Z\"" + more + "}";
+    }
+
     /** Runs every event through the indexed engine and through all rules; returns how many rules matched. */
     private static int compare(RuleSet set, List<AuditEvent> events) {
         Engine engine = new Engine(set, Selection.defaults());

@@ -27,7 +27,8 @@ import org.yaml.snakeyaml.nodes.Tag;
 /**
  * Compiles a Sigma {@code detection} to a {@link Condition} and a condition tree of the project's
  * {@link Ast} (And, Or, Not and one Check of {@link Op#SIGMA} per field value, on the field it
- * reads), so the analyses that read trees see Sigma rules too.
+ * reads, or of {@link Op#SIGMA_EQ} for a plain value), so the analyses that read trees, the rule
+ * index among them, see Sigma rules too.
  */
 final class Detection {
     private static final Set<String> MODIFIERS = Set.of("contains", "startswith", "endswith", "all", "re", "i", "m",
@@ -321,11 +322,15 @@ final class Detection {
             boolean never = false;
             String why = null;
             if (fields.numeric(field) && !contains && !starts && !ends && plain
-                    && !x.contains("*") && !x.contains("?") && Values.number(x) == null) {
+                    && !x.contains("*") && !x.contains("?") && !Values.isNumber(x)) {
                 never = true;
                 why = field + " is a number in audit events (an HTTP status code), never '" + x + "'";
             }
-            out.add(new Compiled(textCheck(paths, p), check(pointer, x), never, why));
+            // a plain value on one path is an equality the rule index can split on
+            boolean equality = !contains && !starts && !ends && plain && !cased && paths.size() == 1
+                    && x.chars().noneMatch(ch -> ch == '*' || ch == '?' || ch == '\\')
+                    && paths.get(0).stream().noneMatch(k -> k.contains("/"));
+            out.add(new Compiled(textCheck(paths, p), check(pointer, equality ? Op.SIGMA_EQ : Op.SIGMA, x), never, why));
         }
         return or(out);
     }
@@ -492,7 +497,11 @@ final class Detection {
     }
 
     private static Ast.Expr check(String pointer, String value) {
-        return new Ast.Check(new Ast.FieldOperand("jevt.value", pointer, 0), Op.SIGMA, new Ast.ValueOperand(value, 0), 0);
+        return check(pointer, Op.SIGMA, value);
+    }
+
+    private static Ast.Expr check(String pointer, Op op, String value) {
+        return new Ast.Check(new Ast.FieldOperand("jevt.value", pointer, 0), op, new Ast.ValueOperand(value, 0), 0);
     }
 
     static Compiled and(List<Compiled> parts) {

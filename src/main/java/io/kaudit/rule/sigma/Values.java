@@ -146,6 +146,49 @@ final class Values {
         return x -> p.matcher(x).find();
     }
 
+    /**
+     * Whether {@code text} is a number in BigDecimal's syntax (blanks around it allowed; an exponent
+     * beyond an int's range aside),
+     * without BigDecimal: its class initialiser alone costs a few ms of every start-up.
+     */
+    static boolean isNumber(String text) {
+        String t = text.trim();
+        int i = 0;
+        int n = t.length();
+        if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+            i++;
+        }
+        int digits = 0;
+        while (i < n && Character.isDigit(t.charAt(i))) {
+            i++;
+            digits++;
+        }
+        if (i < n && t.charAt(i) == '.') {
+            i++;
+            while (i < n && Character.isDigit(t.charAt(i))) {
+                i++;
+                digits++;
+            }
+        }
+        if (digits == 0) {
+            return false;
+        }
+        if (i < n && (t.charAt(i) == 'e' || t.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+                i++;
+            }
+            int exp = i;
+            while (i < n && Character.isDigit(t.charAt(i))) {
+                i++;
+            }
+            if (i == exp) {
+                return false;
+            }
+        }
+        return i == n;
+    }
+
     static BigDecimal number(String text) {
         if (text == null) {
             return null;
