@@ -28,12 +28,7 @@ public final class Interner {
         if (escaped || len > MAX_LENGTH) {
             return ProjectedDecoder.text(b, from, to, escaped);
         }
-        long h = len;
-        for (int i = from; i < to; i += 8) {   // every byte counts: values often share head and tail
-            h = (h ^ Bytes.head(b, i, to - i)) * K;
-            h ^= h >>> 29;
-        }
-        int slot = (int) ((h * K) >>> (64 - BITS)) & ~1;
+        int slot = bucket(b, from, to);
         byte[] k = bytes[slot];
         if (k != null && k.length == len && Arrays.equals(k, 0, len, b, from, to)) {
             return texts[slot];
@@ -43,6 +38,16 @@ public final class Interner {
             return texts[slot + 1];
         }
         return miss(b, from, to, slot);
+    }
+
+    /** The first of the two slots {@code b[from, to)} may sit in. */
+    static int bucket(byte[] b, int from, int to) {
+        long h = to - from;
+        for (int i = from; i < to; i += 8) {   // every byte counts: values often share head and tail
+            h = (h ^ Bytes.head(b, i, to - i)) * K;
+            h ^= h >>> 29;
+        }
+        return (int) ((h * K) >>> (64 - BITS)) & ~1;
     }
 
     /** Decodes a string not in the table and keeps it, the newest first in its bucket (out of line: rare once warm). */
