@@ -15,10 +15,9 @@ final class TimeHistogram {
     /** Bucket index (time >> shift) of counts[0]; meaningless while empty. */
     private long base;
     private long[] counts;
-    /** The lowest and highest bucket indices counted so far (while empty, a range nothing falls in). */
+    /** The lowest and highest bucket indices counted so far (while empty, a range nothing falls in: lo > hi). */
     private long lo = Long.MAX_VALUE;
     private long hi = Long.MIN_VALUE;
-    private boolean empty = true;
 
     TimeHistogram() {
         this(SLOTS);
@@ -41,11 +40,10 @@ final class TimeHistogram {
 
     void add(long millis, long n) {
         long i = millis >> shift;
-        if (empty) {
+        if (isEmpty()) {
             base = i;
             lo = i;
             hi = i;
-            empty = false;
         } else if (i < lo || i > hi) {
             long newLo = Math.min(lo, i);
             long newHi = Math.max(hi, i);
@@ -89,7 +87,7 @@ final class TimeHistogram {
     }
 
     void merge(TimeHistogram other) {
-        if (other.empty) {
+        if (other.isEmpty()) {
             return;
         }
         for (int j = (int) (other.lo - other.base); j <= other.hi - other.base; j++) {
@@ -100,7 +98,7 @@ final class TimeHistogram {
     }
 
     boolean isEmpty() {
-        return empty;
+        return lo > hi;
     }
 
     int shift() {
@@ -123,7 +121,7 @@ final class TimeHistogram {
      */
     long[] on(long startMillis, int atShift, int n) {
         long[] out = new long[n];
-        if (empty) {
+        if (isEmpty()) {
             return out;
         }
         long first = startMillis >> atShift;
