@@ -38,9 +38,7 @@ class RuleIndexTest {
         Path rules = Shared.require("conformance/falco/rules/k8s_audit_rules.yaml");
         RuleLoader loader = new RuleLoader();
         loader.load(rules);
-        List<AuditEvent> events = events(Shared.FALCO.resolve("traces"));
-        events.addAll(events(Path.of("samples")));
-        int matched = compare(loader.compile(), events);
+        int matched = compare(loader.compile(), tracesAndSamples());
         assertTrue(matched > 20, "Falco's traces should make its rules fire, got " + matched);
     }
 
@@ -72,9 +70,7 @@ class RuleIndexTest {
             }
         }
         loader.load(Path.of("rules/kaudit_correlations.yml"));
-        List<AuditEvent> events = events(Shared.FALCO.resolve("traces"));
-        events.addAll(events(Path.of("samples")));
-        int matched = compare(loader.compile(), events);
+        int matched = compare(loader.compile(), tracesAndSamples());
         assertTrue(matched > 20, "the traces and samples should make the Sigma rules fire, got " + matched);
     }
 
@@ -175,6 +171,13 @@ class RuleIndexTest {
 
     private static List<String> names(List<Rule> rules) {
         return rules.stream().map(Rule::name).toList();
+    }
+
+    /** The events of Falco's regression traces, then of the samples. */
+    private static List<AuditEvent> tracesAndSamples() throws IOException {
+        List<AuditEvent> events = events(Shared.FALCO.resolve("traces"));
+        events.addAll(events(Path.of("samples")));
+        return events;
     }
 
     private static List<AuditEvent> events(Path dir) throws IOException {
