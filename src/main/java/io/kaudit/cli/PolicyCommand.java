@@ -103,17 +103,6 @@ final class PolicyCommand implements Runnable {
             return fail ? 1 : 0;
         }
 
-        private static Map<String, List<Coverage.Finding>> byCause(Coverage.Verdict v) {
-            Map<String, List<Coverage.Finding>> out = new LinkedHashMap<>();
-            for (Coverage.Finding f : v.findings()) {
-                out.computeIfAbsent(where(f) + "|" + f.why(), k -> new ArrayList<>()).add(f);
-            }
-            return out;
-        }
-
-        private static String where(Coverage.Finding f) {
-            return f.by() == null ? "no rule matches (None)" : "line " + f.by().line() + " (level " + f.by().level() + ")";
-        }
 
         static String describe(AuditPolicy.Request p) {
             if (p.resource() == null) {
@@ -140,17 +129,15 @@ final class PolicyCommand implements Runnable {
                     out.printf("%n%s  %s  %s  (needs %s at %s)%n", s == Coverage.Status.BLIND ? "BLIND" : "PARTLY BLIND",
                             v.rule().priority().falcoName(), v.rule().name(), v.needs(), String.join(", ", v.stages()));
                     int shown = 0;
-                    Map<String, List<Coverage.Finding>> causes = byCause(v);
-                    for (List<Coverage.Finding> fs : causes.values()) {
+                    for (Coverage.Cause f : v.causes()) {
                         if (shown++ == 4) {
-                            out.printf("    ... and %d more causes%n", causes.size() - 4);
+                            out.printf("    ... and %d more causes%n", v.causes().size() - 4);
                             break;
                         }
-                        Coverage.Finding f = fs.get(0);
                         out.printf("    %s%s: %s, e.g. %s%s%n", policy.file(), f.by() == null ? " (no rule matches)" : ":" + f.by().line(),
-                                f.why(), describe(f.probe()), fs.size() > 1 ? " (+" + (fs.size() - 1) + " like it)" : "");
+                                f.why(), describe(f.example()), f.requests() > 1 ? " (+" + (f.requests() - 1) + " like it)" : "");
                     }
-                    int line = v.findings().stream().filter(f -> f.by() != null).mapToInt(f -> f.by().line()).min().orElse(-1);
+                    int line = v.causes().stream().filter(f -> f.by() != null).mapToInt(f -> f.by().line()).min().orElse(-1);
                     out.println("    suggested policy rule" + (line > 0 ? ", placed before line " + line : ", placed first")
                             + ":");
                     for (String l : v.suggestion().split("\n")) {
@@ -193,8 +180,7 @@ final class PolicyCommand implements Runnable {
                     g.writeEndArray();
                     g.writeStringField("rule_location", v.rule().file() + ":" + v.rule().line());
                     g.writeArrayFieldStart("blinded_by");
-                    for (List<Coverage.Finding> fs : byCause(v).values()) {
-                        Coverage.Finding f = fs.get(0);
+                    for (Coverage.Cause f : v.causes()) {
                         g.writeStartObject();
                         if (f.by() != null) {
                             g.writeStringField("location", policy.file() + ":" + f.by().line());
@@ -204,8 +190,8 @@ final class PolicyCommand implements Runnable {
                             g.writeStringField("level", "None");
                         }
                         g.writeStringField("why", f.why());
-                        g.writeStringField("example", describe(f.probe()));
-                        g.writeNumberField("requests", fs.size());
+                        g.writeStringField("example", describe(f.example()));
+                        g.writeNumberField("requests", f.requests());
                         g.writeEndObject();
                     }
                     g.writeEndArray();

@@ -27,13 +27,18 @@ public final class Coverage {
         COVERED, PARTLY_BLIND, BLIND
     }
 
-    /** The verdict for one rule; {@code blindedBy} the policy rules that cut it (null: no rule matched). */
-    public record Verdict(Rule rule, Status status, Level needs, Set<String> stages, List<Finding> findings,
+    /** The verdict for one rule; {@code causes} what cuts it, in the order first met. */
+    public record Verdict(Rule rule, Status status, Level needs, Set<String> stages, List<Cause> causes,
                           String suggestion) {
     }
 
-    /** A probe that is not fully recorded: why, and by which policy rule (null: no rule matched, None). */
-    public record Finding(Request probe, String why, PolicyRule by) {
+    /**
+     * Why probes are not fully recorded, and by which policy rule (null: no rule matched, None): the
+     * first such probe and how many there are. Kept per cause, not per probe: a rule that fixes
+     * few fields is probed with every combination of the policy's values (hundreds of thousands
+     * of requests under a large policy).
+     */
+    public record Cause(PolicyRule by, String why, Request example, int requests) {
     }
 
     static final List<String> VERBS = List.of("get", "list", "watch", "create", "update", "patch", "delete",
@@ -152,17 +157,14 @@ public final class Coverage {
 
     public Verdict check(Rule rule) {
         RuleNeeds needs = RuleNeeds.of(rule);
-        List<Request> probes = probes(needs);
         Set<String> ruleStages = needs.get(RuleNeeds.STAGE) == null ? new LinkedHashSet<>(AuditPolicy.STAGES)
                 : new TreeSet<>(needs.get(RuleNeeds.STAGE));
-        List<Finding> findings = new ArrayList<>();
-        int full = 0;
-        int none = 0;
-        for (Request p : probes) {
+        Findings findings = new Findings();
+        probes(needs, p -> {
             Decision d = policy.decide(p);
             Set<String> produced = produced(p, ruleStages);
             if (produced.isEmpty()) {
-                continue;   // the rule waits for a stage this request never has
+                return;   // the rule waits for a stage this request never has
             }
             Level effective = p.isResource() ? d.level() : d.level() == Level.None ? Level.None : Level.Metadata;
             Set<String> kept = new LinkedHashSet<>(produced);
@@ -172,29 +174,77 @@ public final class Coverage {
                 effect = needs.firesAtMetadata() ? RuleNeeds.Effect.CHANGED : RuleNeeds.Effect.NONE;
             }
             if (effective == Level.None) {
-                none++;
-                findings.add(new Finding(p, "not recorded (level None)", d.rule()));
+                findings.none(p, "not recorded (level None)", d.rule());
             } else if (kept.isEmpty()) {
-                none++;
-                findings.add(new Finding(p, "stage" + (produced.size() == 1 ? " " : "s ") + String.join(", ", produced)
-                        + " omitted", d.rule()));
+                findings.none(p, "stage" + (produced.size() == 1 ? " " : "s ") + String.join(", ", produced)
+                        + " omitted", d.rule());
             } else if (effect == RuleNeeds.Effect.NONE) {
-                none++;
-                findings.add(new Finding(p, "recorded at " + effective + "; the rule reads " + String.join(", ",
-                        needs.bodyFields()) + " (needs " + needs.level() + ")", d.rule()));
+                findings.none(p, "recorded at " + effective + "; the rule reads " + String.join(", ",
+                        needs.bodyFields()) + " (needs " + needs.level() + ")", d.rule());
             } else if (effect == RuleNeeds.Effect.CHANGED || kept.size() < produced.size() && !rule.oncePerRequest()) {
                 // a once-per-request rule alerts at whichever of its stages is kept: one is enough
-                findings.add(new Finding(p, effect == RuleNeeds.Effect.CHANGED
+                findings.partly(p, effect == RuleNeeds.Effect.CHANGED
                         ? "recorded at " + effective + " (needs " + needs.level() + "): the rule's result changes"
-                        : "stage " + String.join(", ", minus(produced, kept)) + " omitted", d.rule()));
+                        : "stage " + String.join(", ", minus(produced, kept)) + " omitted", d.rule());
             } else {
-                full++;
+                findings.full++;
+            }
+        });
+        Status status = findings.causes.isEmpty() ? Status.COVERED
+                : findings.full == 0 && findings.partly == 0 ? Status.BLIND : Status.PARTLY_BLIND;
+        String suggestion = status == Status.COVERED ? null : suggestion(needs, ruleStages);
+        List<Cause> causes = findings.causes.values().stream()
+                .map(c -> new Cause(c.by, c.why, c.example, c.requests)).toList();
+        return new Verdict(rule, status, needs.level(), ruleStages, causes, suggestion);
+    }
+
+    /** The probes of one rule counted: fully recorded, and per cause those that are not. */
+    private static final class Findings {
+        /** One cause while counting. */
+        private static final class Counted {
+            final PolicyRule by;
+            final String why;
+            final Request example;
+            int requests;
+
+            Counted(PolicyRule by, String why, Request example) {
+                this.by = by;
+                this.why = why;
+                this.example = example;
             }
         }
-        Status status = findings.isEmpty() ? Status.COVERED : full == 0 && none == findings.size() ? Status.BLIND
-                : Status.PARTLY_BLIND;
-        String suggestion = status == Status.COVERED ? null : suggestion(needs, ruleStages);
-        return new Verdict(rule, status, needs.level(), ruleStages, findings, suggestion);
+
+        /** A cause by the policy rule's identity (its record equality would compare its lists per probe). */
+        private record Key(PolicyRule by, String why) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof Key k && k.by == by && k.why.equals(why);
+            }
+
+            @Override
+            public int hashCode() {
+                return System.identityHashCode(by) * 31 + why.hashCode();
+            }
+        }
+
+        final Map<Key, Counted> causes = new LinkedHashMap<>();
+        int full;
+        int partly;
+
+        /** A probe the rule cannot match as recorded. */
+        void none(Request p, String why, PolicyRule by) {
+            add(p, why, by);
+        }
+
+        /** A probe recorded so that the rule's result may differ. */
+        void partly(Request p, String why, PolicyRule by) {
+            partly++;
+            add(p, why, by);
+        }
+
+        private void add(Request p, String why, PolicyRule by) {
+            causes.computeIfAbsent(new Key(by, why), k -> new Counted(by, why, p)).requests++;
+        }
     }
 
     private static Set<String> minus(Set<String> a, Set<String> b) {
@@ -219,9 +269,8 @@ public final class Coverage {
         return out;
     }
 
-    /** Every request the policy tells apart that the rule can match. */
-    List<Request> probes(RuleNeeds n) {
-        List<Request> out = new ArrayList<>();
+    /** Every request the policy tells apart that the rule can match, handed to {@code out} one by one. */
+    void probes(RuleNeeds n, java.util.function.Consumer<Request> out) {
         Set<String> us = pick(n.get(RuleNeeds.USER), users);
         List<List<String>> groupSets = new ArrayList<>();
         groupSets.add(List.of());
@@ -265,7 +314,7 @@ public final class Coverage {
                                     continue;
                                 }
                                 for (String name : ns) {
-                                    out.add(new Request(u, gs, v, t[0], t[1], sub.isEmpty() ? null : sub,
+                                    out.accept(new Request(u, gs, v, t[0], t[1], sub.isEmpty() ? null : sub,
                                             namespace.isEmpty() ? null : namespace, name.isEmpty() ? null : name, null));
                                 }
                             }
@@ -273,13 +322,12 @@ public final class Coverage {
                     }
                     if (rs == null || rs.contains("")) {
                         for (String p : paths) {
-                            out.add(new Request(u, gs, v, null, null, null, null, null, p));
+                            out.accept(new Request(u, gs, v, null, null, null, null, null, p));
                         }
                     }
                 }
             }
         }
-        return out;
     }
 
     private static Set<String> withEmpty(Set<String> s) {

@@ -90,7 +90,7 @@ public record RuleNeeds(Rule rule, Map<String, Set<String>> values, Level level,
         return Requirements.of(e, RuleNeeds::leaf);
     }
 
-    /** {@code not f exists} and {@code f = v}, {@code f in (...)} for the fields a policy decides on. */
+    /** {@code not f exists}, {@code f = v}, {@code f in (...)} and Sigma's plain values for the fields a policy decides on. */
     private static void leaf(Ast.Expr e, Map<String, Set<String>> out) {
         if (e instanceof Ast.Not n && n.child() instanceof Ast.Check c && c.op() == Op.EXISTS
                 && c.left() instanceof Ast.FieldOperand f && KEPT.contains(f.text())) {
@@ -98,10 +98,24 @@ public record RuleNeeds(Rule rule, Map<String, Set<String>> values, Level level,
         } else if (e instanceof Ast.Check c && c.left() instanceof Ast.FieldOperand f && KEPT.contains(f.text())) {
             if (c.op() == Op.EQ && c.right() instanceof Ast.ValueOperand v) {
                 out.put(f.text(), Set.of(v.value()));
+            } else if (c.op() == Op.SIGMA_EQ && c.right() instanceof Ast.ValueOperand v) {
+                out.put(f.text(), Set.of(asWritten(f.text(), v.value())));
             } else if (c.op() == Op.IN && c.right() instanceof Ast.ListOperand l) {
                 out.put(f.text(), new HashSet<>(l.values()));
             }
         }
+    }
+
+    /**
+     * A Sigma plain value (matched ignoring case) as the API server writes it: verbs, resources,
+     * subresources and namespaces in lower case, a stage by its name; other fields as the rule has it.
+     */
+    private static String asWritten(String field, String value) {
+        if (field.equals("jevt.value[/stage]")) {
+            return AuditPolicy.STAGES.stream().filter(value::equalsIgnoreCase).findFirst().orElse(value);
+        }
+        return field.equals("jevt.value[/verb]") || field.startsWith("jevt.value[/objectRef/")
+                ? value.toLowerCase(java.util.Locale.ROOT) : value;
     }
 
     private static void bodyFields(Ast.Expr e, Set<String> req, Set<String> resp) {
