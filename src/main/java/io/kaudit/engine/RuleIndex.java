@@ -151,9 +151,14 @@ final class RuleIndex {
         Node n = root;
         while (n.key != null) {
             Object v = n.key.get(e);
-            if (n.mixed != null && (v instanceof String s ? !plain(s) : reachable(e.root(), n.path, 0))) {
-                n = n.mixed;
-                continue;
+            if (n.mixed != null) {
+                if (v == null) {   // none by Falco's reading (or no auditID: Falco's fields need one)
+                    v = sigmaText(e.root(), n.path);
+                }
+                if (v == THROUGH_ARRAY || v instanceof String s && !plain(s)) {
+                    n = n.mixed;
+                    continue;
+                }
             }
             Node next = v instanceof String s ? n.byValue.get(s) : null;
             n = next != null ? next : n.other;
@@ -175,20 +180,21 @@ final class RuleIndex {
         return true;
     }
 
-    /** Whether some value lies at {@code path} walking arrays (Sigma's reading) where the field found none. */
-    private static boolean reachable(JsonValue v, String[] path, int i) {
-        if (v instanceof JsonArray a) {
-            for (JsonValue x : a.items()) {
-                if (reachable(x, path, i)) {
-                    return true;
-                }
+    /** {@link #sigmaText}'s answer where an array lies on the path: Sigma would look at each of its items. */
+    private static final Object THROUGH_ARRAY = new Object();
+
+    /** The text at {@code path} through objects only (null if absent or an object), or {@link #THROUGH_ARRAY}. */
+    private static Object sigmaText(JsonValue v, String[] path) {
+        for (String key : path) {
+            if (v instanceof JsonArray) {
+                return THROUGH_ARRAY;
             }
-            return false;
+            if (!(v instanceof JsonObject o)) {
+                return null;
+            }
+            v = o.get(key);
         }
-        if (i == path.length) {
-            return v != null;
-        }
-        return v instanceof JsonObject o && reachable(o.get(path[i]), path, i + 1);
+        return v instanceof JsonArray ? THROUGH_ARRAY : v == null || v instanceof JsonObject ? null : v.asText();
     }
 
     /** The field of the first split, or null when every event gets the same list. */
