@@ -36,22 +36,12 @@ public final class Definitions {
         void enabled(String name, boolean on);
     }
 
-    static final class ListDef {
-        String name;
-        List<String> items;
-        int index;
-        int visibility;
-        String file;
-        int line;
-    }
-
-    static final class MacroDef {
-        String name;
-        String condition;
-        int index;
-        int visibility;
-        String file;
-        int line;
+    /**
+     * A list or a macro: its body (a list's items, a macro's condition), the number of its first
+     * definition (its place), the number of its latest definition (what it sees), and where its
+     * body was last defined. A change to it is a new {@code Def} under the same name.
+     */
+    record Def<B>(String name, B body, int index, int visibility, String file, int line) {
     }
 
     static final class RuleDef {
@@ -74,8 +64,8 @@ public final class Definitions {
     }
 
     private int counter;
-    final Map<String, ListDef> lists = new LinkedHashMap<>();
-    final Map<String, MacroDef> macros = new LinkedHashMap<>();
+    final Map<String, Def<List<String>>> lists = new LinkedHashMap<>();
+    final Map<String, Def<String>> macros = new LinkedHashMap<>();
     final Map<String, RuleDef> rules = new LinkedHashMap<>();
     private final OtherRules others;
 
@@ -99,29 +89,22 @@ public final class Definitions {
         }
         List<String> items = item.strings("items");
         boolean append = appendMode(file, where, m, "items");
-        ListDef existing = lists.get(name);
+        Def<List<String>> existing = lists.get(name);
         if (append) {
             if (existing == null) {
                 throw new RuleLoadException(where + "has 'append' but no list by that name is defined before");
             }
-            existing.items.addAll(items);
-            existing.visibility = counter++;
+            List<String> all = new ArrayList<>(existing.body());
+            all.addAll(items);
+            lists.put(name, new Def<>(name, all, existing.index(), counter++, existing.file(), existing.line()));
             return;
         }
         if (existing != null) {
-            existing.items = items;
-            existing.visibility = counter++;
-            existing.file = file;
-            existing.line = item.line();
+            lists.put(name, new Def<>(name, items, existing.index(), counter++, file, item.line()));
             return;
         }
-        ListDef d = new ListDef();
-        d.name = name;
-        d.items = items;
-        d.index = d.visibility = counter++;
-        d.file = file;
-        d.line = item.line();
-        lists.put(name, d);
+        int index = counter++;
+        lists.put(name, new Def<>(name, items, index, index, file, item.line()));
     }
 
     /** A {@code macro} item: defines, redefines or appends to a macro. */
@@ -135,29 +118,21 @@ public final class Definitions {
         }
         String condition = str(file, m.get("condition"));
         boolean append = appendMode(file, where, m, "condition");
-        MacroDef existing = macros.get(name);
+        Def<String> existing = macros.get(name);
         if (append) {
             if (existing == null) {
                 throw new RuleLoadException(where + "has 'append' but no macro by that name is defined before");
             }
-            existing.condition = existing.condition + " " + condition;
-            existing.visibility = counter++;
+            macros.put(name, new Def<>(name, existing.body() + " " + condition, existing.index(), counter++,
+                    existing.file(), existing.line()));
             return;
         }
         if (existing != null) {
-            existing.condition = condition;
-            existing.visibility = counter++;
-            existing.file = file;
-            existing.line = line(m.get("condition"));
+            macros.put(name, new Def<>(name, condition, existing.index(), counter++, file, line(m.get("condition"))));
             return;
         }
-        MacroDef d = new MacroDef();
-        d.name = name;
-        d.condition = condition;
-        d.index = d.visibility = counter++;
-        d.file = file;
-        d.line = line(m.get("condition"));
-        macros.put(name, d);
+        int index = counter++;
+        macros.put(name, new Def<>(name, condition, index, index, file, line(m.get("condition"))));
     }
 
     /** For lists and macros: {@code append: true} or {@code override: {key: append|replace}}. */

@@ -1,8 +1,7 @@
 package io.kaudit.rule;
 
 import io.kaudit.rule.Ast.Expr;
-import io.kaudit.rule.Definitions.ListDef;
-import io.kaudit.rule.Definitions.MacroDef;
+import io.kaudit.rule.Definitions.Def;
 import io.kaudit.rule.Definitions.RuleDef;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,15 +44,15 @@ final class FalcoCompiler {
         ListExpander.Index listIndex = new ListExpander.Index(named);
         Set<String> usedLists = new HashSet<>();
         List<MacroResolver.Macro> parsed = new ArrayList<>();
-        for (MacroDef d : defs.macros.values()) {
-            String text = ListExpander.expand(d.condition, listIndex, usedLists);
+        for (Def<String> d : defs.macros.values()) {
+            String text = ListExpander.expand(d.body(), listIndex, usedLists);
             Expr ast = null;
             try {
-                ast = parse(text, d.file, d.line, "macro '" + d.name + "'");
+                ast = parse(text, d.file(), d.line(), "macro '" + d.name() + "'");
             } catch (RuleLoadException e) {
                 errors.addAll(e.errors());
             }
-            parsed.add(new MacroResolver.Macro(d.name, d.condition, d.index, d.visibility, d.file, d.line, ast));
+            parsed.add(new MacroResolver.Macro(d, ast));
         }
         MacroResolver macros = new MacroResolver(parsed);
         macros.resolveAll(errors);
@@ -124,14 +123,14 @@ final class FalcoCompiler {
             warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");
         }
         Map<String, Integer> namedByList = namedByList();
-        for (ListDef l : defs.lists.values()) {
-            if (!usedLists.contains(l.name) && namedByList.getOrDefault(l.name, Integer.MIN_VALUE) <= l.index) {
-                warnings.add(l.file + ":" + l.line + ": list '" + l.name + "' is not used");
+        for (Def<List<String>> l : defs.lists.values()) {
+            if (!usedLists.contains(l.name()) && namedByList.getOrDefault(l.name(), Integer.MIN_VALUE) <= l.index()) {
+                warnings.add(l.file() + ":" + l.line() + ": list '" + l.name() + "' is not used");
             }
         }
-        for (MacroDef d : defs.macros.values()) {
-            if (!usedMacros.contains(d.name)) {
-                warnings.add(d.file + ":" + d.line + ": macro '" + d.name + "' is not used by any k8s_audit rule");
+        for (Def<String> d : defs.macros.values()) {
+            if (!usedMacros.contains(d.name())) {
+                warnings.add(d.file() + ":" + d.line() + ": macro '" + d.name() + "' is not used by any k8s_audit rule");
             }
         }
         readWarnings.forEach(out::warning);
@@ -151,14 +150,14 @@ final class FalcoCompiler {
             todo.add(w.group());
         }
         while (!todo.isEmpty()) {
-            MacroDef d = defs.macros.get(todo.poll());
-            if (d == null || !seen.add(d.name)) {
+            Def<String> d = defs.macros.get(todo.poll());
+            if (d == null || !seen.add(d.name())) {
                 continue;
             }
-            if (AUDIT_FIELD.matcher(d.condition).find()) {
+            if (AUDIT_FIELD.matcher(d.body()).find()) {
                 return true;
             }
-            java.util.regex.Matcher m = WORD.matcher(d.condition);
+            java.util.regex.Matcher m = WORD.matcher(d.body());
             while (m.find()) {
                 todo.add(m.group());
             }
@@ -169,9 +168,9 @@ final class FalcoCompiler {
     /** For each item of a list, the latest visibility of a list holding it: a list named there after its definition is used. */
     private Map<String, Integer> namedByList() {
         Map<String, Integer> out = new HashMap<>();
-        for (ListDef l : defs.lists.values()) {
-            for (String item : l.items) {
-                out.merge(item, l.visibility, Math::max);
+        for (Def<List<String>> l : defs.lists.values()) {
+            for (String item : l.body()) {
+                out.merge(item, l.visibility(), Math::max);
             }
         }
         return out;
@@ -181,20 +180,20 @@ final class FalcoCompiler {
     private List<ListExpander.Named> expandLists() {
         Map<String, List<String>> done = new HashMap<>();
         List<ListExpander.Named> out = new ArrayList<>();
-        List<ListDef> ordered = new ArrayList<>(defs.lists.values());
-        ordered.sort((a, b) -> Integer.compare(a.index, b.index));
-        for (ListDef l : ordered) {
+        List<Def<List<String>>> ordered = new ArrayList<>(defs.lists.values());
+        ordered.sort((a, b) -> Integer.compare(a.index(), b.index()));
+        for (Def<List<String>> l : ordered) {
             List<String> items = new ArrayList<>();
-            for (String item : l.items) {
-                ListDef other = defs.lists.get(item);
-                if (other != null && other != l && other.index < l.visibility && done.containsKey(item)) {
+            for (String item : l.body()) {
+                Def<List<String>> other = defs.lists.get(item);
+                if (other != null && other != l && other.index() < l.visibility() && done.containsKey(item)) {
                     items.addAll(done.get(item));
                 } else {
                     items.add(ListExpander.quoteItem(item));
                 }
             }
-            done.put(l.name, items);
-            out.add(new ListExpander.Named(l.name, items));
+            done.put(l.name(), items);
+            out.add(new ListExpander.Named(l.name(), items));
         }
         return out;
     }
