@@ -74,13 +74,14 @@ public final class Definitions {
      * What tells lists and macros apart: the item's key, its body's key, how the body is read and
      * joined on append, and the line it is placed at (a macro's errors point into its condition).
      */
-    private record Kind<B>(String key, String body, BodyReader<B> read, BinaryOperator<B> join, ToIntFunction<Item> line) {
+    private record Kind<B>(String key, String body, BodyReader<B> read, BinaryOperator<B> join,
+                           ToIntFunction<Item> line) {
     }
 
     private static final Kind<List<String>> LIST = new Kind<>("list", "items", Item::strings, Definitions::concat,
             Item::line);
-    private static final Kind<String> MACRO = new Kind<>("macro", "condition", Item::str, (old, more) -> old + " " + more,
-            i -> i.line("condition"));
+    private static final Kind<String> MACRO = new Kind<>("macro", "condition", Item::str,
+            (old, more) -> old + " " + more, i -> i.line("condition"));
 
     private int counter;
     final Map<String, Def<List<String>>> lists = new LinkedHashMap<>();
@@ -124,7 +125,8 @@ public final class Definitions {
         Def<B> existing = defs.get(name);
         if (append) {
             if (existing == null) {
-                throw new RuleLoadException(where + "has 'append' but no " + kind.key() + " by that name is defined before");
+                throw new RuleLoadException(where + "has 'append' but no " + kind.key()
+                        + " by that name is defined before");
             }
             defs.put(name, new Def<>(name, kind.join().apply(existing.body(), body), existing.index(), counter++,
                     existing.file(), existing.line()));

@@ -59,8 +59,8 @@ final class FalcoCompiler {
         Set<String> usedMacros = new HashSet<>();
         List<Rule> compiled = new ArrayList<>();
         Set<String> otherSources = new TreeSet<>();
-        List<RuleDef> ordered = new ArrayList<>(defs.rules.values());
-        ordered.sort((a, b) -> Integer.compare(a.index, b.index));
+        // in index order: a new name is put with the counter's next number, a redefinition keeps its place and number
+        Collection<RuleDef> ordered = defs.rules.values();
         for (RuleDef r : ordered) {
             if (!r.source.equals(RuleLoader.SOURCE)) {
                 otherSources.add(r.source);
@@ -180,9 +180,8 @@ final class FalcoCompiler {
     private List<ListExpander.Named> expandLists() {
         Map<String, List<String>> done = new HashMap<>();
         List<ListExpander.Named> out = new ArrayList<>();
-        List<Def<List<String>>> ordered = new ArrayList<>(defs.lists.values());
-        ordered.sort((a, b) -> Integer.compare(a.index(), b.index()));
-        for (Def<List<String>> l : ordered) {
+        // in index order: a new name is put with the counter's next number, a redefinition keeps its place and number
+        for (Def<List<String>> l : defs.lists.values()) {
             List<String> items = new ArrayList<>();
             for (String item : l.body()) {
                 Def<List<String>> other = defs.lists.get(item);
