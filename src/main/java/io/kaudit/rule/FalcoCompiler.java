@@ -87,22 +87,14 @@ final class FalcoCompiler {
             try {
                 condition = out.condition(resolved);
             } catch (CompileException e) {
-                if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
-                    warnings.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage() + "; skipped");
-                    continue;
-                }
-                errors.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage());
+                notCompiled(r, what, r.file, r.line, e, "");
                 continue;
             }
             try {
                 output = out.output(r.output);
             } catch (CompileException e) {
-                if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
-                    warnings.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "; skipped");
-                    continue;
-                }
-                errors.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "\n"
-                        + RuleCompiler.pointAt(r.output, Math.max(0, Math.min(e.position(), r.output.length()))));
+                notCompiled(r, what, r.outputFile, r.outputLine, e,
+                        "\n" + RuleCompiler.pointAt(r.output, Math.max(0, Math.min(e.position(), r.output.length()))));
                 continue;
             }
             compiled.add(new Rule(r.name, r.desc.trim(), r.priority, r.source, List.copyOf(new TreeSet<>(r.tags)),
@@ -136,6 +128,20 @@ final class FalcoCompiler {
         readWarnings.forEach(out::warning);
         warnings.forEach(out::warning);
         out.queries(named, macros);
+    }
+
+    /**
+     * A rule ({@code what}) whose condition or output at {@code file}:{@code line} did not compile: with
+     * skip-if-unknown-filter an unknown field is a warning, as in Falco; anything else is an error,
+     * followed by {@code pointer}.
+     */
+    private void notCompiled(RuleDef r, String what, String file, int line, CompileException e, String pointer) {
+        String message = file + ":" + line + ": " + what + ": " + e.getMessage();
+        if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
+            warnings.add(message + "; skipped");
+        } else {
+            errors.add(message + pointer);
+        }
     }
 
     /** True if a condition reads audit fields itself or through a macro (it was meant for k8s_audit). */
