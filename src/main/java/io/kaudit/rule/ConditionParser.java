@@ -127,31 +127,29 @@ public final class ConditionParser {
             return new Check(left, Op.EXISTS, null, start);
         }
         for (Op op : NUM_OPS) {
-            if (s.startsWith(op.text(), pos)) {
-                pos += op.text().length();
+            String t = spelledAt(op);
+            if (t != null) {
+                pos += t.length();
                 return new Check(left, op, numericValue(), start);
             }
         }
-        if (s.startsWith("==", pos)) {
-            pos += 2;
-            return new Check(left, Op.EQ, stringValue(), start);
-        }
         for (Op op : SYMBOL_OPS) {
-            if (s.startsWith(op.text(), pos)) {
-                pos += op.text().length();
+            String t = spelledAt(op);
+            if (t != null) {
+                pos += t.length();
                 return new Check(left, op, stringValue(), start);
             }
         }
         for (Op op : WORD_OPS) {
-            String t = op.text();
-            if (s.startsWith(t, pos) && pos + t.length() < s.length() && isBlank(s.charAt(pos + t.length()))) {
+            String t = spelledAt(op);
+            if (t != null && pos + t.length() < s.length() && isBlank(s.charAt(pos + t.length()))) {
                 pos += t.length();
                 return new Check(left, op, stringValue(), start);
             }
         }
         for (Op op : LIST_OPS) {
-            String t = op.text();
-            if (s.startsWith(t, pos)) {
+            String t = spelledAt(op);
+            if (t != null) {
                 int after = pos + t.length();
                 if (after < s.length() && (isBlank(s.charAt(after)) || s.charAt(after) == '(')) {
                     pos = after;
@@ -160,6 +158,16 @@ public final class ConditionParser {
             }
         }
         throw error(pos >= s.length() ? "missing operator after field" : "unknown operator");
+    }
+
+    /** How {@code op} is spelled at the position (the first of its spellings found there), or null. */
+    private String spelledAt(Op op) {
+        for (String t : op.spellings()) {
+            if (s.startsWith(t, pos)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private Operand numericValue() throws ConditionSyntaxException {

@@ -14,6 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BinaryOperator;
+import java.util.function.ToIntFunction;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
@@ -36,22 +38,12 @@ public final class Definitions {
         void enabled(String name, boolean on);
     }
 
-    static final class ListDef {
-        String name;
-        List<String> items;
-        int index;
-        int visibility;
-        String file;
-        int line;
-    }
-
-    static final class MacroDef {
-        String name;
-        String condition;
-        int index;
-        int visibility;
-        String file;
-        int line;
+    /**
+     * A list or a macro: its body (a list's items, a macro's condition), the number of its first
+     * definition (its place), the number of its latest definition (what it sees), and where its
+     * body was last defined. A change to it is a new {@code Def} under the same name.
+     */
+    record Def<B>(String name, B body, int index, int visibility, String file, int line) {
     }
 
     static final class RuleDef {
@@ -73,9 +65,27 @@ public final class Definitions {
         boolean sourceGiven;
     }
 
+    /** Reads the body of a list or macro item from its key. */
+    private interface BodyReader<B> {
+        B read(Item item, String key) throws RuleLoadException;
+    }
+
+    /**
+     * What tells lists and macros apart: the item's key, its body's key, how the body is read and
+     * joined on append, and the line it is placed at (a macro's errors point into its condition).
+     */
+    private record Kind<B>(String key, String body, BodyReader<B> read, BinaryOperator<B> join,
+                           ToIntFunction<Item> line) {
+    }
+
+    private static final Kind<List<String>> LIST = new Kind<>("list", "items", Item::strings, Definitions::concat,
+            Item::line);
+    private static final Kind<String> MACRO = new Kind<>("macro", "condition", Item::str,
+            (old, more) -> old + " " + more, i -> i.line("condition"));
+
     private int counter;
-    final Map<String, ListDef> lists = new LinkedHashMap<>();
-    final Map<String, MacroDef> macros = new LinkedHashMap<>();
+    final Map<String, Def<List<String>>> lists = new LinkedHashMap<>();
+    final Map<String, Def<String>> macros = new LinkedHashMap<>();
     final Map<String, RuleDef> rules = new LinkedHashMap<>();
     private final OtherRules others;
 
@@ -90,74 +100,49 @@ public final class Definitions {
 
     /** A {@code list} item: defines, redefines or appends to a list. */
     public void list(Item item) throws RuleLoadException {
-        String file = item.file();
-        Map<String, Node> m = item.keys();
-        String name = item.str("list");
-        String where = file + ":" + item.line() + ": list '" + name + "': ";
-        if (!m.containsKey("items")) {
-            throw new RuleLoadException(where + "missing 'items'");
-        }
-        List<String> items = item.strings("items");
-        boolean append = appendMode(file, where, m, "items");
-        ListDef existing = lists.get(name);
-        if (append) {
-            if (existing == null) {
-                throw new RuleLoadException(where + "has 'append' but no list by that name is defined before");
-            }
-            existing.items.addAll(items);
-            existing.visibility = counter++;
-            return;
-        }
-        if (existing != null) {
-            existing.items = items;
-            existing.visibility = counter++;
-            existing.file = file;
-            existing.line = item.line();
-            return;
-        }
-        ListDef d = new ListDef();
-        d.name = name;
-        d.items = items;
-        d.index = d.visibility = counter++;
-        d.file = file;
-        d.line = item.line();
-        lists.put(name, d);
+        define(lists, LIST, item);
     }
 
     /** A {@code macro} item: defines, redefines or appends to a macro. */
     public void macro(Item item) throws RuleLoadException {
+        define(macros, MACRO, item);
+    }
+
+    /**
+     * A list or macro item, as Falco treats both: with append its body joins the earlier
+     * definition's (which must exist); otherwise it replaces an earlier body, keeping its place,
+     * or defines a new one. Either way it now sees what was defined before this item.
+     */
+    private <B> void define(Map<String, Def<B>> defs, Kind<B> kind, Item item) throws RuleLoadException {
         String file = item.file();
-        Map<String, Node> m = item.keys();
-        String name = item.str("macro");
-        String where = file + ":" + item.line() + ": macro '" + name + "': ";
-        if (!m.containsKey("condition")) {
-            throw new RuleLoadException(where + "missing 'condition'");
+        String name = item.str(kind.key());
+        String where = file + ":" + item.line() + ": " + kind.key() + " '" + name + "': ";
+        if (!item.has(kind.body())) {
+            throw new RuleLoadException(where + "missing '" + kind.body() + "'");
         }
-        String condition = str(file, m.get("condition"));
-        boolean append = appendMode(file, where, m, "condition");
-        MacroDef existing = macros.get(name);
+        B body = kind.read().read(item, kind.body());
+        boolean append = appendMode(file, where, item.keys(), kind.body());
+        Def<B> existing = defs.get(name);
         if (append) {
             if (existing == null) {
-                throw new RuleLoadException(where + "has 'append' but no macro by that name is defined before");
+                throw new RuleLoadException(where + "has 'append' but no " + kind.key()
+                        + " by that name is defined before");
             }
-            existing.condition = existing.condition + " " + condition;
-            existing.visibility = counter++;
-            return;
+            defs.put(name, new Def<>(name, kind.join().apply(existing.body(), body), existing.index(), counter++,
+                    existing.file(), existing.line()));
+        } else if (existing != null) {   // a redefinition keeps the first one's place
+            defs.put(name, new Def<>(name, body, existing.index(), counter++, file, kind.line().applyAsInt(item)));
+        } else {
+            int index = counter++;
+            defs.put(name, new Def<>(name, body, index, index, file, kind.line().applyAsInt(item)));
         }
-        if (existing != null) {
-            existing.condition = condition;
-            existing.visibility = counter++;
-            existing.file = file;
-            existing.line = line(m.get("condition"));
-            return;
-        }
-        MacroDef d = new MacroDef();
-        d.name = name;
-        d.condition = condition;
-        d.index = d.visibility = counter++;
-        d.file = file;
-        d.line = line(m.get("condition"));
-        macros.put(name, d);
+    }
+
+    /** A list's items and appended ones, in a new list (a {@code Def} is never changed). */
+    private static List<String> concat(List<String> old, List<String> more) {
+        List<String> all = new ArrayList<>(old);
+        all.addAll(more);
+        return all;
     }
 
     /** For lists and macros: {@code append: true} or {@code override: {key: append|replace}}. */

@@ -1,8 +1,7 @@
 package io.kaudit.rule;
 
 import io.kaudit.rule.Ast.Expr;
-import io.kaudit.rule.Definitions.ListDef;
-import io.kaudit.rule.Definitions.MacroDef;
+import io.kaudit.rule.Definitions.Def;
 import io.kaudit.rule.Definitions.RuleDef;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,23 +44,23 @@ final class FalcoCompiler {
         ListExpander.Index listIndex = new ListExpander.Index(named);
         Set<String> usedLists = new HashSet<>();
         List<MacroResolver.Macro> parsed = new ArrayList<>();
-        for (MacroDef d : defs.macros.values()) {
-            String text = ListExpander.expand(d.condition, listIndex, usedLists);
+        for (Def<String> d : defs.macros.values()) {
+            String text = ListExpander.expand(d.body(), listIndex, usedLists);
             Expr ast = null;
             try {
-                ast = parse(text, d.file, d.line, "macro '" + d.name + "'");
+                ast = parse(text, d.file(), d.line(), "macro '" + d.name() + "'");
             } catch (RuleLoadException e) {
                 errors.addAll(e.errors());
             }
-            parsed.add(new MacroResolver.Macro(d.name, d.condition, d.index, d.visibility, d.file, d.line, ast));
+            parsed.add(new MacroResolver.Macro(d, ast));
         }
         MacroResolver macros = new MacroResolver(parsed);
         macros.resolveAll(errors);
         Set<String> usedMacros = new HashSet<>();
         List<Rule> compiled = new ArrayList<>();
         Set<String> otherSources = new TreeSet<>();
-        List<RuleDef> ordered = new ArrayList<>(defs.rules.values());
-        ordered.sort((a, b) -> Integer.compare(a.index, b.index));
+        // in index order: a new name is put with the counter's next number, a redefinition keeps its place and number
+        Collection<RuleDef> ordered = defs.rules.values();
         for (RuleDef r : ordered) {
             if (!r.source.equals(RuleLoader.SOURCE)) {
                 otherSources.add(r.source);
@@ -88,22 +87,14 @@ final class FalcoCompiler {
             try {
                 condition = out.condition(resolved);
             } catch (CompileException e) {
-                if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
-                    warnings.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage() + "; skipped");
-                    continue;
-                }
-                errors.add(r.file + ":" + r.line + ": " + what + ": " + e.getMessage());
+                notCompiled(r, what, r.file, r.line, e, "");
                 continue;
             }
             try {
                 output = out.output(r.output);
             } catch (CompileException e) {
-                if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
-                    warnings.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "; skipped");
-                    continue;
-                }
-                errors.add(r.outputFile + ":" + r.outputLine + ": " + what + ": " + e.getMessage() + "\n"
-                        + RuleCompiler.pointAt(r.output, Math.max(0, Math.min(e.position(), r.output.length()))));
+                notCompiled(r, what, r.outputFile, r.outputLine, e,
+                        "\n" + RuleCompiler.pointAt(r.output, Math.max(0, Math.min(e.position(), r.output.length()))));
                 continue;
             }
             compiled.add(new Rule(r.name, r.desc.trim(), r.priority, r.source, List.copyOf(new TreeSet<>(r.tags)),
@@ -124,19 +115,33 @@ final class FalcoCompiler {
             warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");
         }
         Map<String, Integer> namedByList = namedByList();
-        for (ListDef l : defs.lists.values()) {
-            if (!usedLists.contains(l.name) && namedByList.getOrDefault(l.name, Integer.MIN_VALUE) <= l.index) {
-                warnings.add(l.file + ":" + l.line + ": list '" + l.name + "' is not used");
+        for (Def<List<String>> l : defs.lists.values()) {
+            if (!usedLists.contains(l.name()) && namedByList.getOrDefault(l.name(), Integer.MIN_VALUE) <= l.index()) {
+                warnings.add(l.file() + ":" + l.line() + ": list '" + l.name() + "' is not used");
             }
         }
-        for (MacroDef d : defs.macros.values()) {
-            if (!usedMacros.contains(d.name)) {
-                warnings.add(d.file + ":" + d.line + ": macro '" + d.name + "' is not used by any k8s_audit rule");
+        for (Def<String> d : defs.macros.values()) {
+            if (!usedMacros.contains(d.name())) {
+                warnings.add(d.file() + ":" + d.line() + ": macro '" + d.name() + "' is not used by any k8s_audit rule");
             }
         }
         readWarnings.forEach(out::warning);
         warnings.forEach(out::warning);
         out.queries(named, macros);
+    }
+
+    /**
+     * A rule ({@code what}) whose condition or output at {@code file}:{@code line} did not compile: with
+     * skip-if-unknown-filter an unknown field is a warning, as in Falco; anything else is an error,
+     * followed by {@code pointer}.
+     */
+    private void notCompiled(RuleDef r, String what, String file, int line, CompileException e, String pointer) {
+        String message = file + ":" + line + ": " + what + ": " + e.getMessage();
+        if (r.skipIfUnknownFilter && e.getMessage().startsWith("unknown field")) {
+            warnings.add(message + "; skipped");
+        } else {
+            errors.add(message + pointer);
+        }
     }
 
     /** True if a condition reads audit fields itself or through a macro (it was meant for k8s_audit). */
@@ -151,14 +156,14 @@ final class FalcoCompiler {
             todo.add(w.group());
         }
         while (!todo.isEmpty()) {
-            MacroDef d = defs.macros.get(todo.poll());
-            if (d == null || !seen.add(d.name)) {
+            Def<String> d = defs.macros.get(todo.poll());
+            if (d == null || !seen.add(d.name())) {
                 continue;
             }
-            if (AUDIT_FIELD.matcher(d.condition).find()) {
+            if (AUDIT_FIELD.matcher(d.body()).find()) {
                 return true;
             }
-            java.util.regex.Matcher m = WORD.matcher(d.condition);
+            java.util.regex.Matcher m = WORD.matcher(d.body());
             while (m.find()) {
                 todo.add(m.group());
             }
@@ -169,9 +174,9 @@ final class FalcoCompiler {
     /** For each item of a list, the latest visibility of a list holding it: a list named there after its definition is used. */
     private Map<String, Integer> namedByList() {
         Map<String, Integer> out = new HashMap<>();
-        for (ListDef l : defs.lists.values()) {
-            for (String item : l.items) {
-                out.merge(item, l.visibility, Math::max);
+        for (Def<List<String>> l : defs.lists.values()) {
+            for (String item : l.body()) {
+                out.merge(item, l.visibility(), Math::max);
             }
         }
         return out;
@@ -181,20 +186,19 @@ final class FalcoCompiler {
     private List<ListExpander.Named> expandLists() {
         Map<String, List<String>> done = new HashMap<>();
         List<ListExpander.Named> out = new ArrayList<>();
-        List<ListDef> ordered = new ArrayList<>(defs.lists.values());
-        ordered.sort((a, b) -> Integer.compare(a.index, b.index));
-        for (ListDef l : ordered) {
+        // in index order: a new name is put with the counter's next number, a redefinition keeps its place and number
+        for (Def<List<String>> l : defs.lists.values()) {
             List<String> items = new ArrayList<>();
-            for (String item : l.items) {
-                ListDef other = defs.lists.get(item);
-                if (other != null && other != l && other.index < l.visibility && done.containsKey(item)) {
+            for (String item : l.body()) {
+                Def<List<String>> other = defs.lists.get(item);
+                if (other != null && other != l && other.index() < l.visibility() && done.containsKey(item)) {
                     items.addAll(done.get(item));
                 } else {
                     items.add(ListExpander.quoteItem(item));
                 }
             }
-            done.put(l.name, items);
-            out.add(new ListExpander.Named(l.name, items));
+            done.put(l.name(), items);
+            out.add(new ListExpander.Named(l.name(), items));
         }
         return out;
     }

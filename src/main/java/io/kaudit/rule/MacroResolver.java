@@ -17,25 +17,15 @@ import java.util.Set;
  * definition; a rule sees them all; a reference loop is an error. Each macro is resolved once.
  */
 public final class MacroResolver {
-    /** One macro: its parsed body (null when it did not parse), where it is defined, and what it sees. */
+    /** One macro: its definition, its parsed body (null when it did not parse), and what resolving it gave. */
     public static final class Macro {
-        final String name;
-        final String condition;
-        final int index;
-        final int visibility;
-        final String file;
-        final int line;
+        final Definitions.Def<String> def;
         final Expr ast;
         boolean broken;
         Expr resolved;
 
-        public Macro(String name, String condition, int index, int visibility, String file, int line, Expr ast) {
-            this.name = name;
-            this.condition = condition;
-            this.index = index;
-            this.visibility = visibility;
-            this.file = file;
-            this.line = line;
+        Macro(Definitions.Def<String> def, Expr ast) {
+            this.def = def;
             this.ast = ast;
             this.broken = ast == null;
         }
@@ -60,7 +50,7 @@ public final class MacroResolver {
 
     public MacroResolver(List<Macro> macros) {
         for (Macro m : macros) {
-            this.macros.put(m.name, m);
+            this.macros.put(m.def.name(), m);
         }
     }
 
@@ -123,13 +113,14 @@ public final class MacroResolver {
             throw new BrokenMacro();
         }
         if (d.resolved == null) {
-            if (stack.contains(d.name)) {
-                throw new RuleLoadException(d.file + ":" + d.line + ": macro '" + d.name + "': reference loop through "
-                        + String.join(" -> ", stack) + " -> " + d.name);
+            Definitions.Def<String> def = d.def;
+            if (stack.contains(def.name())) {
+                throw new RuleLoadException(def.file() + ":" + def.line() + ": macro '" + def.name()
+                        + "': reference loop through " + String.join(" -> ", stack) + " -> " + def.name());
             }
-            stack.addLast(d.name);   // in reference order: the loop is named as it runs, a -> b -> a
-            d.resolved = new Resolving(d.visibility, stack, used,
-                    new Referrer(d.file, d.line, "macro '" + d.name + "'", d.condition)).rewrite(d.ast);
+            stack.addLast(def.name());   // in reference order: the loop is named as it runs, a -> b -> a
+            d.resolved = new Resolving(def.visibility(), stack, used,
+                    new Referrer(def.file(), def.line(), "macro '" + def.name() + "'", def.body())).rewrite(d.ast);
             stack.removeLast();
         }
         return d.resolved;
@@ -152,12 +143,12 @@ public final class MacroResolver {
         @Override
         public Expr macro(MacroRef ref) throws RuleLoadException {
             Macro d = macros.get(ref.name());
-            if (d == null || d.index >= visibility) {
+            if (d == null || d.def.index() >= visibility) {
                 throw new RuleLoadException(who.file() + ":" + who.line() + ": " + who.what() + ": undefined macro '"
                         + ref.name() + "' used in filter" + (d == null ? "" : " (it is defined later)") + "\n"
                         + RuleCompiler.pointAt(who.text(), ref.pos()));
             }
-            used.add(d.name);
+            used.add(d.def.name());
             Expr body = resolve(d, stack, used);
             markUsed(d.ast, used);
             return body;
@@ -169,7 +160,7 @@ public final class MacroResolver {
         Ast.leaves(e, x -> {
             if (x instanceof MacroRef ref) {
                 Macro d = macros.get(ref.name());
-                if (d != null && used.add(d.name)) {
+                if (d != null && used.add(d.def.name())) {
                     markUsed(d.ast, used);
                 }
             }

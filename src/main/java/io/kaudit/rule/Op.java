@@ -15,7 +15,7 @@ public enum Op {
     LT("<", Kind.NUMERIC),
     GE(">=", Kind.NUMERIC),
     GT(">", Kind.NUMERIC),
-    EQ("=", Kind.SYMBOL),
+    EQ("=", Kind.SYMBOL, "=="),
     NE("!=", Kind.SYMBOL),
     BSTARTSWITH("bstartswith", Kind.WORD),
     STARTSWITH("startswith", Kind.WORD),
@@ -47,7 +47,7 @@ public enum Op {
         UNARY,
         /** a number, {@code val()} or a transformer */
         NUMERIC,
-        /** a string, {@code val()} or a transformer ({@code ==} is read as {@code =}) */
+        /** a string, {@code val()} or a transformer */
         SYMBOL,
         /** a string after a blank */
         WORD,
@@ -62,22 +62,32 @@ public enum Op {
     static {
         for (Op op : values()) {
             if (op.kind != Kind.OPAQUE) {
-                BY_TEXT.put(op.text, op);
+                op.spellings.forEach(t -> BY_TEXT.put(t, op));
             }
         }
     }
 
     private final String text;
     private final Kind kind;
+    /** Every way it is written, aliases first: the parser must try {@code ==} before {@code =}, its prefix. */
+    private final List<String> spellings;
 
-    Op(String text, Kind kind) {
+    Op(String text, Kind kind, String... aliases) {
         this.text = text;
         this.kind = kind;
+        List<String> all = new java.util.ArrayList<>(List.of(aliases));
+        all.add(text);
+        this.spellings = List.copyOf(all);
     }
 
     /** As written in a condition. */
     public String text() {
         return text;
+    }
+
+    /** {@link #text()} and its aliases ({@code ==} for {@code =}), in the order the parser tries them. */
+    public List<String> spellings() {
+        return spellings;
     }
 
     public Kind kind() {
@@ -89,9 +99,9 @@ public enum Op {
         return kind == Kind.LIST;
     }
 
-    /** The operator spelled {@code text} ({@code ==} is {@code =}), or null. */
+    /** The operator spelled {@code text} (by any of its spellings), or null. */
     public static Op of(String text) {
-        return text.equals("==") ? EQ : BY_TEXT.get(text);
+        return BY_TEXT.get(text);
     }
 
     /** The operators of one kind, in the order the parser tries them. */
