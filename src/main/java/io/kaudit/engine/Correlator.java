@@ -28,8 +28,9 @@ import java.util.function.Function;
  * The correlation state of one run. Every alert of the run passes through {@link #accept} in input
  * order; the alerts of rules that only feed correlations are dropped, the others pass on at once.
  * The events correlations count wait in a buffer ordered by event time until the newest event
- * time seen is {@code slack} past them, so events out of order by less than the slack count as if
- * in order; then each correlation updates the state of its group.
+ * time seen is {@code slack} past them (or, beyond {@link #MAX_PENDING} of them, the oldest go
+ * early), so events out of order by less than the slack count as if in order; then each
+ * correlation updates the state of its group, measured in constant time per event.
  *
  * <p>Windows slide on event time: a group keeps the events of the last {@code timespan} (measured
  * back from its newest event). A condition that only bounds from below ({@code gt}, {@code gte}, and
@@ -47,6 +48,8 @@ public final class Correlator {
     private final List<Correlation> correlations;
     /** Per rule name, the correlations (indexes) that count it. */
     private final Map<String, List<Integer>> byRule = new HashMap<>();
+    /** Events waiting within the slack at most (~250 bytes each). */
+    static final int MAX_PENDING = 65_536;
     private final PriorityQueue<Hit> pending = new PriorityQueue<>((a, b) -> a.time != b.time
             ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
     /** Per correlation, its groups in update order. */
@@ -64,9 +67,56 @@ public final class Correlator {
     private record Entry(long time, long seq, Location where, String rule, String value) {
     }
 
+    /**
+     * One group's window: its events in time order, and how many of them carry each counted value
+     * (value_count) or rule (temporal types), kept as events come and go so that a window of n
+     * events is measured in O(1), not O(n), per event.
+     */
     private static final class Group {
         final ArrayDeque<Entry> events = new ArrayDeque<>();
+        private final Map<String, Integer> tally = new HashMap<>();
+        private final boolean byValue;
+        /** temporal_ordered over distinct rules: it matches at most {@link #distinct} of them. */
+        final boolean boundedByDistinct;
         long last;
+
+        Group(Correlation c) {
+            this.byValue = c.type().equals("value_count");
+            this.boundedByDistinct = c.type().equals("temporal_ordered") && Set.copyOf(c.rules()).size() == c.rules().size();
+        }
+
+        /** Adds in time order (an event later than the slack allowed still counts, in its place). */
+        void add(Entry e) {
+            tally.merge(byValue ? e.value() : e.rule(), 1, Integer::sum);
+            if (events.isEmpty() || events.peekLast().time() <= e.time()) {
+                events.addLast(e);
+                return;
+            }
+            ArrayDeque<Entry> after = new ArrayDeque<>();
+            while (!events.isEmpty() && events.peekLast().time() > e.time()) {
+                after.addFirst(events.pollLast());
+            }
+            events.addLast(e);
+            events.addAll(after);
+        }
+
+        /** Drops the events more than {@code span} before {@code time}. */
+        void slide(long time, long span) {
+            while (!events.isEmpty() && time - events.peekFirst().time() > span) {
+                Entry e = events.pollFirst();
+                tally.computeIfPresent(byValue ? e.value() : e.rule(), (k, n) -> n == 1 ? null : n - 1);
+            }
+        }
+
+        void clear() {
+            events.clear();
+            tally.clear();
+        }
+
+        /** Distinct values (value_count) or rules (temporal types) in the window. */
+        int distinct() {
+            return tally.size();
+        }
     }
 
     Correlator(Engine engine, long slackNanos, int maxGroups) {
@@ -109,6 +159,11 @@ public final class Correlator {
         }
         offer(hit(a, which, eventOf(a)));
         release(newest - slack, out);
+        // the buffer is bounded by time; a log dense enough to fill it beyond this many events (every
+        // request of a busy minute feeding a correlation) has its oldest counted early instead
+        while (pending.size() > MAX_PENDING) {
+            release(pending.peek().time, out);
+        }
     }
 
     /** End of input: every buffered event is counted and every open window judged. */
@@ -247,11 +302,11 @@ public final class Correlator {
                     if (total >= maxGroups) {
                         evictOldest();
                     }
-                    Group g = new Group();
+                    Group g = new Group(correlations.get(i));
                     g.last = num(j.get("last"));
                     for (JsonValue ev : ((JsonArray) j.get("events")).items()) {
                         JsonObject e = (JsonObject) ev;
-                        g.events.addLast(new Entry(num(e.get("time")), num(e.get("seq")), location(e.get("where")),
+                        g.add(new Entry(num(e.get("time")), num(e.get("seq")), location(e.get("where")),
                                 e.string("rule"), string(e.get("value"))));
                     }
                     groups.get(i).put(key, g);
@@ -378,42 +433,29 @@ public final class Correlator {
             if (total >= maxGroups) {
                 evictOldest();
             }
-            g = new Group();
+            g = new Group(c);
             gs.put(key, g);
             total++;
         }
         g.last = Math.max(g.last, h.time);
         Entry entry = new Entry(h.time, h.seq, h.where, h.rule, value);
         if (c.monotone()) {
-            while (!g.events.isEmpty() && h.time - g.events.peekFirst().time() > span) {
-                g.events.pollFirst();
+            g.slide(h.time, span);
+            g.add(entry);
+            if (g.boundedByDistinct && !c.holds(g.distinct())) {
+                return;   // too few of the rules present for any order to hold: no walk over the window
             }
-            insert(g.events, entry);
-            long n = measure(c, g.events);
+            long n = measure(c, g);
             if (c.holds(n)) {
                 fire(i, c, key, g.events, n, out);
-                g.events.clear();
+                g.clear();
             }
         } else {
             if (!g.events.isEmpty() && h.time - g.events.peekFirst().time() > span) {
                 close(i, c, key, g, out);
             }
-            insert(g.events, entry);
+            g.add(entry);
         }
-    }
-
-    /** Adds in time order (an event later than the slack allowed still counts, in its place). */
-    private static void insert(ArrayDeque<Entry> events, Entry e) {
-        if (events.isEmpty() || events.peekLast().time() <= e.time()) {
-            events.addLast(e);
-            return;
-        }
-        ArrayDeque<Entry> after = new ArrayDeque<>();
-        while (!events.isEmpty() && events.peekLast().time() > e.time()) {
-            after.addFirst(events.pollLast());
-        }
-        events.addLast(e);
-        events.addAll(after);
     }
 
     /** Judges a whole window (non-monotone conditions) and empties it. */
@@ -421,11 +463,11 @@ public final class Correlator {
         if (g.events.isEmpty()) {
             return;
         }
-        long n = measure(c, g.events);
+        long n = measure(c, g);
         if (c.holds(n)) {
             fire(i, c, key, g.events, n, out);
         }
-        g.events.clear();
+        g.clear();
     }
 
     private void evictOldest() {
@@ -448,28 +490,17 @@ public final class Correlator {
         }
     }
 
-    private static long measure(Correlation c, ArrayDeque<Entry> events) {
+    private static long measure(Correlation c, Group g) {
         switch (c.type()) {
             case "event_count":
-                return events.size();
-            case "value_count": {
-                Set<String> distinct = new HashSet<>();
-                for (Entry e : events) {
-                    distinct.add(e.value());
-                }
-                return distinct.size();
-            }
-            case "temporal": {
-                Set<String> distinct = new HashSet<>();
-                for (Entry e : events) {
-                    distinct.add(e.rule());
-                }
-                return distinct.size();
-            }
+                return g.events.size();
+            case "value_count":
+            case "temporal":
+                return g.distinct();
             default: {   // temporal_ordered: how many of the rules appear in their order
                 List<String> order = c.rules();
                 int next = 0;
-                for (Entry e : events) {
+                for (Entry e : g.events) {
                     if (next < order.size() && e.rule().equals(order.get(next))) {
                         next++;
                     }
