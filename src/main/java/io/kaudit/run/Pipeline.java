@@ -49,6 +49,14 @@ public final class Pipeline {
      */
     private static final int WINDOW = 16;
 
+    /**
+     * Alerts evaluated but not yet handed on, beyond which the reader waits. Each holds its event
+     * (some KiB): a log where every short line alerts, and feeds correlations, held some 80,000 of
+     * them in the chunks of the window and ran out of the launcher's heap.
+     */
+    static final int MAX_ALERTS_AHEAD = 10_000;
+    private final AtomicLong alertsAhead = new AtomicLong();
+
     private final Projection projection;
     private final int threads;
     private final long maxLine;
@@ -122,6 +130,7 @@ public final class Pipeline {
      */
     public RunStats run(List<Input> inputs, Run run, AtomicLong rawBytes) throws IOException {
         evaluators = ThreadLocal.withInitial(() -> run.evaluator(projection));
+        alertsAhead.set(0);
         ExecutorService workers = Executors.newFixedThreadPool(threads, daemon("kaudit-worker"));
         BlockingQueue<Future<Result>> pending = new ArrayBlockingQueue<>(threads * WINDOW);
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(threads * WINDOW + 4);
@@ -167,6 +176,7 @@ public final class Pipeline {
                 for (Alert a : r.alerts()) {
                     run.alert(a.atLine(base + a.location().line()));
                 }
+                alertsAhead.addAndGet(-r.alerts().size());
                 base += r.lines();
                 byte[] used = r.chunk().data();
                 if (used != null && used.length == ChunkReader.CHUNK_SIZE) {
@@ -222,8 +232,10 @@ public final class Pipeline {
                     if (format.documents()) {
                         readDocuments(input, in, pending, format, observers.get());
                     } else {
-                        framer.read(input, format.lines(in, maxLine),
-                                chunk -> submit(pending, workers.submit(() -> process(chunk, observers.get()))));
+                        framer.read(input, format.lines(in, maxLine), chunk -> {
+                            awaitAlertsHandedOn();
+                            submit(pending, workers.submit(() -> process(chunk, observers.get())));
+                        });
                     }
                 } catch (Input.CutShortException e) {
                     // a gzip copied while being written: what came before the cut is read, and the others
@@ -269,7 +281,9 @@ public final class Pipeline {
                 List<Alert> alerts = new ArrayList<>();
                 LineEvaluator.Outcome o = evaluator.value(value, input.name(), line, alerts, observer);
                 List<Bad> bad = o.problem() == null ? List.of() : List.of(new Bad(line, o.problem()));
+                alertsAhead.addAndGet(alerts.size());
                 submit(pending, CompletableFuture.completedFuture(new Result(chunk, 0, 0, o.events(), alerts, bad, null)));
+                awaitAlertsHandedOn();
             }
 
             @Override
@@ -278,6 +292,18 @@ public final class Pipeline {
                         List.of(new Bad(line, reason)), null)));
             }
         });
+    }
+
+    /** Waits while too many alerts wait to be handed on (they come from chunks before this one: no deadlock). */
+    private void awaitAlertsHandedOn() {
+        while (alertsAhead.get() > MAX_ALERTS_AHEAD && !stopRequested) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UncheckedIOException(new IOException("interrupted"));
+            }
+        }
     }
 
     /** Ends the run with {@code failure} (reported in order, after what came before). */
@@ -326,6 +352,7 @@ public final class Pipeline {
             }
             events += o.events();
         }
+        alertsAhead.addAndGet(alerts.size());
         return new Result(chunk, line, len, events, alerts, bad, null);
     }
 
