@@ -79,7 +79,13 @@ public final class Timestamps {
         }
         long epochSecond = daysFromCivil(year, month, day) * 86400L + hour * 3600L + minute * 60L + second
                 - offsetSeconds;
-        return epochSecond * 1_000_000_000L + nanos;
+        try {   // nanoseconds since the epoch in a long: 1677-09-21 to 2262-04-11, not a wrapped date
+            return epochSecond < 0 && nanos > 0   // borrow a second, so that the earliest instants fit too
+                    ? Math.addExact(Math.multiplyExact(epochSecond + 1, 1_000_000_000L), nanos - 1_000_000_000L)
+                    : Math.addExact(Math.multiplyExact(epochSecond, 1_000_000_000L), nanos);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("timestamp out of range (1677 to 2262): " + s);
+        }
     }
 
     /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), allocation-free. */
