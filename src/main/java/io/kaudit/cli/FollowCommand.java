@@ -87,6 +87,13 @@ final class FollowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        for (String arg : paths) {   // a folder holds rotated backups too: which file grows is for the user to say
+            if (!io.kaudit.source.Inputs.isGlob(arg) && Files.isDirectory(Path.of(arg))) {
+                err.println("kaudit follow: " + arg + " is a folder: give the log file (" + Path.of(arg, "audit.log")
+                        + ") or a glob ('" + Path.of(arg, "*.log") + "')");
+                return 2;
+            }
+        }
         RuleSet rules = ruleOptions.loadOrReport(err);
         Checkpoint checkpoint = rules == null ? null : loadCheckpoint(err);
         if (checkpoint == null) {

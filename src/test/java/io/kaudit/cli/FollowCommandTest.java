@@ -348,6 +348,16 @@ class FollowCommandTest {
 
     /** A last line without its newline is waited for, and on stop follow says so instead of going quiet. */
     @Test
+    void aFolderIsRefusedNotFollowedAsNothing() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("logs"));
+        Files.writeString(folder.resolve("audit.log"), "");
+        Kaudit.Outcome o = Kaudit.run("follow", "-f", "jsonl", folder.toString());
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains(folder + " is a folder") && o.err().contains(folder.resolve("*.log").toString()),
+                o.err());
+    }
+
+    @Test
     void aLineWithoutItsNewlineIsNamedOnStop() throws Exception {
         Path log = dir.resolve("unfinished.log");
         String event = Files.readAllLines(Path.of("samples", "privileged-pod.log")).get(0);
