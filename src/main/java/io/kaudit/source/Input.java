@@ -126,6 +126,10 @@ public record Input(String name, Path path) {
         CutShortException(IOException cause) {
             super("compressed data ends early (" + cause.getMessage() + "); the rest is lost", cause);
         }
+
+        CutShortException(String why) {
+            super(why + "; the rest is lost");
+        }
     }
 
     /** An input of a format kaudit recognises but does not read (another compression, an archive). */
@@ -201,7 +205,7 @@ public record Input(String name, Path path) {
 
         private static InputStream open(InputStream compressed) throws IOException {
             try {
-                return new GZIPInputStream(compressed, BUFFER);   // reads the header
+                return new Members(compressed);   // reads the header
             } catch (java.io.EOFException | java.util.zip.ZipException cut) {
                 throw new CutShortException(cut);
             }
@@ -210,7 +214,7 @@ public record Input(String name, Path path) {
         @Override
         public int read() throws IOException {
             try {
-                return in.read();
+                return ended(in.read());
             } catch (java.io.EOFException | java.util.zip.ZipException cut) {
                 throw new CutShortException(cut);
             }
@@ -219,15 +223,44 @@ public record Input(String name, Path path) {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             try {
-                return in.read(b, off, len);
+                return ended(in.read(b, off, len));
             } catch (java.io.EOFException | java.util.zip.ZipException cut) {
                 throw new CutShortException(cut);
             }
         }
 
+        /** {@code n}, unless the end it announces leaves bytes that are not gzip behind. */
+        private int ended(int n) throws IOException {
+            if (n < 0 && ((Members) in).notGzipAfter()) {
+                throw new CutShortException("bytes after a gzip member are not gzip data (a damaged member header?)");
+            }
+            return n;
+        }
+
         @Override
         public int available() {
             return 0;
+        }
+    }
+
+    /**
+     * GZIPInputStream ends quietly where the bytes after a member are not a gzip header (it takes
+     * them for padding): a damaged second member lost every line after it without a word.
+     */
+    private static final class Members extends GZIPInputStream {
+        private boolean checked;
+
+        Members(InputStream compressed) throws IOException {
+            super(compressed, BUFFER);
+        }
+
+        /** At the end: whether bytes remain past the last member's 8-byte trailer (once). */
+        boolean notGzipAfter() throws IOException {
+            if (checked) {
+                return false;
+            }
+            checked = true;
+            return inf.getRemaining() > 8 || in.read() >= 0;
         }
     }
 

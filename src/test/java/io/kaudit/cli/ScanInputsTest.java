@@ -554,6 +554,37 @@ class ScanInputsTest {
         assertTrue(early.out().contains(next.getFileName().toString()), "the next input is still scanned");
     }
 
+    /**
+     * GZIPInputStream takes bytes after a member that are not a gzip header for padding and ends:
+     * a damaged second member lost every later line without a word. Whole members are read, the
+     * loss is named; concatenated members that are whole read as one stream.
+     */
+    @Test
+    void aDamagedGzipMemberIsNamedNotTakenForTheEnd() throws IOException {
+        byte[] first = Files.readAllBytes(gzip("m1.gz", events));
+        byte[] second = Files.readAllBytes(gzip("m2.gz", events));
+        Path whole = dir.resolve("members.log.gz");
+        Files.write(whole, concat(first, second, second));
+        Kaudit.Outcome good = Kaudit.run("scan", "-f", "jsonl", whole.toString());
+        assertTrue(good.err().contains(String.format("%,d events", 3 * events.size()))
+                && !good.err().contains("not read to the end"), good.err());
+        second[0] = 0x1e;   // the second member's magic number damaged
+        Path damaged = dir.resolve("damaged.log.gz");
+        Files.write(damaged, concat(first, second, Files.readAllBytes(gzip("m3.gz", events))));
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", damaged.toString());
+        assertTrue(o.err().contains(String.format("%,d events", events.size())), "the first member is read: " + o.err());
+        assertTrue(o.err().contains("1 input not read to the end (first at " + damaged + ":" + events.size()
+                + ": bytes after a gzip member are not gzip data"), o.err());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            all.writeBytes(p);
+        }
+        return all.toByteArray();
+    }
+
     /** Another compression or an archive is named with what to do; the other inputs are still scanned; exit 2. */
     @Test
     void otherCompressionsAreNamedAndTheRestIsScanned() throws Exception {
