@@ -13,13 +13,15 @@ import java.io.InputStream;
  * a huge export never sits in memory whole. Each value comes with the line it starts on.
  *
  * <p>Values are first cut out by their brackets and quotes, then parsed one by one: a broken value
- * is reported with its line and the values after it are still read (a bracket or quote missing for
- * good swallows the rest, which is then reported once).
+ * is reported with its line and the values after it are still read. A document whose bracket or
+ * quote is missing for good runs on into those after it; where such a broken value holds a later
+ * line that starts with '{' (where a writer begins its next document), it is reported as not
+ * closed before that line and reading goes on there.
  */
 public final class DocumentReader {
     private static final int MAX_VALUE = 64 << 20;
 
-    private final InputStream in;
+    private InputStream in;
     private final String path;
     private final FrameHandler handler;
     private final byte[] buf = new byte[1 << 16];
@@ -100,12 +102,42 @@ public final class DocumentReader {
         try {
             v = JsonReader.parse(bytes, 0, bytes.length, Projection.ALL);
         } catch (IOException e) {
+            int next = nextDocument(bytes);
+            if (next > 0) {
+                long lines = 0;
+                for (int i = 0; i < next; i++) {
+                    lines += bytes[i] == '\n' ? 1 : 0;
+                }
+                handler.skipped(path, start, "invalid JSON: a document not closed before line " + (start + lines));
+                readAgain(bytes, next, start + lines);
+                return;
+            }
             long at = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
                     ? start + Math.max(0, j.getLocation().getLineNr() - 1) : start;
             handler.skipped(path, at, "invalid JSON: " + JsonReader.message(e));
             return;
         }
         handler.value(path, v, start);
+    }
+
+    /** Where a later line of a broken value starts with '{', or -1. */
+    private static int nextDocument(byte[] bytes) {
+        for (int i = 1; i < bytes.length; i++) {
+            if (bytes[i] == '{' && bytes[i - 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Reads on from {@code bytes[from..]} (taken by a broken value), then what was not read yet. */
+    private void readAgain(byte[] bytes, int from, long atLine) {
+        InputStream rest = new java.io.SequenceInputStream(
+                new java.io.ByteArrayInputStream(java.util.Arrays.copyOfRange(buf, pos, len)), in);
+        in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(bytes, from, bytes.length - from), rest);
+        pos = 0;
+        len = 0;
+        line = atLine;
     }
 
     /**

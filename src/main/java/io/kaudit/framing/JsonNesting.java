@@ -17,6 +17,16 @@ final class JsonNesting {
         escape = false;
     }
 
+    /** Inside a string (across a line end: broken JSON, which has no raw newline in a string). */
+    boolean inString() {
+        return string;
+    }
+
+    /** Brackets open. */
+    int depth() {
+        return depth;
+    }
+
     /** Inside brackets or a string: a separator here does not end the value. */
     boolean open() {
         return string || depth > 0;

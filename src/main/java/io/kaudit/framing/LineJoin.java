@@ -28,6 +28,9 @@ public final class LineJoin {
 
     /** The line {@code [from, limit)}, number {@code lineNumber}, at {@code fileOffset} in its file. */
     public void line(FrameHandler out, String path, byte[] b, int from, int limit, long lineNumber, long fileOffset) {
+        if (firstOffset >= 0 && startsNextDocument(b, from, limit)) {
+            flush(out, path);   // the held document was never closed: its lines go on as they were
+        }
         if (firstOffset < 0) {
             if (!opensDocument(b, fileOffset == 0 && from == 0 ? Bytes.bomLength(b, limit) : from, limit)) {
                 cri.line(out, path, b, from, limit, lineNumber, fileOffset);
@@ -78,6 +81,22 @@ public final class LineJoin {
     private void reset() {
         held.reset();
         firstOffset = -1;
+    }
+
+    /**
+     * A line that is only '{' at its first column, where the held document cannot go on: inside a
+     * string (a raw line end there is broken JSON) or directly in its top-level object (a member
+     * needs a key first). Writers begin their next document so; a torn one then ends here.
+     */
+    private boolean startsNextDocument(byte[] b, int from, int limit) {
+        return from < limit && b[from] == '{' && Bytes.trimBlanks(b, from, limit) == from + 1
+                && (nesting.inString() || nesting.depth() == 1 && heldOpensObject());
+    }
+
+    private boolean heldOpensObject() {
+        byte[] h = held.toByteArray();
+        int start = Bytes.skipBlanks(h, 0, h.length);
+        return start < h.length && h[start] == '{';
     }
 
     /** A line holding only an opening bracket: how pretty-printers (jq, Jackson, json.dumps) start a document. */

@@ -51,6 +51,25 @@ class DocumentReaderTest {
                 "concatenated documents, after a byte order mark");
     }
 
+    /**
+     * A document never closed (its last brace lost, or cut in the middle of a string) ran on into
+     * every document after it; it is reported as not closed before the next line that starts with
+     * '{', and reading goes on there.
+     */
+    @Test
+    void aDocumentNeverClosedEndsWhereTheNextDocumentBegins() throws IOException {
+        String doc = "{\n  \"verb\": \"%s\",\n  \"user\": {\"username\": \"u\"}\n}\n";
+        String lostBrace = doc.formatted("get") + doc.formatted("list").substring(0, doc.formatted("list").length() - 2)
+                + "\n" + doc.formatted("watch") + doc.formatted("create");
+        assertEquals(List.of("1: get", "5! invalid JSON: a document not closed before line 9", "9: watch", "13: create"),
+                read(lostBrace));
+        String cutInAString = doc.formatted("get") + "{\n  \"verb\": \"li\n" + doc.formatted("watch");
+        assertEquals(List.of("1: get", "5! invalid JSON: a document not closed before line 7", "7: watch"),
+                read(cutInAString));
+        // a valid document whose nested objects start at column 0 (json.dumps(indent=0)) is not split
+        assertEquals(List.of("1: get"), read("{\n\"verb\": \"get\",\n\"items\": [\n{\n\"a\": 1\n}\n]\n}\n"));
+    }
+
     @Test
     void aBrokenElementIsReportedAndTheOthersAreRead() throws IOException {
         List<String> got = read("""
