@@ -83,14 +83,21 @@ final class PolicyCommand implements Runnable {
                 err.println("kaudit: invalid policy: " + e.getMessage());
                 return 2;
             }
-            List<Rule> rules = rules(ruleOptions, err);
-            if (rules == null) {
+            RuleSet set = ruleOptions.loadOrReport(err);
+            if (set == null) {
                 return 2;
             }
+            Engine engine = new Engine(set, ruleOptions.selection());
+            Map<String, io.kaudit.rule.sigma.Correlation> correlations = new java.util.HashMap<>();
+            engine.correlations().forEach(c -> correlations.put(c.rule().name(), c));
             Coverage coverage = new Coverage(policy);
             List<Coverage.Verdict> verdicts = new ArrayList<>();
-            for (Rule r : rules) {
-                verdicts.add(coverage.check(r));
+            Map<String, Coverage.Verdict> byName = new java.util.HashMap<>();
+            for (Rule r : engine.activeRules()) {   // a correlation comes after the rules it counts
+                io.kaudit.rule.sigma.Correlation c = correlations.get(r.name());
+                Coverage.Verdict v = c == null ? coverage.check(r) : coverage.check(c, byName);
+                byName.put(r.name(), v);
+                verdicts.add(v);
             }
             if (format.equals("json")) {
                 out.println(json(policy, verdicts));

@@ -198,6 +198,42 @@ public final class Coverage {
         return new Verdict(rule, status, needs.level(), ruleStages, causes, suggestion);
     }
 
+    /**
+     * A correlation sees what the rules it counts see: an event_count or value_count is blind when
+     * all of them are, a temporal one (it needs every rule) when any is; covered when all are. Its
+     * causes are theirs, named by rule.
+     */
+    public Verdict check(io.kaudit.rule.sigma.Correlation c, Map<String, Verdict> counted) {
+        boolean needsAll = c.type().startsWith("temporal");
+        List<Verdict> feeders = new ArrayList<>();
+        for (String name : new LinkedHashSet<>(c.rules())) {
+            Verdict v = counted.get(name);
+            if (v != null) {
+                feeders.add(v);
+            }
+        }
+        long blind = feeders.stream().filter(v -> v.status() == Status.BLIND).count();
+        long covered = feeders.stream().filter(v -> v.status() == Status.COVERED).count();
+        Status status = covered == feeders.size() ? Status.COVERED
+                : (needsAll ? blind > 0 : blind == feeders.size()) ? Status.BLIND : Status.PARTLY_BLIND;
+        Level level = Level.Metadata;
+        Set<String> stages = new LinkedHashSet<>();
+        List<Cause> causes = new ArrayList<>();
+        List<String> suggestions = new ArrayList<>();
+        for (Verdict v : feeders) {
+            level = v.needs().atLeast(level) ? v.needs() : level;
+            stages.addAll(v.stages());
+            for (Cause x : v.causes()) {
+                causes.add(new Cause(x.by(), "through '" + v.rule().name() + "': " + x.why(), x.example(), x.requests()));
+            }
+            if (v.suggestion() != null && !suggestions.contains(v.suggestion())) {
+                suggestions.add(v.suggestion());
+            }
+        }
+        return new Verdict(c.rule(), status, level, stages, causes,
+                status == Status.COVERED ? null : String.join("", suggestions));
+    }
+
     /** The probes of one rule counted: fully recorded, and per cause those that are not. */
     private static final class Findings {
         /** One cause while counting. */

@@ -289,6 +289,30 @@ class PolicySimulationTest {
         assertTrue(covered > 100 && blind > 30, "verdicts tested: covered " + covered + ", blind " + blind);
     }
 
+    /** A correlation sees what the rules it counts see: blind with them, covered with them, gating --fail-on. */
+    @Test
+    void aCorrelationIsJudgedByTheRulesItCounts() throws IOException {
+        Path noExec = Files.writeString(dir.resolve("no-exec.yaml"), """
+                apiVersion: audit.k8s.io/v1
+                kind: Policy
+                rules:
+                  - level: None
+                    resources:
+                      - group: ""
+                        resources: ["pods/exec", "pods/attach"]
+                  - level: RequestResponse
+                """);
+        Map<String, String> v = verdicts("rules", noExec);
+        assertEquals("blind", v.get("Exec Into Pods Of Many Namespaces"), v.toString());
+        assertEquals("covered", v.get("Secrets Read Across Many Namespaces"), v.toString());
+        Kaudit.Outcome gate = Kaudit.run("policy", "check", "--fail-on", "error", noExec.toString());
+        assertEquals(1, gate.code(), "an Error correlation made blind fails the gate: " + gate.out());
+        assertTrue(gate.out().contains("through 'Exec into a pod': not recorded (level None)"), gate.out());
+        Path all = Files.writeString(dir.resolve("all.yaml"),
+                "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n");
+        assertEquals("covered", verdicts("rules", all).get("Exec Into Pods Of Many Namespaces"));
+    }
+
     /** The suggested policy: no blind rule, every alert kept, fewer events than the Kubernetes docs' example. */
     @Test
     void suggestedPolicyKeepsEveryAlertAndRecordsLessThanTheDocsExample() throws IOException {
