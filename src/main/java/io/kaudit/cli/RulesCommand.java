@@ -31,6 +31,11 @@ final class RulesCommand implements Runnable {
                 + " rules, then the local rules.d folder, as scan reads them).")
         List<Path> files = new ArrayList<>();
 
+        /** As every command takes its rules (the shared option): read before the FILEs. */
+        @picocli.CommandLine.Option(names = {"-r", "--rules"}, paramLabel = "PATH",
+                description = "A rule file or folder (repeatable), as scan takes it; read before any FILE.")
+        List<Path> rules = new ArrayList<>();
+
         @picocli.CommandLine.Option(names = "--sigma-mapping", paramLabel = "FILE",
                 description = "Sigma field names: a pySigma processing pipeline with field_name_mapping transformations.")
         Path sigmaMapping;
@@ -40,7 +45,14 @@ final class RulesCommand implements Runnable {
 
         /** The rules, or null after saying why they are invalid. */
         RuleSet load() {
-            return RuleOptions.loadOrReport(files, List.of(), sigmaMapping, spec.commandLine().getErr());
+            return RuleOptions.loadOrReport(paths(), List.of(), sigmaMapping, spec.commandLine().getErr());
+        }
+
+        /** The -r paths, then the FILEs. */
+        List<Path> paths() {
+            List<Path> all = new ArrayList<>(rules);
+            all.addAll(files);
+            return all;
         }
     }
 
@@ -86,7 +98,7 @@ final class RulesCommand implements Runnable {
                 spec.commandLine().getErr().println("warning: " + w);
             }
             Path local = RuleOptions.localRulesFolder();
-            if (files.isEmpty() && local != null && java.nio.file.Files.isDirectory(local)) {
+            if (paths().isEmpty() && local != null && java.nio.file.Files.isDirectory(local)) {
                 spec.commandLine().getOut().println("local rules: " + local);
             }
             long enabled = set.rules().stream().filter(Rule::enabled).count();

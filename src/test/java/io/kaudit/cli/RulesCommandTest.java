@@ -37,6 +37,19 @@ class RulesCommandTest {
         assertTrue(list.out().lines().anyMatch(l -> l.contains("syscall") && l.contains("skipped")));
     }
 
+    /** The shared -r option, as DESIGN gives it for every command: the same as naming the file. */
+    @Test
+    void rulesAreTakenWithTheSharedOptionToo() throws Exception {
+        Path bad = dir.resolve("bad-r.yaml");
+        Files.writeString(bad, "- rule: R\n  desc: d\n  condition: ka.nope=1\n  output: o\n  priority: INFO\n"
+                + "  source: k8s_audit\n");
+        Kaudit.Outcome o = Kaudit.run("rules", "check", "-r", bad.toString());
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains(bad + ":3: rule 'R': unknown field 'ka.nope'"), o.err());
+        Kaudit.Outcome list = Kaudit.run("rules", "list", "--rules", "rules/kaudit_rules.yaml");
+        assertEquals(Kaudit.run("rules", "list", "rules/kaudit_rules.yaml").out(), list.out());
+    }
+
     @Test
     void checkFailsWithFileLineAndItem() throws Exception {
         Path bad = dir.resolve("bad.yaml");
