@@ -51,7 +51,7 @@ final class AtomicOutput implements AutoCloseable {
             this.target = target;
             temp = null;
             cleanup = null;
-            channel = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            channel = named(shown, () -> FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
         } else {
             // a regular file, or none yet: replaced whole, at the end of any symbolic links
             this.target = Files.exists(target) ? target.toRealPath() : resolveLinks(target);
@@ -59,7 +59,7 @@ final class AtomicOutput implements AutoCloseable {
             if (dir == null || !Files.isDirectory(dir)) {
                 throw new IOException(shown + ": no such directory");
             }
-            temp = createTemp(dir, this.target.getFileName().toString());
+            temp = named(shown, () -> createTemp(dir, this.target.getFileName().toString()));
             copyOwnerAndMode(this.target, temp);
             channel = FileChannel.open(temp, StandardOpenOption.WRITE);
             cleanup = new Thread(this::removeTemp, "kaudit-output-cleanup");
@@ -67,6 +67,22 @@ final class AtomicOutput implements AutoCloseable {
         }
         named = new NamedWriter(new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), shown);
         writer = new BufferedWriter(named, 1 << 16);
+    }
+
+    private interface Opening<T> {
+        T open() throws IOException;
+    }
+
+    /** {@code opening}'s result; its failure with a reason beside the path (NIO's message is only the path). */
+    private static <T> T named(String shown, Opening<T> opening) throws IOException {
+        try {
+            return opening.open();
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            throw new IOException(shown + ": cannot write (" + why + ")", e);
+        }
     }
 
     Writer writer() {

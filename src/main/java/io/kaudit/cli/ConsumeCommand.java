@@ -83,7 +83,7 @@ final class ConsumeCommand implements Callable<Integer> {
     @Mixin
     WebhookOptions webhookOptions = new WebhookOptions();
 
-    @Option(names = "--threads", paramLabel = "N", description = "Evaluation threads (default: one per core).")
+    @Option(names = "--threads", paramLabel = "N", converter = Converters.ThreadsConverter.class, description = "Evaluation threads (default: one per core).")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--exit-at-end", description = "Stop once the assigned partitions are read to their end (batch runs, benchmarks).")

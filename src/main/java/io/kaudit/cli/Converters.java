@@ -32,6 +32,22 @@ final class Converters {
         return seconds;
     }
 
+    /** A count of threads: a whole number of at least 1 (0 or -1 had been taken and meant one). */
+    static final class ThreadsConverter implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new CommandLine.TypeConversionException("expected a number of threads of at least 1, got '" + value + "'");
+        }
+    }
+
     static final class PriorityConverter implements ITypeConverter<Priority> {
         @Override
         public Priority convert(String value) {

@@ -54,7 +54,7 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar and no summary line.")
     boolean quiet;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: one per core).")
+    @Option(names = "--threads", paramLabel = "N", converter = Converters.ThreadsConverter.class, description = "Worker threads (default: one per core).")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @picocli.CommandLine.Spec

@@ -77,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--ui-keep", paramLabel = "N", description = "Alerts the live UI keeps in memory (default: ${DEFAULT-VALUE}).")
     int uiKeep = 10_000;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Request threads (default: two per core).")
+    @Option(names = "--threads", paramLabel = "N", converter = Converters.ThreadsConverter.class, description = "Request threads (default: two per core).")
     int threads = 2 * Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--max-connections", paramLabel = "N",

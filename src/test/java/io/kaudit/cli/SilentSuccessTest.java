@@ -54,6 +54,18 @@ class SilentSuccessTest {
                 "samples/privileged-pod.log").code());
     }
 
+    /** --threads 0 or -1 had been taken (and meant one): a usage error in every command that takes it. */
+    @Test
+    void aThreadCountBelowOneIsAUsageError() {
+        for (String cmd : new String[] {"scan", "serve", "consume"}) {
+            for (String n : new String[] {"0", "-1", "two"}) {
+                Kaudit.Outcome o = Kaudit.run(cmd, "--threads", n, "samples/privileged-pod.log");
+                assertEquals(2, o.code(), cmd + " " + n + ": " + o.err());
+                assertTrue(o.err().contains("expected a number of threads of at least 1, got '" + n + "'"), o.err());
+            }
+        }
+    }
+
     @Test
     void aFolderScanSkipsNonLogFilesWithACount() throws Exception {
         Path logs = Files.createDirectory(dir.resolve("case"));
