@@ -72,7 +72,8 @@ public final class Inputs {
     public static List<Input> expand(List<String> args, FileSystem fs, java.util.concurrent.atomic.AtomicLong skipped)
             throws IOException {
         List<Input> out = new ArrayList<>();
-        Set<Path> files = new LinkedHashSet<>();
+        // by where they are, not how they are written: all.log and ./all.log are one input, read once
+        Map<Path, Path> files = new LinkedHashMap<>();
         for (String arg : args.isEmpty() ? List.of("-") : args) {
             if (arg.equals("-")) {
                 flush(files, out);
@@ -84,7 +85,7 @@ public final class Inputs {
                 if (matched.isEmpty()) {
                     throw new IOException(arg + ": no file matches");
                 }
-                files.addAll(matched);
+                matched.forEach(m -> add(files, m));
                 continue;
             }
             Path p;
@@ -102,13 +103,13 @@ public final class Inputs {
                                     return false;
                                 }
                                 return true;
-                            }).sorted().forEach(files::add);
+                            }).sorted().forEach(f -> add(files, f));
                 }
             } else if (Files.exists(p)) {
                 if (!Files.isReadable(p)) {
                     throw new IOException(arg + ": permission denied");
                 }
-                files.add(p);
+                add(files, p);
             } else {
                 throw new IOException(arg + ": no such file or directory");
             }
@@ -117,8 +118,12 @@ public final class Inputs {
         return out;
     }
 
-    private static void flush(Set<Path> files, List<Input> out) {
-        for (Path p : order(new ArrayList<>(files))) {
+    private static void add(Map<Path, Path> files, Path p) {
+        files.putIfAbsent(p.toAbsolutePath().normalize(), p);
+    }
+
+    private static void flush(Map<Path, Path> files, List<Input> out) {
+        for (Path p : order(new ArrayList<>(files.values()))) {
             out.add(new Input(p.toString(), p));
         }
         files.clear();

@@ -64,6 +64,22 @@ class InputsTest {
         assertTrue(!Inputs.isBackupOrCompressed("audit.log") && !Inputs.isBackupOrCompressed("0.log"));
     }
 
+    /** One file named twice, however the path is written (./, .., a folder and its file), is one input. */
+    @Test
+    void aFileNamedTwiceIsReadOnce() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder().setWorkingDirectory("/var/log").build())) {
+            Path d = fs.getPath("/var/log/k8s");
+            Files.createDirectories(d);
+            Files.writeString(d.resolve("audit.log"), "");
+            Files.writeString(d.resolve("other.log"), "");
+            List<Input> in = Inputs.expand(List.of("k8s/audit.log", "./k8s/audit.log", "/var/log/k8s/../k8s/audit.log",
+                    "/var/log/k8s", "k8s/*.log"), fs);
+            assertEquals(java.util.Set.of("k8s/audit.log", "/var/log/k8s/other.log"),
+                    java.util.Set.copyOf(in.stream().map(Input::name).toList()), "named as first given");
+            assertEquals(2, in.size(), "each file once: " + names(in));
+        }
+    }
+
     @Test
     void globsAndStdinAndErrors() throws IOException {
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
