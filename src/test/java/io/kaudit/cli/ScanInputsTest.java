@@ -296,6 +296,11 @@ class ScanInputsTest {
         Path pretty = dir.resolve("pretty.json");
         Files.writeString(pretty, indented);
         assertEquals(expected, perRule(Kaudit.run("scan", "-q", "-f", "jsonl", pretty.toString())));
+        // the stats count such an input's lines and bytes as for JSON Lines (they had been 0: "0.0 MiB/s")
+        String stats = Kaudit.run("scan", "-q", "-f", "json", pretty.toString()).out().replaceAll("\\s", "");
+        long bytes = Files.size(pretty);
+        assertTrue(stats.contains("\"lines\":" + indented.lines().count() + ",") && stats.contains("\"bytes\":" + bytes + ","),
+                stats.substring(stats.indexOf("\"stats\"")));
         // a pretty-printed export with a broken element in the middle: only that element is lost
         List<String> broken = new ArrayList<>(List.of("["));
         for (int i = 0; i < privileged.size(); i++) {
