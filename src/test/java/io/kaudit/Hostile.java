@@ -26,6 +26,16 @@ public final class Hostile {
               tags: ["<i>tag</i>", T1059]
             """;
 
+    /** Alerts on every get with its user agent: where {@link #withBadByte}'s U+FFFD shows in an alert. */
+    public static final String AGENT_RULE = """
+            - rule: Agent Seen
+              desc: every get, with its user agent
+              condition: ka.verb = get
+              output: agent=%ka.useragent
+              priority: WARNING
+              source: k8s_audit
+            """;
+
     private Hostile() {
     }
 

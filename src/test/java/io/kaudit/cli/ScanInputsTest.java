@@ -367,14 +367,7 @@ class ScanInputsTest {
                 .replace("\"python-requests/2.32.3\"", "\"python-requests/~\"");
         assertTrue(event.contains("python-requests/~"));
         Path rules = dir.resolve("agent.yaml");
-        Files.writeString(rules, """
-                - rule: Agent Seen
-                  desc: every event, with its user agent
-                  condition: ka.verb = get
-                  output: agent=%ka.useragent
-                  priority: WARNING
-                  source: k8s_audit
-                """);
+        Files.writeString(rules, io.kaudit.Hostile.AGENT_RULE);
         Map<String, Path> inputs = new java.util.LinkedHashMap<>();
         inputs.put("a JSON line", writeWithBadByte("line.log", event + "\n"));
         inputs.put("a pretty-printed event", writeWithBadByte("pretty.json", pretty(event)));

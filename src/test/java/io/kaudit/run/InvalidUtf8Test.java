@@ -15,14 +15,6 @@ import org.junit.jupiter.api.Test;
 
 /** An HTTP body and a Kafka record decode invalid UTF-8 as U+FFFD, one line or pretty-printed alike. */
 class InvalidUtf8Test {
-    private static final String RULES = """
-            - rule: Agent Seen
-              desc: every get, with its user agent
-              condition: ka.verb = get
-              output: agent=%ka.useragent
-              priority: WARNING
-              source: k8s_audit
-            """;
     private static final String EVENT = "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"a1\","
             + "\"verb\":\"get\",\"stage\":\"ResponseComplete\",\"user\":{\"username\":\"u\"},\"userAgent\":\"curl/~\",\"stageTimestamp\":\"2026-03-14T09:00:00Z\"}";
 
@@ -40,7 +32,7 @@ class InvalidUtf8Test {
 
     @Test
     void httpBodiesAndKafkaRecordsAlertWithTheReplacementCharacter() throws Exception {
-        RuleSet rules = new RuleLoader().load("agent.yaml", RULES).compile();
+        RuleSet rules = new RuleLoader().load("agent.yaml", io.kaudit.Hostile.AGENT_RULE).compile();
         Engine engine = new Engine(rules, Selection.defaults());
         BatchEvaluator batches = new BatchEvaluator(new Run(engine, a -> { }, engine.correlator(0, 10), () -> { }), rules.projection());
         RecordEvaluator records = new RecordEvaluator(new LineEvaluator(engine, rules.projection()));
