@@ -18,6 +18,8 @@ public final class LineJoin {
     private String name;
     private long firstLine;
     private long firstOffset = -1;
+    /** Whether the held document is an object (not an array), from its first line. */
+    private boolean heldObject;
     /** Where the held document's scan stands. */
     private final JsonNesting nesting = new JsonNesting();
 
@@ -32,7 +34,8 @@ public final class LineJoin {
             flush(out, path);   // the held document was never closed: its lines go on as they were
         }
         if (firstOffset < 0) {
-            if (!opensDocument(b, fileOffset == 0 && from == 0 ? Bytes.bomLength(b, limit) : from, limit)) {
+            int start = fileOffset == 0 && from == 0 ? Bytes.bomLength(b, limit) : from;
+            if (!opensDocument(b, start, limit)) {
                 cri.line(out, path, b, from, limit, lineNumber, fileOffset);
                 return;
             }
@@ -40,6 +43,7 @@ public final class LineJoin {
             name = path;
             firstLine = lineNumber;
             firstOffset = fileOffset;
+            heldObject = b[Bytes.skipBlanks(b, start, limit)] == '{';
             nesting.reset();
         }
         held.write(b, from, limit - from);
@@ -90,13 +94,7 @@ public final class LineJoin {
      */
     private boolean startsNextDocument(byte[] b, int from, int limit) {
         return from < limit && b[from] == '{' && Bytes.trimBlanks(b, from, limit) == from + 1
-                && (nesting.inString() || nesting.depth() == 1 && heldOpensObject());
-    }
-
-    private boolean heldOpensObject() {
-        byte[] h = held.toByteArray();
-        int start = Bytes.skipBlanks(h, 0, h.length);
-        return start < h.length && h[start] == '{';
+                && (nesting.inString() || nesting.depth() == 1 && heldObject);
     }
 
     /** A line holding only an opening bracket: how pretty-printers (jq, Jackson, json.dumps) start a document. */
