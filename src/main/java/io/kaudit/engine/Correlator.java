@@ -54,6 +54,9 @@ public final class Correlator {
             ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
     /** Per correlation, its groups in update order. */
     private final List<LinkedHashMap<List<String>, Group>> groups = new ArrayList<>();
+    /** Per correlation: whether its groups tally values (value_count) or rules, and {@link Group#boundedByDistinct}. */
+    private final boolean[] countsValues;
+    private final boolean[] boundedByDistinct;
     private long seq;
     private long newest = Long.MIN_VALUE;
     private long total;
@@ -80,9 +83,9 @@ public final class Correlator {
         final boolean boundedByDistinct;
         long last;
 
-        Group(Correlation c) {
-            this.byValue = c.type().equals("value_count");
-            this.boundedByDistinct = c.type().equals("temporal_ordered") && Set.copyOf(c.rules()).size() == c.rules().size();
+        Group(boolean byValue, boolean boundedByDistinct) {
+            this.byValue = byValue;
+            this.boundedByDistinct = boundedByDistinct;
         }
 
         /** Adds in time order (an event later than the slack allowed still counts, in its place). */
@@ -130,6 +133,18 @@ public final class Correlator {
             }
             groups.add(new LinkedHashMap<>(16, 0.75f, true));
         }
+        countsValues = new boolean[correlations.size()];
+        boundedByDistinct = new boolean[correlations.size()];
+        for (int i = 0; i < correlations.size(); i++) {
+            Correlation c = correlations.get(i);
+            countsValues[i] = c.type().equals("value_count");
+            boundedByDistinct[i] = c.type().equals("temporal_ordered") && Set.copyOf(c.rules()).size() == c.rules().size();
+        }
+    }
+
+    /** A new group of correlation {@code i}, shaped by what its type counts (worked out once, at load). */
+    private Group newGroup(int i) {
+        return new Group(countsValues[i], boundedByDistinct[i]);
     }
 
     /** Groups evicted by the cap so far. */
@@ -302,7 +317,7 @@ public final class Correlator {
                     if (total >= maxGroups) {
                         evictOldest();
                     }
-                    Group g = new Group(correlations.get(i));
+                    Group g = newGroup(i);
                     g.last = num(j.get("last"));
                     for (JsonValue ev : ((JsonArray) j.get("events")).items()) {
                         JsonObject e = (JsonObject) ev;
@@ -433,7 +448,7 @@ public final class Correlator {
             if (total >= maxGroups) {
                 evictOldest();
             }
-            g = new Group(c);
+            g = newGroup(i);
             gs.put(key, g);
             total++;
         }
