@@ -280,7 +280,11 @@ public final class Pipeline {
             @Override
             public int read() throws IOException {
                 int b = super.read();
-                count(b < 0 ? null : new byte[] {(byte) b}, 0, b < 0 ? 0 : 1);
+                if (b >= 0) {
+                    read[0]++;
+                    read[1] += b == '\n' ? 1 : 0;
+                    read[2] = b;
+                }
                 return b;
             }
 
