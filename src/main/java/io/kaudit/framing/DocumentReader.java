@@ -21,7 +21,10 @@ import java.io.InputStream;
 public final class DocumentReader {
     private static final int MAX_VALUE = 64 << 20;
 
-    private InputStream in;
+    private final InputStream in;
+    /** Bytes to read before {@link #in} again: what a broken value had taken past the next document's start. */
+    private byte[] again;
+    private int againPos;
     private final String path;
     private final FrameHandler handler;
     private final byte[] buf = new byte[1 << 16];
@@ -130,11 +133,19 @@ public final class DocumentReader {
         return -1;
     }
 
-    /** Reads on from {@code bytes[from..]} (taken by a broken value), then what was not read yet. */
+    /**
+     * Reads on from {@code bytes[from..]} (taken by a broken value), then what was not read yet: one
+     * flat array ahead of the input, however many broken documents follow one another.
+     */
     private void readAgain(byte[] bytes, int from, long atLine) {
-        InputStream rest = new java.io.SequenceInputStream(
-                new java.io.ByteArrayInputStream(java.util.Arrays.copyOfRange(buf, pos, len)), in);
-        in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(bytes, from, bytes.length - from), rest);
+        java.io.ByteArrayOutputStream ahead = new java.io.ByteArrayOutputStream();
+        ahead.write(bytes, from, bytes.length - from);
+        ahead.write(buf, pos, len - pos);
+        if (again != null) {
+            ahead.write(again, againPos, again.length - againPos);
+        }
+        again = ahead.toByteArray();
+        againPos = 0;
         pos = 0;
         len = 0;
         line = atLine;
@@ -204,6 +215,18 @@ public final class DocumentReader {
     }
 
     private boolean fill() throws IOException {
+        if (again != null) {
+            len = Math.min(buf.length, again.length - againPos);
+            System.arraycopy(again, againPos, buf, 0, len);
+            againPos += len;
+            if (againPos == again.length) {
+                again = null;
+            }
+            pos = 0;
+            if (len > 0) {
+                return true;
+            }
+        }
         len = in.read(buf, 0, buf.length);
         pos = 0;
         if (len <= 0) {

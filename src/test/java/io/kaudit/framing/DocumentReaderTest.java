@@ -66,6 +66,15 @@ class DocumentReaderTest {
         String cutInAString = doc.formatted("get") + "{\n  \"verb\": \"li\n" + doc.formatted("watch");
         assertEquals(List.of("1: get", "5! invalid JSON: a document not closed before line 7", "7: watch"),
                 read(cutInAString));
+        // thousands of broken documents in a row: each reported, read on without nesting streams (no stack overflow)
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 5_000; i++) {
+            many.append("{\n  \"verb\": \"get\",\n");
+        }
+        many.append(doc.formatted("watch"));
+        List<String> got = read(many.toString());
+        assertEquals(5_001, got.size());
+        assertEquals("10001: watch", got.get(5_000));
         // a valid document whose nested objects start at column 0 (json.dumps(indent=0)) is not split
         assertEquals(List.of("1: get"), read("{\n\"verb\": \"get\",\n\"items\": [\n{\n\"a\": 1\n}\n]\n}\n"));
     }
