@@ -90,8 +90,9 @@ final class ReplCommand implements Callable<Integer> {
 
     /** Loads logs into the table, with a progress bar on a terminal. */
     static void load(List<String> paths, EventTable table, Engine engine, RuleSet rules, PrintWriter err) throws IOException {
-        AtomicLong notLogs = new AtomicLong();
-        List<Input> inputs = Inputs.expand(paths, FileSystems.getDefault(), notLogs);
+        Inputs.Skipped skipped = new Inputs.Skipped();
+        List<Input> inputs = Inputs.expand(paths, FileSystems.getDefault(), skipped);
+        skipped.warnings(10).forEach(w -> err.println("kaudit: warning: " + w));
         long total = inputs.stream().mapToLong(Input::size).sum();
         AtomicLong read = new AtomicLong();
         long start = System.nanoTime();
@@ -116,9 +117,9 @@ final class ReplCommand implements Callable<Integer> {
                 events, events == 1 ? "" : "s", files, files == 1 ? "" : "s",
                 (System.nanoTime() - start) / 1e9, alerts, alerts == 1 ? "" : "s", table.malformed(),
                 table.malformed() == 1 ? "" : "s");
-        if (notLogs.get() > 0) {
-            err.printf("kaudit: %,d non-log file%s in folders skipped (.md, .csv, .yaml, ...)%n", notLogs.get(),
-                    notLogs.get() == 1 ? "" : "s");
+        if (skipped.notLogs() > 0) {
+            err.printf("kaudit: %,d non-log file%s in folders skipped (.md, .csv, .yaml, ...)%n", skipped.notLogs(),
+                    skipped.notLogs() == 1 ? "" : "s");
         }
         if (events == 0) {
             err.println("kaudit: warning: no audit events in " + String.join(", ", paths));

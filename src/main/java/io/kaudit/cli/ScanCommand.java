@@ -60,8 +60,8 @@ final class ScanCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** Files a folder walk left out as no log. */
-    private final AtomicLong notLogs = new AtomicLong();
+    /** What folder walks and globs left out. */
+    private final Inputs.Skipped skipped = new Inputs.Skipped();
 
     @Override
     public Integer call() throws Exception {
@@ -71,11 +71,12 @@ final class ScanCommand implements Callable<Integer> {
         }
         List<Input> inputs;
         try {
-            inputs = Inputs.expand(paths, FileSystems.getDefault(), notLogs);
+            inputs = Inputs.expand(paths, FileSystems.getDefault(), skipped);
         } catch (IOException e) {
             spec.commandLine().getErr().println("kaudit: " + e.getMessage());
             return 2;
         }
+        skipped.warnings(10).forEach(w -> spec.commandLine().getErr().println("kaudit: warning: " + w));
         if (inputs.stream().anyMatch(i -> i.path() == null) && Terminal.isTerminal(0) && !quiet) {
             spec.commandLine().getErr().println("kaudit: reading audit events from stdin (Ctrl-D ends; give a PATH to scan files)");
             spec.commandLine().getErr().flush();
@@ -128,8 +129,9 @@ final class ScanCommand implements Callable<Integer> {
             return 2;
         }
         if (!quiet || stats.stopped) {
-            err.println("kaudit: " + stats.summary() + (notLogs.get() == 0 ? "" : String.format(
-                    ", %,d non-log file%s in folders skipped (.md, .csv, .yaml, ...)", notLogs.get(), notLogs.get() == 1 ? "" : "s")));
+            err.println("kaudit: " + stats.summary() + (skipped.notLogs() == 0 ? "" : String.format(
+                    ", %,d non-log file%s in folders skipped (.md, .csv, .yaml, ...)", skipped.notLogs(),
+                    skipped.notLogs() == 1 ? "" : "s")));
             if (!stats.visibility.isEmpty()) {
                 err.println("kaudit: what this log lets rules see: " + stats.visibility);
             }

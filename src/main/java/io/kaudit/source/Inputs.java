@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Expands command-line paths (files, folders, globs, '-') into inputs in reading order. Files of a
@@ -59,20 +58,58 @@ public final class Inputs {
         return dot >= 0 && NOT_LOGS.contains(n.substring(dot + 1));
     }
 
+    /**
+     * What a folder walk or glob left out: files whose names say they are no log ({@link #isNotALog}),
+     * counted, and entries that could not be read at all (a dangling link, a link loop, a folder that
+     * cannot be listed, a pipe or device), each named with the reason, for a warning.
+     */
+    public static final class Skipped {
+        private final java.util.concurrent.atomic.AtomicLong notLogs = new java.util.concurrent.atomic.AtomicLong();
+        private final List<Unread> unread = new ArrayList<>();
+
+        public long notLogs() {
+            return notLogs.get();
+        }
+
+        /** Each entry not read, with why. */
+        public List<Unread> unread() {
+            return List.copyOf(unread);
+        }
+
+        /** A warning line for each entry not read, the first {@code max} of them and how many more. */
+        public List<String> warnings(int max) {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < Math.min(max, unread.size()); i++) {
+                lines.add(unread.get(i) + ", not read");
+            }
+            if (unread.size() > max) {
+                lines.add("and " + (unread.size() - max) + " more entries not read");
+            }
+            return lines;
+        }
+    }
+
+    /** An entry a walk could not read: a file, link or folder, and why. */
+    public record Unread(Path path, String reason) {
+        @Override
+        public String toString() {
+            return path + ": " + reason;
+        }
+    }
+
     /** @throws IOException naming the first path that does not exist or matches nothing */
     public static List<Input> expand(List<String> args, FileSystem fs) throws IOException {
-        return expand(args, fs, new java.util.concurrent.atomic.AtomicLong());
+        return expand(args, fs, new Skipped());
     }
 
     /**
-     * The same, counting in {@code skipped} the files a folder walk left out ({@link #isNotALog}).
+     * The same, noting in {@code skipped} what folder walks and globs left out.
      *
      * @throws IOException naming the first path that does not exist or matches nothing
      */
-    public static List<Input> expand(List<String> args, FileSystem fs, java.util.concurrent.atomic.AtomicLong skipped)
-            throws IOException {
+    public static List<Input> expand(List<String> args, FileSystem fs, Skipped skipped) throws IOException {
         List<Input> out = new ArrayList<>();
-        // by where they are, not how they are written: all.log and ./all.log are one input, read once
+        // by where they are, not how they are written or linked: all.log, ./all.log and a link to it are one input
         Map<Path, Path> files = new LinkedHashMap<>();
         for (String arg : args.isEmpty() ? List.of("-") : args) {
             if (arg.equals("-")) {
@@ -81,7 +118,7 @@ public final class Inputs {
                 continue;
             }
             if (isGlob(arg)) {
-                List<Path> matched = glob(arg, fs);
+                List<Path> matched = glob(arg, fs, skipped);
                 if (matched.isEmpty()) {
                     throw new IOException(arg + ": no file matches");
                 }
@@ -95,31 +132,68 @@ public final class Inputs {
                 throw new IOException(arg + ": invalid path");
             }
             if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.walk(p)) {
-                    s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
-                            .filter(f -> {
-                                if (isNotALog(f.getFileName().toString())) {
-                                    skipped.incrementAndGet();
-                                    return false;
-                                }
-                                return true;
-                            }).sorted().forEach(f -> add(files, f));
-                }
+                List<Path> found = new ArrayList<>();
+                walk(p, skipped, f -> {
+                    if (f.getFileName().toString().startsWith(".")) {
+                        return;
+                    }
+                    if (isNotALog(f.getFileName().toString())) {
+                        skipped.notLogs.incrementAndGet();
+                    } else {
+                        found.add(f);
+                    }
+                });
+                found.stream().sorted().forEach(f -> add(files, f));
             } else if (Files.exists(p)) {
                 if (!Files.isReadable(p)) {
                     throw new IOException(arg + ": permission denied");
                 }
                 add(files, p);
             } else {
-                throw new IOException(arg + ": no such file or directory");
+                throw new IOException(arg + (Files.isSymbolicLink(p) ? ": dangling link" : ": no such file or directory"));
             }
         }
         flush(files, out);
         return out;
     }
 
+    /**
+     * Hands every regular file under {@code base} to {@code file}, following links (to files and to
+     * folders, each folder once), and notes in {@code skipped} what it cannot read rather than
+     * dropping it unsaid or giving up on the rest.
+     */
+    private static void walk(Path base, Skipped skipped, java.util.function.Consumer<Path> file) throws IOException {
+        Files.walkFileTree(base, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes attrs) {
+                        if (attrs.isRegularFile()) {
+                            file.accept(f);
+                        } else if (!f.getFileName().toString().startsWith(".")) {
+                            // following links, a link is reported as itself only when its target is gone
+                            skipped.unread.add(new Unread(f, attrs.isSymbolicLink() ? "dangling link" : "not a regular file"));
+                        }
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+                        skipped.unread.add(new Unread(f, e instanceof java.nio.file.FileSystemLoopException ? "link loop, not followed"
+                                : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                                : String.valueOf(e.getMessage())));
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                });
+    }
+
     private static void add(Map<Path, Path> files, Path p) {
-        files.putIfAbsent(p.toAbsolutePath().normalize(), p);
+        Path where;
+        try {
+            where = p.toRealPath();
+        } catch (IOException gone) {
+            where = p.toAbsolutePath().normalize();
+        }
+        files.putIfAbsent(where, p);
     }
 
     private static void flush(Map<Path, Path> files, List<Input> out) {
@@ -195,7 +269,7 @@ public final class Inputs {
         return arg.indexOf('*') >= 0 || arg.indexOf('?') >= 0 || arg.indexOf('[') >= 0 || arg.indexOf('{') >= 0;
     }
 
-    private static List<Path> glob(String arg, FileSystem fs) throws IOException {
+    private static List<Path> glob(String arg, FileSystem fs, Skipped skipped) throws IOException {
         int firstMeta = indexOfMeta(arg);
         int slash = arg.lastIndexOf('/', firstMeta);
         Path base = slash < 0 ? fs.getPath(".") : fs.getPath(slash == 0 ? "/" : arg.substring(0, slash));
@@ -205,10 +279,18 @@ public final class Inputs {
         if (!Files.isDirectory(base)) {
             return out;
         }
-        try (Stream<Path> s = Files.walk(base)) {
-            s.filter(Files::isRegularFile).filter(p -> matcher.matches(base.relativize(p))).sorted().forEach(p ->
-                    out.add(slash < 0 ? base.relativize(p) : p));
+        Skipped seen = new Skipped();   // of what the walk could not read, only what the glob names counts
+        walk(base, seen, p -> {
+            if (matcher.matches(base.relativize(p))) {
+                out.add(slash < 0 ? base.relativize(p) : p);
+            }
+        });
+        for (Unread u : seen.unread) {
+            if (matcher.matches(base.relativize(u.path()))) {
+                skipped.unread.add(slash < 0 ? new Unread(base.relativize(u.path()), u.reason()) : u);
+            }
         }
+        out.sort(Comparator.naturalOrder());
         return out;
     }
 

@@ -84,6 +84,23 @@ class SilentSuccessTest {
     }
 
     @Test
+    void aFolderScanNamesTheLinksItCannotFollowAndReadsTheRest() throws Exception {
+        Path logs = Files.createDirectory(dir.resolve("case"));
+        Path older = Files.createDirectory(dir.resolve("older"));
+        Files.copy(Path.of("samples", "privileged-pod.log"), logs.resolve("audit.log"));
+        Files.copy(Path.of("samples", "privileged-pod.log"), older.resolve("audit-2026-03-13T23-59-59.999.log"));
+        Files.createSymbolicLink(logs.resolve("rotated"), older);
+        Files.createSymbolicLink(logs.resolve("audit-2026-03-12T00-00-00.000.log"), dir.resolve("moved-away.log"));
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "json", logs.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("warning: " + logs.resolve("audit-2026-03-12T00-00-00.000.log") + ": dangling link, not read"),
+                o.err());
+        assertTrue(o.out().contains("\"events\" : 10,"), "both files read, the linked folder's too: " + o.out());
+        Kaudit.Outcome repl = Kaudit.process("quit\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "repl", logs.toString());
+        assertTrue(repl.err().contains("dangling link, not read") && repl.err().contains("loaded 10 events from 2 files"), repl.err());
+    }
+
+    @Test
     void theReplLoadsAFolderTheSameWay() throws Exception {
         Path logs = Files.createDirectory(dir.resolve("case"));
         Files.copy(Path.of("samples", "privileged-pod.log"), logs.resolve("audit.log"));

@@ -38,6 +38,36 @@ class InputsTest {
     }
 
     @Test
+    void aFolderWalkFollowsLinksOnceAndNamesWhatItCannotRead() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path logs = Files.createDirectories(fs.getPath("/case/logs"));
+            Path older = Files.createDirectories(fs.getPath("/case/older"));
+            Files.writeString(logs.resolve("audit.log"), "");
+            Files.writeString(older.resolve("audit-2026-03-13T23-59-59.999.log"), "");
+            Files.createSymbolicLink(logs.resolve("same.log"), logs.resolve("audit.log"));   // the same file again
+            Files.createSymbolicLink(logs.resolve("gone.log"), fs.getPath("/case/deleted.log"));
+            Files.createSymbolicLink(logs.resolve("older"), older);                        // a folder: followed
+            Files.createSymbolicLink(logs.resolve("loop"), logs);                          // back up: not followed
+            Inputs.Skipped skipped = new Inputs.Skipped();
+            List<Input> in = Inputs.expand(List.of("/case/logs", "/case/older"), fs, skipped);
+            assertEquals(List.of("/case/logs/audit.log", "/case/logs/older/audit-2026-03-13T23-59-59.999.log"),
+                    in.stream().map(Input::name).sorted().toList(), "each file once, however it is reached");
+            assertEquals(List.of("/case/logs/gone.log: dangling link", "/case/logs/loop: link loop, not followed"),
+                    skipped.unread().stream().map(Object::toString).sorted().toList());
+            List<String> warnings = skipped.warnings(1);
+            assertEquals(2, warnings.size(), warnings.toString());
+            assertEquals(skipped.unread().get(0) + ", not read", warnings.get(0));
+            assertEquals("and 1 more entries not read", warnings.get(1));
+            // a glob names what it matched but could not read; a dangling link named outright is no "no such file"
+            Inputs.Skipped globbed = new Inputs.Skipped();
+            assertEquals(List.of("audit.log"), names(Inputs.expand(List.of("/case/logs/*.log"), fs, globbed)));
+            assertEquals(List.of("/case/logs/gone.log: dangling link"), globbed.unread().stream().map(Object::toString).toList());
+            IOException e = assertThrows(IOException.class, () -> Inputs.expand(List.of("/case/logs/gone.log"), fs));
+            assertEquals("/case/logs/gone.log: dangling link", e.getMessage());
+        }
+    }
+
+    @Test
     void kubeletAndLogrotateSetsComeOldestFirstActiveLast() throws IOException {
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
             Path pods = fs.getPath("/var/log/pods/kube-system_kube-apiserver-cp_1/kube-apiserver");
