@@ -146,7 +146,7 @@ final class ServeCommand implements Callable<Integer> {
         HttpReceiver receiver;
         try {
             receiver = new HttpReceiver(new HttpReceiver.Config(address, maxBody, tls, token, threads,
-                    maxConnections, (long) (headerTimeout * 1000), (long) (requestTimeout * 1000)), delivery::onBatch,
+                    maxConnections, (long) (headerTimeout * 1000), (long) (requestTimeout * 1000)), delivery,
                     delivery::metrics, m -> log(err, m));
         } catch (IOException e) {
             err.println("kaudit: cannot listen on " + listen + ": " + e.getMessage());
@@ -179,7 +179,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Evaluated batches into the run, the counters /metrics shows, and the stop. */
-    private final class Delivery {
+    private final class Delivery implements HttpReceiver.Batches {
         private final Run run;
         private final BatchEvaluator batches;
         private final List<WebhookSink> hooks;
@@ -197,8 +197,14 @@ final class ServeCommand implements Callable<Integer> {
             this.err = err;
         }
 
+        @Override
+        public void undecodable(String client, String problem) {
+            run.malformed(new Location("http:" + client, 1, -1), problem);
+        }
+
         /** Evaluates a body; its alerts go out together and in order. Null, or why it is malformed. */
-        String onBatch(byte[] body, int length, String client) {
+        @Override
+        public String handle(byte[] body, int length, String client) {
             String source = "http:" + client;
             BatchEvaluator.Batch b = batches.evaluate(body, length, source);
             if (b.problem() != null) {

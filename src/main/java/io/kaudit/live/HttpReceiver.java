@@ -30,6 +30,13 @@ public final class HttpReceiver {
     /** Evaluates one request body; returns null on success or the reason it is malformed. */
     public interface Batches {
         String handle(byte[] body, int length, String client);
+
+        /**
+         * A body that could not even be decoded (gzip that does not gunzip): it is answered 400 as a
+         * malformed body; a handler that keeps the run's stats counts it here.
+         */
+        default void undecodable(String client, String problem) {
+        }
     }
 
     /** Settings: where to listen, how big a body may be, TLS and token (both optional). */
@@ -247,6 +254,10 @@ public final class HttpReceiver {
         } catch (java.net.SocketTimeoutException e) {
             reply(ex, 408, e.getMessage() + "\n");
             return;
+        } catch (NotGzip e) {
+            batches.undecodable(String.valueOf(ex.getRemoteAddress()), e.getMessage());
+            reply(ex, 400, "malformed body: " + e.getMessage() + "\n");
+            return;
         } catch (IOException e) {
             reply(ex, 400, "cannot read body: " + e.getMessage() + "\n");
             return;
@@ -284,6 +295,13 @@ public final class HttpReceiver {
         return MessageDigest.isEqual(h.substring(7).trim().getBytes(StandardCharsets.UTF_8), config.token());
     }
 
+    /** A body sent as gzip whose bytes are no (whole) gzip stream. */
+    private static final class NotGzip extends IOException {
+        NotGzip(IOException cause) {
+            super("Content-Encoding gzip, but the body does not gunzip (" + cause.getMessage() + ")", cause);
+        }
+    }
+
     private static final class TooLarge extends IOException {
         TooLarge() {
             super("too large");
@@ -294,23 +312,32 @@ public final class HttpReceiver {
     private byte[] read(HttpExchange ex) throws IOException {
         InputStream in = ex.getRequestBody();
         String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
-        if (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("gzip")) {
-            in = new GZIPInputStream(in, 1 << 16);
-        } else if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+        boolean gzip = encoding != null && encoding.toLowerCase(Locale.ROOT).contains("gzip");
+        if (!gzip && encoding != null && !encoding.equalsIgnoreCase("identity")) {
             throw new IOException("unsupported Content-Encoding '" + encoding + "'");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
-        byte[] b = new byte[1 << 16];
-        long total = 0;
-        int n;
-        while ((n = in.read(b)) > 0) {
-            total += n;
-            if (total > config.maxBody()) {
-                throw new TooLarge();
+        try {
+            if (gzip) {
+                in = new GZIPInputStream(in, 1 << 16);
             }
-            out.write(b, 0, n);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+            byte[] b = new byte[1 << 16];
+            long total = 0;
+            int n;
+            while ((n = in.read(b)) > 0) {
+                total += n;
+                if (total > config.maxBody()) {
+                    throw new TooLarge();
+                }
+                out.write(b, 0, n);
+            }
+            return out.toByteArray();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            if (gzip) {
+                throw new NotGzip(e);   // the sender's bytes, not the connection
+            }
+            throw e;
         }
-        return out.toByteArray();
     }
 
     private void reply(HttpExchange ex, int status, String text) throws IOException {

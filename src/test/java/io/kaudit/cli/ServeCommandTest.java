@@ -179,6 +179,13 @@ class ServeCommandTest {
                 assertTrue(bad.body().contains("malformed body"), bad.body());
             }
             assertEquals(12, valid);
+            // gzip that does not gunzip is a malformed body too, counted as one
+            byte[] cut = gzip(events.get(0).getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> notGzip = post(uri, java.util.Arrays.copyOf(cut, cut.length / 2), "application/json",
+                    "Content-Encoding", "gzip");
+            assertEquals(400, notGzip.statusCode());
+            assertTrue(notGzip.body().contains("malformed body: Content-Encoding gzip, but the body does not gunzip"),
+                    notGzip.body());
             Path everything = dir.resolve("all.log");
             Files.write(everything, all, StandardCharsets.UTF_8);
             Map<String, Integer> expected = ScanInputsTest.perRule(Kaudit.run("scan", "-q", "-f", "jsonl", everything.toString()));
@@ -203,8 +210,8 @@ class ServeCommandTest {
                 }
             }
             assertTrue(metrics.contains("kaudit_events_total 3000"), metrics);
-            assertTrue(metrics.contains("kaudit_malformed_bodies_total 12"), metrics);
-            assertTrue(metrics.contains("kaudit_rejected_requests_total{code=\"400\"} 12"), metrics);
+            assertTrue(metrics.contains("kaudit_malformed_bodies_total 13"), metrics);
+            assertTrue(metrics.contains("kaudit_rejected_requests_total{code=\"400\"} 13"), metrics);
             assertTrue(metrics.matches("(?s).*kaudit_webhook_retries_total\\{url=\"[^\"]+\"} [1-9].*"), metrics);
         }
     }
