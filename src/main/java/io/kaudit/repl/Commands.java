@@ -251,7 +251,12 @@ public final class Commands {
         }
         long bucket = head[0].isBlank() ? autoBucket(max - min) : bucket(head[0].strip());
         long first = Math.floorDiv(min, bucket) * bucket;
-        int count = (int) Math.min(100_000, (max - first) / bucket + 1);
+        long buckets = (max - first) / bucket + 1;
+        if (buckets > MAX_BUCKETS) {   // rather than print the first 100,000 and drop the rest unsaid
+            throw new CommandException(String.format("%s makes %,d buckets over these events (%s to %s); at most %,d: "
+                    + "take a larger bucket", head[0].strip(), buckets, Timestamps.isoUtc(min), Timestamps.isoUtc(max), MAX_BUCKETS));
+        }
+        int count = (int) buckets;
         long[] hist = new long[count];
         for (int r = rows.nextSetBit(0); r >= 0; r = rows.nextSetBit(r + 1)) {
             int b = (int) ((table.time(r) - first) / bucket);
@@ -641,6 +646,9 @@ public final class Commands {
         throw new CommandException("expected a positive number, got '" + w + "'");
     }
 
+    private static final int MAX_BUCKETS = 100_000;
+
+    /** A bucket's length in nanoseconds: at least one second, at most about 290 years (a long's range). */
     private static long bucket(String s) throws CommandException {
         Matcher m = BUCKET.matcher(s);
         if (!m.matches()) {
@@ -652,7 +660,15 @@ public final class Commands {
             case "h" -> 3600L;
             default -> 86400L;
         };
-        return Math.max(1, Long.parseLong(m.group(1))) * unit * 1_000_000_000L;
+        try {
+            long n = Long.parseLong(m.group(1));
+            if (n == 0) {
+                throw new CommandException("bucket must be at least 1" + m.group(2) + ", got '" + s + "'");
+            }
+            return Math.multiplyExact(Math.multiplyExact(n, unit), 1_000_000_000L);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new CommandException("bucket '" + s + "' is too long");
+        }
     }
 
     private static long autoBucket(long span) {

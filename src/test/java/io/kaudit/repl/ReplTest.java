@@ -156,6 +156,26 @@ class ReplTest {
         assertTrue(o.err().contains("line 10: sigma: not YAML"), o.err());
     }
 
+    @Test
+    void timelineRefusesBucketsItCannotDraw() throws Exception {
+        // two events three days apart: 259,201 one-second buckets, more than a timeline draws
+        String event = Files.readAllLines(log).get(0);
+        String later = event.replaceAll("\"(requestReceivedTimestamp|stageTimestamp)\":\"2026-03-14", "\"$1\":\"2026-03-17");
+        assertTrue(!later.equals(event), "the sample event carries 2026-03-14 times");
+        Path spread = Files.write(dir.resolve("spread.log"), List.of(event, later));
+        String script = "timeline 0s\ntimeline 99999999999999999999d\ntimeline 300000d\ntimeline 1s\ntimeline 1d\n";
+        Kaudit.Outcome o = Kaudit.process(script.getBytes(StandardCharsets.UTF_8), "repl", spread.toString());
+        assertTrue(o.err().contains("line 1: bucket must be at least 1s, got '0s'"), o.err());
+        assertTrue(o.err().contains("line 2: bucket '99999999999999999999d' is too long"), o.err());
+        assertTrue(o.err().contains("line 3: bucket '300000d' is too long"), o.err());
+        assertTrue(o.err().contains("line 4: 1s makes 259,"), o.err());
+        assertTrue(o.err().contains("at most 100,000: take a larger bucket"), o.err());
+        List<String> days = o.out().lines().filter(l -> l.startsWith("2026-03-1")).toList();
+        assertEquals(4, days.size(), o.out());
+        assertTrue(days.get(0).startsWith("2026-03-14T00:00:00Z") && days.get(0).endsWith(" 1")
+                && days.get(3).startsWith("2026-03-17T00:00:00Z") && days.get(3).endsWith(" 1"), o.out());
+    }
+
     /** Three questions that use the columns, the slow path (reading the input again) and show -j. */
     private static Kaudit.Outcome ask(Path input) throws Exception {
         String questions = "count ka.verb=create\n"
