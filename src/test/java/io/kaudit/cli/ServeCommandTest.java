@@ -180,7 +180,7 @@ class ServeCommandTest {
             }
             assertEquals(12, valid);
             // gzip that does not gunzip is a malformed body too, counted as one
-            byte[] cut = gzip(events.get(0).getBytes(StandardCharsets.UTF_8));
+            byte[] cut = gzip(all.get(0).getBytes(StandardCharsets.UTF_8));
             HttpResponse<String> notGzip = post(uri, java.util.Arrays.copyOf(cut, cut.length / 2), "application/json",
                     "Content-Encoding", "gzip");
             assertEquals(400, notGzip.statusCode());
