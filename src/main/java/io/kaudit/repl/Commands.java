@@ -308,6 +308,8 @@ public final class Commands {
                 stats.latestNanos = Math.max(stats.latestNanos, t);
             }
             stats.events = table.size();
+            stats.lines = table.lines();
+            stats.bytes = table.bytes();
             stats.malformed = table.malformed();
             List<Alert> list = table.alerts();
             BitSet rows = new BitSet();

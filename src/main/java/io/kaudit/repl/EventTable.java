@@ -19,7 +19,6 @@ import io.kaudit.run.LineEvaluator;
 import io.kaudit.run.Run;
 import io.kaudit.source.Input;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -72,6 +71,9 @@ public final class EventTable {
     private final List<Integer> alertRows = new ArrayList<>();
     /** Malformed lines of the loads settled so far (the current load's are in its run). */
     private long malformed;
+    /** Lines and bytes of the loads already settled (the current load's are in its run). */
+    private long settledLines;
+    private long settledBytes;
     /** "NAME: why" for each input not read to its end (its events before that are rows), in load order. */
     private final List<String> incomplete = new ArrayList<>();
     private final Projection projection;
@@ -100,7 +102,10 @@ public final class EventTable {
     public void settle() {
         if (run != null) {
             keepRow = size - 1;
-            malformed += run.end().malformed;
+            io.kaudit.engine.RunStats ended = run.end();
+            malformed += ended.malformed;
+            settledLines += ended.lines;
+            settledBytes += ended.bytes;
             run = null;
         }
     }
@@ -137,6 +142,16 @@ public final class EventTable {
 
     public long malformed() {
         return malformed + (run == null ? 0 : run.stats().malformed);
+    }
+
+    /** Lines read from the inputs, counted as scan counts them (a document input's too). */
+    public long lines() {
+        return settledLines + (run == null ? 0 : run.stats().lines);
+    }
+
+    /** Bytes read from the inputs (after gunzip), as scan counts them. */
+    public long bytes() {
+        return settledBytes + (run == null ? 0 : run.stats().bytes);
     }
 
     /** "NAME: why" for each input not read to its end (a gzip cut short, a format not read), in load order. */
@@ -222,7 +237,7 @@ public final class EventTable {
     private void loadDocuments(Input input, InputFormat format, int index, LineEvaluator rules, AtomicLong read,
                                BooleanSupplier cancelled) throws IOException {
         List<Alert> found = new ArrayList<>();
-        try (InputStream in = input.open(read)) {
+        try (io.kaudit.source.CountingStream in = new io.kaudit.source.CountingStream(input.open(read))) {
             format.readDocuments(in, input.name(), new FrameHandler() {
                 @Override
                 public void value(String path, JsonValue value, long line) {
@@ -244,6 +259,7 @@ public final class EventTable {
                     run.malformed(new Location(input.name(), line, -1), reason);
                 }
             });
+            run.read(in.lines(), in.bytes(), 0);
         } catch (CancellationException e) {
             throw new IOException("loading cancelled");
         }

@@ -275,40 +275,11 @@ public final class Pipeline {
                                Consumer<AuditEvent> observer) throws IOException {
         Chunk chunk = new Chunk(input, null, 0, false, 0);
         LineEvaluator evaluator = evaluators.get();
-        long[] read = new long[3];   // bytes, line ends, the last byte: counted as documents are read, for the stats
-        InputStream counted = new java.io.FilterInputStream(in) {
-            @Override
-            public int read() throws IOException {
-                int b = super.read();
-                if (b >= 0) {
-                    read[0]++;
-                    read[1] += b == '\n' ? 1 : 0;
-                    read[2] = b;
-                }
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                count(b, off, n);
-                return n;
-            }
-
-            private void count(byte[] b, int off, int n) {
-                for (int i = off; i < off + n; i++) {
-                    read[1] += b[i] == '\n' ? 1 : 0;
-                }
-                if (n > 0) {
-                    read[0] += n;
-                    read[2] = b[off + n - 1];
-                }
-            }
-        };
+        io.kaudit.source.CountingStream counted = new io.kaudit.source.CountingStream(in);   // for the stats
         readDocumentsCounted(input, counted, pending, format, observer, chunk, evaluator);
-        // the input's lines and bytes, once its documents are handed on (a last line without its end counts)
-        long lines = read[1] + (read[0] > 0 && read[2] != '\n' ? 1 : 0);
-        submit(pending, CompletableFuture.completedFuture(new Result(chunk, lines, read[0], 0, List.of(), List.of(), null)));
+        // the input's lines and bytes, once its documents are handed on
+        submit(pending, CompletableFuture.completedFuture(new Result(chunk, counted.lines(), counted.bytes(), 0, List.of(),
+                List.of(), null)));
     }
 
     private void readDocumentsCounted(Input input, InputStream in, BlockingQueue<Future<Result>> pending,

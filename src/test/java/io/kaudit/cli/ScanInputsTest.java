@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
+import io.kaudit.Exports;
 import io.kaudit.Kaudit;
 import io.kaudit.event.JsonReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -328,7 +326,7 @@ class ScanInputsTest {
         Map<String, Integer> expected = perRule(Kaudit.run("scan", "-q", "-f", "jsonl", write("all.log", events).toString()));
         // the same events as YAML documents, the way gcloud logging read and kubectl write them
         Path export = dir.resolve("export.yaml");
-        Files.writeString(export, "# kaudit test export\n" + io.kaudit.YamlExport.of(events));
+        Files.writeString(export, "# kaudit test export\n" + Exports.yaml(events));
         Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", export.toString());
         assertEquals(expected, perRule(o));
         assertTrue(o.err().contains(events.size() + " events"), o.err());
@@ -350,16 +348,6 @@ class ScanInputsTest {
         return p;
     }
 
-    private static String pretty(String json) throws IOException {
-        StringWriter w = new StringWriter();
-        try (JsonParser p = JsonReader.FACTORY.createParser(json);
-             JsonGenerator g = JsonReader.FACTORY.createGenerator(w).useDefaultPrettyPrinter()) {
-            p.nextToken();
-            g.copyCurrentStructure(p);
-        }
-        return w + "\n";
-    }
-
     @Test
     void invalidUtf8AlertsAlikeInLinesDocumentsAndYaml() throws IOException {
         // README: invalid UTF-8 in a string becomes U+FFFD and the event still alerts, whatever the framing
@@ -370,11 +358,11 @@ class ScanInputsTest {
         Files.writeString(rules, io.kaudit.Hostile.AGENT_RULE);
         Map<String, Path> inputs = new java.util.LinkedHashMap<>();
         inputs.put("a JSON line", writeWithBadByte("line.log", event + "\n"));
-        inputs.put("a pretty-printed event", writeWithBadByte("pretty.json", pretty(event)));
+        inputs.put("a pretty-printed event", writeWithBadByte("pretty.json", Exports.prettyJson(event)));
         inputs.put("a pretty-printed EventList", writeWithBadByte("list.json",
-                pretty("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[" + event + "]}")));
-        inputs.put("a pretty-printed array", writeWithBadByte("array.json", pretty("[" + event + "]")));
-        inputs.put("a YAML document", writeWithBadByte("doc.yaml", io.kaudit.YamlExport.of(List.of(event))));
+                Exports.prettyJson("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[" + event + "]}")));
+        inputs.put("a pretty-printed array", writeWithBadByte("array.json", Exports.prettyJson("[" + event + "]")));
+        inputs.put("a YAML document", writeWithBadByte("doc.yaml", Exports.yaml(List.of(event))));
         String expected = null;
         for (Map.Entry<String, Path> in : inputs.entrySet()) {
             Kaudit.Outcome o = Kaudit.run("scan", "-r", rules.toString(), "-f", "jsonl", in.getValue().toString());

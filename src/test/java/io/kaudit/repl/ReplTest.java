@@ -176,6 +176,25 @@ class ReplTest {
                 && days.get(3).startsWith("2026-03-17T00:00:00Z") && days.get(3).endsWith(" 1"), o.out());
     }
 
+    @Test
+    void aReportOfDocumentsCountsTheirLinesAndBytesAsScanDoes() throws Exception {
+        // the first 50 events pretty-printed, one document after another
+        StringBuilder pretty = new StringBuilder();
+        for (String l : Files.readAllLines(log).subList(0, 50)) {
+            pretty.append(io.kaudit.Exports.prettyJson(l)).append('\n');
+        }
+        Path docs = Files.writeString(dir.resolve("pretty.json"), pretty);
+        Path page = dir.resolve("repl.html");
+        Kaudit.Outcome o = Kaudit.process(("report " + page + "\n").getBytes(StandardCharsets.UTF_8), "repl", docs.toString());
+        assertEquals(0, o.code(), o.err());
+        Kaudit.Outcome scan = Kaudit.run("scan", "-q", "-f", "json", docs.toString());
+        long lines = pretty.chars().filter(c -> c == '\n').count();
+        assertTrue(scan.out().contains("\"lines\" : " + lines + ","), scan.out());
+        assertTrue(scan.out().contains("\"bytes\" : " + Files.size(docs) + ","), scan.out());
+        assertTrue(Files.readString(page).contains("\"lines\":" + lines + ",\"bytes\":" + Files.size(docs)),
+                "the REPL's report counts what scan counts");
+    }
+
     /** Three questions that use the columns, the slow path (reading the input again) and show -j. */
     private static Kaudit.Outcome ask(Path input) throws Exception {
         String questions = "count ka.verb=create\n"
@@ -193,7 +212,7 @@ class ReplTest {
         // the first 2,000 events as a YAML export (gcloud and kubectl write YAML)
         List<String> lines = Files.readAllLines(log).subList(0, 2000);
         Path export = dir.resolve("export.yaml");
-        Files.writeString(export, io.kaudit.YamlExport.of(lines));
+        Files.writeString(export, io.kaudit.Exports.yaml(lines));
         Path jsonl = Files.write(dir.resolve("first2000.log"), lines);
         Kaudit.Outcome fromJson = ask(jsonl);
         Kaudit.Outcome fromYaml = ask(export);

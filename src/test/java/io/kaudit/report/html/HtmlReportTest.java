@@ -253,7 +253,7 @@ class HtmlReportTest {
         assertTrue(o.out().contains("wrote " + fromRepl), o.out());
         JsonObject scan = data(fromScan);
         JsonObject repl = data(fromRepl);
-        for (String k : List.of("events", "alerts", "alerts_by_priority", "alerts_by_rule", "malformed")) {
+        for (String k : List.of("events", "lines", "bytes", "alerts", "alerts_by_priority", "alerts_by_rule", "malformed")) {
             assertEquals(scan.object("stats").get(k), repl.object("stats").get(k), k);
         }
         for (String k : List.of("actors", "rules", "span", "alerts_total")) {
