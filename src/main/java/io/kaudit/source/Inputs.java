@@ -178,7 +178,7 @@ public final class Inputs {
 
                     @Override
                     public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
-                        skipped.unread.add(new Unread(f, e instanceof java.nio.file.FileSystemLoopException ? "link loop, not followed"
+                        skipped.unread.add(new Unread(f, e instanceof java.nio.file.FileSystemLoopException ? "link loop"
                                 : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
                                 : String.valueOf(e.getMessage())));
                         return java.nio.file.FileVisitResult.CONTINUE;
