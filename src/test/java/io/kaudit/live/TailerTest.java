@@ -46,6 +46,11 @@ class TailerTest {
         }
     }
 
+    /** A tailer of {@code log} named by its path, lines up to 1 MiB, from the end or from the start. */
+    private static Tailer tailer(Path log, boolean atEnd) {
+        return new Tailer(log, log.toString(), 1 << 20, atEnd);
+    }
+
     private static void append(Path p, String text) throws IOException {
         Files.writeString(p, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
@@ -54,7 +59,7 @@ class TailerTest {
     void startsAtTheEndAndWaitsForWholeLines() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "old-1\nold-2\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
+        Tailer t = tailer(log, true);
         Recorder r = new Recorder();
         t.poll(r);
         assertEquals(List.of(), r.lines);
@@ -73,7 +78,7 @@ class TailerTest {
     void prettyPrintedDocumentsAreHandedOnWholeAndNeverHalfCheckpointed() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "{\"kind\":\"Event\",\"n\":1}\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         long afterFirst = t.position().offset();
@@ -98,13 +103,13 @@ class TailerTest {
     void aDocumentOpenAtAStopIsReadWholeAfterTheRestart() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "{\"n\":1}\n{\n  \"kind\": \"Event\",\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         assertEquals(List.of("{\"n\":1}"), r.lines);
         Checkpoint.Entry at = t.position();
         t.close();
-        Tailer again = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer again = tailer(log, false);
         Recorder r2 = new Recorder();
         again.resume(at, r2);
         append(log, "  \"verb\": \"get\"\n}\n{\"n\":2}\n");
@@ -118,7 +123,7 @@ class TailerTest {
     void aDocumentOpenAtRotationIsHandedOnAsItsLines() throws IOException {
         Path log = dir.resolve("audit.log");
         Files.createFile(log);
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(0);
+        Tailer t = tailer(log, false).rotateWait(0);
         Recorder r = new Recorder();
         t.poll(r);
         append(log, "{\n\"kind\": \"Event\",\n");
@@ -154,7 +159,7 @@ class TailerTest {
     void theEndIsTakenWhenFollowingStartsNotAtTheFirstPoll() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "old\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
+        Tailer t = tailer(log, true);
         t.open();
         append(log, "written-before-the-first-poll\n");
         Recorder r = new Recorder();
@@ -168,7 +173,7 @@ class TailerTest {
         append(log, "a\n");
         // no rotate-wait: the old file's unterminated last line is handed on at once (with the wait,
         // after it: aRenamedFileIsStillReadForTheRotateWait)
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(0);
+        Tailer t = tailer(log, false).rotateWait(0);
         Recorder r = new Recorder();
         t.poll(r);
         append(log, "b\nc-last-without-newline");
@@ -185,7 +190,7 @@ class TailerTest {
     void copytruncateStartsAgainAtZero() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "first-line-is-long\nsecond\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         Files.copy(log, dir.resolve("audit.log.1"));
@@ -200,7 +205,7 @@ class TailerTest {
     void copytruncateRewrittenPastTheOffsetIsStillNoticed() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "one\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         Files.write(log, new byte[0]);
@@ -212,7 +217,7 @@ class TailerTest {
     @Test
     void deleteAndRecreateAndLateCreation() throws IOException {
         Path log = dir.resolve("audit.log");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, true);
+        Tailer t = tailer(log, true);
         Recorder r = new Recorder();
         t.poll(r);   // does not exist yet
         append(log, "born\n");
@@ -239,7 +244,7 @@ class TailerTest {
     void resumesFromACheckpointThroughARotationWhileStopped() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "1\n2\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         Checkpoint.Entry at = t.position();
@@ -260,7 +265,7 @@ class TailerTest {
         cp.save();
         Checkpoint loaded = Checkpoint.load(cpFile);
 
-        Tailer again = new Tailer(log, log.toString(), 1 << 20, true);
+        Tailer again = tailer(log, true);
         Recorder r2 = new Recorder();
         again.resume(loaded.get(log.toString()), r2);
         again.poll(r2);
@@ -272,12 +277,12 @@ class TailerTest {
     void resumesInPlaceWhenTheFileIsTheSame() throws IOException {
         Path log = dir.resolve("audit.log");
         append(log, "1\n2\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         t.poll(new Recorder());
         Checkpoint.Entry at = t.position();
         t.close();
         append(log, "3\n");
-        Tailer again = new Tailer(log, log.toString(), 1 << 20, true);
+        Tailer again = tailer(log, true);
         Recorder r = new Recorder();
         again.resume(at, r);
         again.poll(r);
@@ -290,7 +295,7 @@ class TailerTest {
         Path log = dir.resolve("kube-apiserver-0.log");
         String first = "2026-03-14T09:00:00.1Z stdout F {\"a\":1}\n";
         append(log, first);
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         String p1 = "2026-03-14T09:00:00.2Z stdout P {\"kind\":\n";
@@ -301,7 +306,7 @@ class TailerTest {
         assertEquals(first.length(), t.position().offset(), "the checkpoint does not claim a held run");
         assertEquals(1, t.position().line());
         // stopped here and started again from the checkpoint: the run is read whole, once
-        Tailer again = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer again = tailer(log, false);
         Recorder r2 = new Recorder();
         again.resume(t.position(), r2);
         append(log, "2026-03-14T09:00:00.4Z stdout F \"Event\"}\n2026-03-14T09:00:00.5Z stdout F {}\n");
@@ -321,7 +326,7 @@ class TailerTest {
     void aRunCutByRotationIsHandedOnAsItWas() throws IOException {
         Path log = dir.resolve("kube-apiserver-0.log");
         append(log, "1 stdout P {\"kind\":\n1 stdout P \"Ev\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         assertEquals(List.of(), r.lines);
@@ -339,7 +344,7 @@ class TailerTest {
     void aRenamedFileIsStillReadForTheRotateWait() throws Exception {
         Path log = dir.resolve("audit.log");
         append(log, "a-1\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(1500);
+        Tailer t = tailer(log, false).rotateWait(1500);
         Recorder r = new Recorder();
         t.poll(r);
         Path old = dir.resolve("audit-2026-03-14T09-00-00.000.log");
@@ -375,7 +380,7 @@ class TailerTest {
     void aStopWithinTheRotateWaitLosesNothingOfTheOldFile() throws Exception {
         Path log = dir.resolve("audit.log");
         append(log, "a-1\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false).rotateWait(60_000);
+        Tailer t = tailer(log, false).rotateWait(60_000);
         Recorder r = new Recorder();
         t.poll(r);
         Path old = dir.resolve("audit-2026-03-14T09-00-00.000.log");
@@ -390,7 +395,7 @@ class TailerTest {
         append(old, "a-2\n");
         append(log, "b-2\n");
 
-        Tailer again = new Tailer(log, log.toString(), 1 << 20, true).rotateWait(60_000);
+        Tailer again = tailer(log, true).rotateWait(60_000);
         Recorder after = new Recorder();
         again.resumeRotated(rotated, after);
         again.resume(current, after);
@@ -409,7 +414,7 @@ class TailerTest {
         String prefix = "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"";
         Path log = dir.resolve("audit.log");
         append(log, prefix + "1111-old\",\"verb\":\"get\"}\n");
-        Tailer t = new Tailer(log, log.toString(), 1 << 20, false);
+        Tailer t = tailer(log, false);
         Recorder r = new Recorder();
         t.poll(r);
         assertEquals(1, r.lines.size());
