@@ -45,23 +45,58 @@ public final class Checkpoint {
         try {
             v = JsonReader.parse(Files.readString(file, StandardCharsets.UTF_8), Projection.ALL);
         } catch (IOException e) {
-            throw new IOException(file + ": not a kaudit checkpoint: " + e.getMessage());
+            throw damaged(file, JsonReader.message(e));
         }
         if (!(v instanceof JsonObject root) || !(root.get("files") instanceof JsonArray files)) {
-            throw new IOException(file + ": not a kaudit checkpoint");
+            throw damaged(file, "no \"files\" list");
         }
-        for (JsonValue f : files.items()) {
-            JsonObject o = (JsonObject) f;
-            FileIdentity id = new FileIdentity(num(o, "dev"), num(o, "ino"), o.string("fingerprint"),
-                    (int) num(o, "fingerprintLength"));
-            c.entries.put(o.string("path"), new Entry(id, num(o, "offset"), num(o, "line")));
+        for (int n = 0; n < files.items().size(); n++) {
+            String at = "files[" + n + "]";
+            if (!(files.items().get(n) instanceof JsonObject o) || o.string("path") == null) {
+                throw damaged(file, at + ": no \"path\"");
+            }
+            String fingerprint = o.string("fingerprint");
+            if (fingerprint == null) {
+                throw damaged(file, at + ": no \"fingerprint\"");
+            }
+            FileIdentity id = new FileIdentity(whole(file, o, at, "dev", Long.MIN_VALUE), whole(file, o, at, "ino", Long.MIN_VALUE),
+                    fingerprint, (int) whole(file, o, at, "fingerprintLength", 0, Integer.MAX_VALUE));
+            c.entries.put(o.string("path"), new Entry(id, whole(file, o, at, "offset", 0), whole(file, o, at, "line", 0)));
         }
-        c.correlations = root.object("correlations");
+        JsonValue correlations = root.get("correlations");
+        if (correlations != null && !(correlations instanceof JsonObject)) {
+            throw damaged(file, "\"correlations\" is not an object");
+        }
+        c.correlations = (JsonObject) correlations;
         return c;
     }
 
-    private static long num(JsonObject o, String key) {
-        return Long.parseLong(o.get(key).asText());
+    /** A checkpoint that cannot be trusted: follow refuses it rather than guess where it was. */
+    private static IOException damaged(Path file, String why) {
+        return new IOException(file + ": not a kaudit checkpoint (" + why + "); move it away to start without it");
+    }
+
+    private static long whole(Path file, JsonObject o, String at, String key, long min) throws IOException {
+        return whole(file, o, at, key, min, Long.MAX_VALUE);
+    }
+
+    /** The whole number under {@code key}, within {@code [min, max]}. */
+    private static long whole(Path file, JsonObject o, String at, String key, long min, long max) throws IOException {
+        JsonValue v = o.get(key);
+        try {
+            long n = Long.parseLong(v instanceof io.kaudit.event.JsonLiteral ? v.asText() : "");
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw damaged(file, at + ": \"" + key + "\" must be a whole number" + (min == 0 ? " of at least 0" : "")
+                + (v == null ? ", it is missing" : ", not " + shortly(JsonWriter.compact(v))));
+    }
+
+    private static String shortly(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     /** The key, beside a path's own, of the file rotated away from it and still in its rotate-wait. */
