@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.composer.Composer;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.events.DocumentEndEvent;
 import org.yaml.snakeyaml.events.DocumentStartEvent;
@@ -130,12 +129,8 @@ public final class FalcoReader {
             }
         } catch (TagRefused e) {
             throw new RuleLoadException(file + ":" + e.line + ": YAML tag " + e.tag + " is not allowed");
-        } catch (MarkedYAMLException e) {
-            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-            int col = e.getProblemMark() == null ? 0 : e.getProblemMark().getColumn() + 1;
-            throw new RuleLoadException(file + ":" + line + ":" + col + ": YAML syntax error: " + e.getProblem());
         } catch (YAMLException e) {
-            throw new RuleLoadException(file + ": YAML error: " + e.getMessage());
+            throw RuleLoadException.ofYaml(file, e);
         } catch (IOException e) {
             throw new RuleLoadException(file + ": " + e.getMessage());
         }

@@ -215,8 +215,10 @@ public final class SigmaFields {
                     f.overrides.put(key, List.copyOf(values));
                 }
             }
-        } catch (YAMLException | ClassCastException e) {
-            throw new RuleLoadException(file + ": YAML error: " + e.getMessage());
+        } catch (YAMLException e) {
+            throw RuleLoadException.ofYaml(file, e);
+        } catch (ClassCastException e) {
+            throw new RuleLoadException(file + ": not a pySigma processing pipeline (a value of the wrong kind)");
         } catch (IOException e) {
             throw new RuleLoadException(file + ": " + e.getMessage());
         }

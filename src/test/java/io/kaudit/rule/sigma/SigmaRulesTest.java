@@ -190,6 +190,12 @@ class SigmaRulesTest {
         Files.writeString(mapping, "name: mine\ntransformations:\n  - id: f\n    type: field_name_mapping\n    mapping:\n"
                 + "      nosuchfield: objectRef.name\n");
         assertEquals(0, Kaudit.run("rules", "check", "--sigma-mapping", mapping.toString(), rules.toString()).code());
+        // a mapping file that is no YAML: one line with its line and column, as for a rules file
+        Files.writeString(mapping, "name: mine\ntransformations: [\n");
+        Kaudit.Outcome broken = Kaudit.run("rules", "check", "--sigma-mapping", mapping.toString(), rules.toString());
+        assertEquals(2, broken.code());
+        assertEquals(List.of("kaudit: invalid rules: " + mapping + ":3:1: YAML syntax error: expected the node content, but found '<stream end>'"),
+                broken.err().lines().toList(), broken.err());
     }
 
     @Test
