@@ -162,7 +162,7 @@ final class ConsumeCommand implements Callable<Integer> {
         Run run = new Run(engine, Tee.of(sinks), ruleOptions.correlator(engine), flush);
         run.begin();
         KafkaProgress progress = new KafkaProgress(run.stats(), run.stats());
-        RecordWorkers workers = new RecordWorkers(run, rules.projection(), threads);
+        RecordWorkers workers = new RecordWorkers(run, outputOptions.projection(rules.projection()), threads);
         Consume consume = new Consume(workers, run);
         KafkaSource source = new KafkaSource(config.consumer(exactlyOnce, false),
                 config.protocolChosen() ? null : config.consumer(exactlyOnce, true), subscription,
@@ -212,6 +212,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 metricsServer.close();
             }
             log(err, (code == 0 ? "stopped; " : "failed; ") + progress.summary());
+            LogVisibility.line(run.stats()).ifPresent(l -> log(err, l));
             if (outputOptions.output != null) {
                 out.close();
             }

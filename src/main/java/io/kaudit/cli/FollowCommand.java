@@ -147,6 +147,7 @@ final class FollowCommand implements Callable<Integer> {
                 }
             }
             err.println("kaudit: stopped; " + run.stats().summary());
+            LogVisibility.line(run.stats()).ifPresent(l -> err.println("kaudit: " + l));
             err.flush();
             for (Tailer t : tailers.values()) {
                 t.close();

@@ -48,6 +48,12 @@ final class LogVisibility implements Sink {
         stats.visibility = sentence(levels, rules);
     }
 
+    /** The line saying which rules this log hid from view, for a run's end; empty when none were. */
+    static java.util.Optional<String> line(RunStats stats) {
+        return stats.visibility == null || stats.visibility.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of("what this log lets rules see: " + stats.visibility);
+    }
+
     AuditLevels levels() {
         AuditLevels all = new AuditLevels();
         synchronized (perThread) {

@@ -56,9 +56,14 @@ final class OutputOptions {
                 java.nio.file.StandardOpenOption.CREATE, whole()), output.toString()));
     }
 
-    /** The projection a run needs: the rules', and for the HTML report the fields of its aggregates. */
+    /**
+     * The projection a run needs: the rules', the level and stage of every event (what the log lets
+     * rules see, {@link LogVisibility}), and for the HTML report the fields of its aggregates.
+     */
     Projection projection(Projection rules) {
-        return format == Format.html ? HtmlSink.projection(rules) : rules;
+        Projection p = new Projection().merge(format == Format.html ? HtmlSink.projection(rules) : rules);
+        io.kaudit.engine.AuditLevels.PATHS.forEach(p::add);
+        return p;
     }
 
     /** A sink of the chosen format writing to {@code out}; {@code live} flushes each alert. */
@@ -66,8 +71,15 @@ final class OutputOptions {
         return sink(out, live, 0);
     }
 
-    /** The same, with the longest input name known (the table sizes its location column to it). */
+    /**
+     * The same, with the longest input name known (the table sizes its location column to it). The
+     * log's visibility comes first: it fills the stats the format's summary shows.
+     */
     Sink sink(Writer out, boolean live, int longestPath) throws IOException {
+        return io.kaudit.report.Tee.of(java.util.List.of(new LogVisibility(), format(out, live, longestPath)));
+    }
+
+    private Sink format(Writer out, boolean live, int longestPath) throws IOException {
         boolean tty = output == null && Terminal.isTerminal(1);
         switch (format) {
             case html:

@@ -3,7 +3,6 @@ package io.kaudit.cli;
 import io.kaudit.engine.Engine;
 import io.kaudit.engine.RunStats;
 import io.kaudit.report.Sink;
-import io.kaudit.report.Tee;
 import io.kaudit.report.Terminal;
 import io.kaudit.rule.Priority;
 import io.kaudit.rule.RuleSet;
@@ -82,9 +81,7 @@ final class ScanCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
         }
         Engine engine = new Engine(rules, ruleOptions.selection());
-        io.kaudit.event.Projection projection = new io.kaudit.event.Projection().merge(outputOptions.projection(rules.projection()));
-        io.kaudit.engine.AuditLevels.PATHS.forEach(projection::add);   // what the log lets rules see
-        Pipeline pipeline = new Pipeline(projection, threads, maxLine, strict);
+        Pipeline pipeline = new Pipeline(outputOptions.projection(rules.projection()), threads, maxLine, strict);
         outputOptions.inputs = inputs.stream().map(Input::name).toList();
         StopHook stop = new StopHook(pipeline::stop, 10);
         int code = 2;
@@ -105,8 +102,7 @@ final class ScanCommand implements Callable<Integer> {
         RunStats stats;
         try (AtomicOutput out = new AtomicOutput(outputOptions.output, spec.commandLine().getOut())) {
             int longestPath = inputs.stream().mapToInt(i -> i.name().length()).max().orElse(0);
-            // the log's visibility first: it fills the stats the output's summary shows
-            Sink sink = Tee.of(List.of(new LogVisibility(), outputOptions.sink(out.writer(), false, longestPath)));
+            Sink sink = outputOptions.sink(out.writer(), false, longestPath);
             Run run = new Run(engine, sink, ruleOptions.correlator(engine), out.writer());
             run.begin();
             try (Progress progress = new Progress(err, read, total, !quiet && Terminal.isTerminal(2))) {
@@ -132,9 +128,7 @@ final class ScanCommand implements Callable<Integer> {
             err.println("kaudit: " + stats.summary() + (skipped.notLogs() == 0 ? "" : String.format(
                     ", %,d non-log file%s in folders skipped (.md, .csv, .yaml, ...)", skipped.notLogs(),
                     skipped.notLogs() == 1 ? "" : "s")));
-            if (!stats.visibility.isEmpty()) {
-                err.println("kaudit: what this log lets rules see: " + stats.visibility);
-            }
+            LogVisibility.line(stats).ifPresent(l -> err.println("kaudit: " + l));
         }
         if (stats.events > 0 && !stats.emptyInputs.isEmpty()) {   // with none at all, the error below says it
             int shown = Math.min(5, stats.emptyInputs.size());

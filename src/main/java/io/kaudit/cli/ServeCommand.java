@@ -260,6 +260,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             synchronized (run.stats()) {
                 log(err, "stopped; " + run.stats().summary());
+                LogVisibility.line(run.stats()).ifPresent(l -> log(err, l));
             }
         }
     }

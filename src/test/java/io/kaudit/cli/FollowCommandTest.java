@@ -193,6 +193,33 @@ class FollowCommandTest {
         assertFalse(consoles().contains("malformed"), consoles());
     }
 
+    /** follow says at its stop what the log let rules see, as scan does, and its HTML report counts levels once. */
+    @Test
+    void aStopSaysWhatAMetadataOnlyLogHidFromTheRules() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> events = new ArrayList<>();
+        for (String l : Files.readAllLines(Path.of("samples", "privileged-pod.log"))) {
+            var e = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(l);
+            e.put("level", "Metadata");
+            e.remove(List.of("requestObject", "responseObject"));
+            events.add(json.writeValueAsString(e));
+        }
+        Path log = dir.resolve("metadata.log");
+        Path out = dir.resolve("metadata.html");
+        Path checkpoint = dir.resolve("metadata-checkpoint.json");
+        Files.createFile(log);
+        Process p = start(log.toString(), checkpoint, out, "html");
+        append(log, events);
+        long size = Files.size(log);
+        waitFor(() -> contains(checkpoint, "\"offset\" : " + size + ","), 30_000);
+        stop(p);
+        String console = consoles();
+        assertTrue(console.contains("kaudit: what this log lets rules see: only Metadata events: "), console);
+        String page = Files.readString(out);
+        assertTrue(page.contains("\"levels\":{\"Metadata\":" + events.size() + "}"), "each event counted once");
+        assertTrue(page.contains("\"sentence\":\"only Metadata events: "), "the page says it too");
+    }
+
     /** A correlation window open at a stop goes on after the restart: the checkpoint keeps it with the positions. */
     @Test
     void aCorrelationWindowSpansARestart() throws Exception {

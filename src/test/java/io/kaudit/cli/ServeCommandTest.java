@@ -230,6 +230,17 @@ class ServeCommandTest {
         assertEquals(1, run.get("properties").get("events").asInt());
     }
 
+    /** serve says at its stop what the events it received let rules see, as scan does at its end. */
+    @Test
+    void aStopSaysWhatMetadataOnlyEventsHidFromTheRules() throws Exception {
+        URI uri = start();
+        String event = Files.readAllLines(Path.of("samples", "privileged-pod.log")).get(0)
+                .replace("\"level\":\"RequestResponse\"", "\"level\":\"Metadata\"");
+        assertEquals(200, post(uri, event.getBytes(StandardCharsets.UTF_8), "application/json").statusCode());
+        stop();
+        assertTrue(read(console).contains("what this log lets rules see: only Metadata events: "), read(console));
+    }
+
     @Test
     void everyStatusCode() throws Exception {
         Path token = dir.resolve("token");
