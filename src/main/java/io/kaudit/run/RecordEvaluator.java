@@ -22,10 +22,13 @@ import java.util.List;
  */
 public final class RecordEvaluator {
     private final LineEvaluator evaluator;
+    /** This thread's observer of every event, for a sink that wants one (the HTML report, the log's visibility), or null. */
+    private final java.util.function.Consumer<io.kaudit.event.AuditEvent> observer;
     private final List<Alert> found = new ArrayList<>();
 
-    public RecordEvaluator(LineEvaluator evaluator) {
+    public RecordEvaluator(LineEvaluator evaluator, java.util.function.Consumer<io.kaudit.event.AuditEvent> observer) {
         this.evaluator = evaluator;
+        this.observer = observer;
     }
 
     /** What a record held: its events, and why (part of) it was not audit events, or null. */
@@ -49,7 +52,7 @@ public final class RecordEvaluator {
                 DocumentReader.read(new ByteArrayInputStream(value, start, value.length - start), topic, new FrameHandler() {
                     @Override
                     public void value(String path, JsonValue v, long line) {
-                        LineEvaluator.Outcome o = evaluator.value(v, topic, count[0], found, null);
+                        LineEvaluator.Outcome o = evaluator.value(v, topic, count[0], found, observer);
                         count[0] += o.events();
                         count[1]++;
                         if (o.problem() != null && bad[0] == null) {
@@ -75,7 +78,7 @@ public final class RecordEvaluator {
             int pos = start;
             while (pos < value.length) {
                 // the evaluator's "line" is the count of events before it: alerts of later lines get their index from it
-                LineEvaluator.Outcome o = evaluator.line(value, pos, value.length, topic, events, found, null);
+                LineEvaluator.Outcome o = evaluator.line(value, pos, value.length, topic, events, found, observer);
                 if (o.problem() != null && problem == null) {
                     problem = lines > 0 ? "line " + (lines + 1) + ": " + o.problem() : o.problem();
                 }

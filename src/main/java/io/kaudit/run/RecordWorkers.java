@@ -30,7 +30,7 @@ public final class RecordWorkers implements AutoCloseable {
     /** Workers evaluating with {@code run}'s evaluators (whose event times count in its stats). */
     public RecordWorkers(Run run, Projection projection, int threads) {
         this.threads = Math.max(1, threads);
-        this.evaluators = ThreadLocal.withInitial(() -> new RecordEvaluator(run.evaluator(projection)));
+        this.evaluators = ThreadLocal.withInitial(() -> new RecordEvaluator(run.evaluator(projection), run.observer()));
         this.pool = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads, r -> {
             Thread t = new Thread(r, "kaudit-worker");
             t.setDaemon(true);

@@ -57,6 +57,34 @@ class ConsumeCommandTest {
     }
 
     /** Every line of the project's samples, in file order: the events all tests produce. */
+    /** consume -f html: the same report aggregates as scan's over the same events (actors, levels, the sentence). */
+    @Test
+    void anHtmlReportOfAConsumerGroupAggregatesAsScansDoes() throws Exception {
+        List<byte[]> events = sampleEvents();
+        Path log = tmp.resolve("html-events.log");
+        try (var out = Files.newOutputStream(log)) {
+            for (byte[] e : events) {
+                out.write(e);
+                out.write('\n');
+            }
+        }
+        Path fromScan = tmp.resolve("scan.html");
+        assertEquals(0, Kaudit.run("scan", "-q", "-f", "html", "-o", fromScan.toString(), log.toString()).code());
+        String topic = "audit-html";
+        broker.createTopic(topic, 1);
+        broker.produce(topic, events, Map.of());
+        Path fromConsume = tmp.resolve("consume.html");
+        Kaudit.Outcome o = Kaudit.run("consume", "--bootstrap", broker.bootstrap(), "--topic", topic, "--group", "g-html",
+                "--exit-at-end", "-f", "html", "-o", fromConsume.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonObject scan = io.kaudit.ReportFile.data(fromScan);
+        JsonObject consume = io.kaudit.ReportFile.data(fromConsume);
+        assertTrue(scan.get("actors").toString().contains("10.0."), "the scan's report has source IPs: " + scan.get("actors"));
+        for (String k : List.of("actors", "coverage", "alerts_total")) {
+            assertEquals(io.kaudit.event.JsonWriter.compact(scan.get(k)), io.kaudit.event.JsonWriter.compact(consume.get(k)), k);
+        }
+    }
+
     static List<byte[]> sampleEvents() throws IOException {
         List<byte[]> events = new ArrayList<>();
         try (Stream<Path> files = Files.list(Path.of("samples"))) {

@@ -255,7 +255,7 @@ class LiveUiTest {
         assertEquals(200, post(base, batch.append("]}").toString()));
         server.destroy();   // SIGTERM: the report is written
         assertTrue(server.waitFor(30, TimeUnit.SECONDS));
-        io.kaudit.event.JsonObject data = ReportFile.data(report);
+        io.kaudit.event.JsonObject data = io.kaudit.ReportFile.data(report);
         assertEquals(String.valueOf(events.size()), data.object("stats").get("events").asText());
         io.kaudit.event.JsonArray actors = (io.kaudit.event.JsonArray) data.get("actors");
         assertTrue(actors.size() > 3, "actors counted from every event");

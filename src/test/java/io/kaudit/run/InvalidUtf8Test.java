@@ -35,7 +35,7 @@ class InvalidUtf8Test {
         RuleSet rules = new RuleLoader().load("agent.yaml", io.kaudit.Hostile.AGENT_RULE).compile();
         Engine engine = new Engine(rules, Selection.defaults());
         BatchEvaluator batches = new BatchEvaluator(new Run(engine, a -> { }, engine.correlator(0, 10), () -> { }), rules.projection());
-        RecordEvaluator records = new RecordEvaluator(new LineEvaluator(engine, rules.projection()));
+        RecordEvaluator records = new RecordEvaluator(new LineEvaluator(engine, rules.projection()), null);
         for (byte[] body : shapes()) {
             String shape = new String(body, StandardCharsets.ISO_8859_1);
             BatchEvaluator.Batch batch = batches.evaluate(body, body.length, "http");

@@ -236,14 +236,6 @@ class HtmlReportTest {
         assertTrue(Files.size(shots.resolve("report.jpg")) > 10_000);
     }
 
-    /** The data block of a report file. */
-    private static JsonObject data(Path html) throws Exception {
-        String page = Files.readString(html);
-        String open = "id=\"kaudit-data\">";
-        int from = page.indexOf(open) + open.length();
-        return (JsonObject) JsonReader.parse(page.substring(from, page.indexOf("</script>", from)), Projection.ALL);
-    }
-
     @Test
     void replReportEqualsTheScansReport(@TempDir Path dir) throws Exception {
         Path fromScan = report(dir, Kaudit.PER_EVENT_SAMPLES);
@@ -251,8 +243,8 @@ class HtmlReportTest {
         Kaudit.Outcome o = Kaudit.process(("report " + fromRepl + "\n").getBytes(StandardCharsets.UTF_8), "repl", Kaudit.PER_EVENT_SAMPLES);
         assertEquals(0, o.code(), o.err() + o.out());
         assertTrue(o.out().contains("wrote " + fromRepl), o.out());
-        JsonObject scan = data(fromScan);
-        JsonObject repl = data(fromRepl);
+        JsonObject scan = io.kaudit.ReportFile.data(fromScan);
+        JsonObject repl = io.kaudit.ReportFile.data(fromRepl);
         for (String k : List.of("events", "lines", "bytes", "alerts", "alerts_by_priority", "alerts_by_rule", "malformed")) {
             assertEquals(scan.object("stats").get(k), repl.object("stats").get(k), k);
         }
@@ -272,7 +264,7 @@ class HtmlReportTest {
         Path log = dir.resolve("generated.log");
         io.kaudit.bench.LogGenerator.main(new String[] {log.toString(), "16", "7", "16"});
         Path page = report(dir, log.toString());
-        JsonObject d = data(page);
+        JsonObject d = io.kaudit.ReportFile.data(page);
         long alerts = Long.parseLong(d.get("alerts_total").asText());
         long size = Files.size(page);
         assertTrue(alerts > 500, alerts + " alerts");

@@ -1,4 +1,4 @@
-package io.kaudit.live;
+package io.kaudit;
 
 import io.kaudit.event.JsonObject;
 import io.kaudit.event.JsonReader;
@@ -8,11 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Reads the data block of an HTML report written by kaudit. */
-final class ReportFile {
+public final class ReportFile {
     private ReportFile() {
     }
 
-    static JsonObject data(Path html) throws IOException {
+    public static JsonObject data(Path html) throws IOException {
         String page = Files.readString(html);
         String open = "<script type=\"application/json\" id=\"kaudit-data\">";
         int from = page.indexOf(open);
