@@ -1,11 +1,17 @@
 package io.kaudit.source;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystem;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,6 +19,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,7 +72,7 @@ public final class Inputs {
      * cannot be listed, a pipe or device), each named with the reason, for a warning.
      */
     public static final class Skipped {
-        private final java.util.concurrent.atomic.AtomicLong notLogs = new java.util.concurrent.atomic.AtomicLong();
+        private final AtomicLong notLogs = new AtomicLong();
         private final List<Unread> unread = new ArrayList<>();
 
         public long notLogs() {
@@ -162,26 +170,26 @@ public final class Inputs {
      * folders, each folder once), and notes in {@code skipped} what it cannot read rather than
      * dropping it unsaid or giving up on the rest.
      */
-    private static void walk(Path base, Skipped skipped, java.util.function.Consumer<Path> file) throws IOException {
-        Files.walkFileTree(base, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
-                new java.nio.file.SimpleFileVisitor<>() {
+    private static void walk(Path base, Skipped skipped, Consumer<Path> file) throws IOException {
+        Files.walkFileTree(base, Set.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
                     @Override
-                    public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes attrs) {
+                    public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
                         if (attrs.isRegularFile()) {
                             file.accept(f);
                         } else if (!f.getFileName().toString().startsWith(".")) {
                             // following links, a link is reported as itself only when its target is gone
                             skipped.unread.add(new Unread(f, attrs.isSymbolicLink() ? "dangling link" : "not a regular file"));
                         }
-                        return java.nio.file.FileVisitResult.CONTINUE;
+                        return FileVisitResult.CONTINUE;
                     }
 
                     @Override
-                    public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
-                        skipped.unread.add(new Unread(f, e instanceof java.nio.file.FileSystemLoopException ? "link loop"
-                                : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    public FileVisitResult visitFileFailed(Path f, IOException e) {
+                        skipped.unread.add(new Unread(f, e instanceof FileSystemLoopException ? "link loop"
+                                : e instanceof AccessDeniedException ? "permission denied"
                                 : String.valueOf(e.getMessage())));
-                        return java.nio.file.FileVisitResult.CONTINUE;
+                        return FileVisitResult.CONTINUE;
                     }
                 });
     }
