@@ -150,30 +150,33 @@ public final class DocumentReader {
      * brackets), whether the document it starts closes before the end of the input.
      */
     private static final class Lines {
-        long[] at = new long[16];
-        long[] lineOf = new long[16];
+        // (allocated at the first such line: most documents have none)
+        long[] at = {};
+        long[] lineOf = {};
         /** The document starting there never closes ({@link #toEnd} cuts only). */
-        boolean[] neverCloses = new boolean[16];
+        boolean[] neverCloses = {};
         int count;
         /** The cut ran to the end of the input. */
         boolean toEnd;
         /** Lines whose document is open: their index, and the depth of brackets before their '{'. */
-        int[] open = new int[16];
-        int[] openDepth = new int[16];
+        int[] open = {};
+        int[] openDepth = {};
         int opened;
 
         void add(long where, long lineNumber, boolean inString, int depth) {
             if (count == at.length) {
-                at = java.util.Arrays.copyOf(at, count * 2);
-                lineOf = java.util.Arrays.copyOf(lineOf, count * 2);
-                neverCloses = java.util.Arrays.copyOf(neverCloses, count * 2);
+                int n = Math.max(16, count * 2);
+                at = java.util.Arrays.copyOf(at, n);
+                lineOf = java.util.Arrays.copyOf(lineOf, n);
+                neverCloses = java.util.Arrays.copyOf(neverCloses, n);
             }
             at[count] = where;
             lineOf[count] = lineNumber;
             if (!inString) {
                 if (opened == open.length) {
-                    open = java.util.Arrays.copyOf(open, opened * 2);
-                    openDepth = java.util.Arrays.copyOf(openDepth, opened * 2);
+                    int n = Math.max(16, opened * 2);
+                    open = java.util.Arrays.copyOf(open, n);
+                    openDepth = java.util.Arrays.copyOf(openDepth, n);
                 }
                 open[opened] = count;
                 openDepth[opened++] = depth;
