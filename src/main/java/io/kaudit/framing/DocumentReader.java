@@ -17,6 +17,13 @@ import java.io.InputStream;
  * quote is missing for good runs on into those after it; where such a broken value holds a later
  * line that starts with '{' (where a writer begins its next document), it is reported as not
  * closed before that line and reading goes on there.
+ *
+ * <p>A value that ran on to the end of the input holds every document after it: each of them is cut
+ * again from its first line when reading goes on there. What the first cut saw of each such line
+ * (the document it starts never closed before the end, and where the next such line is) is kept,
+ * so a document known never to close is reported and passed at once instead of being cut to the end
+ * again: thousands of broken documents in a row cost as much as reading them, not as much again per
+ * document.
  */
 public final class DocumentReader {
     private static final int MAX_VALUE = 64 << 20;
@@ -25,6 +32,14 @@ public final class DocumentReader {
     /** Bytes to read before {@link #in} again: what a broken value had taken past the next document's start. */
     private byte[] again;
     private int againPos;
+    /** Where in the input {@code again[0]} is. */
+    private long againAt;
+    /** Where in the input {@code buf[0]} is. */
+    private long base;
+    /** What cuts that ran to the end of the input saw of the lines starting with '{' in them, the latest last. */
+    private final java.util.ArrayDeque<Lines> seen = new java.util.ArrayDeque<>();
+    /** The lines starting with '{' the value being cut holds. */
+    private Lines cutting;
     private final String path;
     private final FrameHandler handler;
     private final byte[] buf = new byte[1 << 16];
@@ -94,6 +109,9 @@ public final class DocumentReader {
     /** Cuts out the value starting here and hands it over, or reports why it is not one. */
     private void one() throws IOException {
         long start = line;
+        if (neverCloses()) {
+            return;
+        }
         value.reset();
         boolean oversized = cut();
         if (oversized) {
@@ -106,6 +124,9 @@ public final class DocumentReader {
             v = JsonReader.parse(bytes, 0, bytes.length, Projection.ALL);
         } catch (IOException e) {
             int next = nextDocument(bytes);
+            if (next > 0 && cutting.toEnd) {
+                remember(cutting);
+            }
             if (next > 0) {
                 long lines = 0;
                 for (int i = 0; i < next; i++) {
@@ -123,6 +144,117 @@ public final class DocumentReader {
         handler.value(path, v, start);
     }
 
+    /**
+     * The lines starting with '{' in one cut value, as the cut saw them: where each is, its line
+     * number, and, where it was not inside a string there (so that cutting from it sees the same
+     * brackets), whether the document it starts closes before the end of the input.
+     */
+    private static final class Lines {
+        // (allocated at the first such line: most documents have none)
+        long[] at = {};
+        long[] lineOf = {};
+        /** The document starting there never closes ({@link #toEnd} cuts only). */
+        boolean[] neverCloses = {};
+        int count;
+        /** The cut ran to the end of the input. */
+        boolean toEnd;
+        /** Lines whose document is open: their index, and the depth of brackets before their '{'. */
+        int[] open = {};
+        int[] openDepth = {};
+        int opened;
+
+        void add(long where, long lineNumber, boolean inString, int depth) {
+            if (count == at.length) {
+                int n = Math.max(16, count * 2);
+                at = java.util.Arrays.copyOf(at, n);
+                lineOf = java.util.Arrays.copyOf(lineOf, n);
+                neverCloses = java.util.Arrays.copyOf(neverCloses, n);
+            }
+            at[count] = where;
+            lineOf[count] = lineNumber;
+            if (!inString) {
+                if (opened == open.length) {
+                    int n = Math.max(16, opened * 2);
+                    open = java.util.Arrays.copyOf(open, n);
+                    openDepth = java.util.Arrays.copyOf(openDepth, n);
+                }
+                open[opened] = count;
+                openDepth[opened++] = depth;
+            }
+            count++;
+        }
+
+        /** A bracket closed, leaving {@code depth} open: the documents of lines opened at that depth or deeper close. */
+        void closed(int depth) {
+            while (opened > 0 && openDepth[opened - 1] >= depth) {
+                opened--;
+            }
+        }
+
+        /** The cut ended at the end of the input: the documents still open never close. */
+        void end() {
+            toEnd = true;
+            for (int i = 0; i < opened; i++) {
+                neverCloses[open[i]] = true;
+            }
+            open = null;
+            openDepth = null;
+        }
+
+        /** The index of the line starting at {@code where}, or -1. */
+        int find(long where) {
+            int i = java.util.Arrays.binarySearch(at, 0, count, where);
+            return i >= 0 ? i : -1;
+        }
+    }
+
+    private void remember(Lines lines) {
+        if (seen.size() == 3) {
+            seen.removeFirst();
+        }
+        seen.addLast(lines);
+    }
+
+    /**
+     * When a cut that ran to the end of the input saw that the document starting here never closes,
+     * and where the next line starting with '{' is: cutting it again would run to the end and fail
+     * to parse, so it is reported as not closed before that line and reading goes on there, as
+     * cutting and parsing it would.
+     */
+    private boolean neverCloses() throws IOException {
+        if (seen.isEmpty()) {
+            return false;
+        }
+        long here = base + pos;
+        for (java.util.Iterator<Lines> it = seen.descendingIterator(); it.hasNext(); ) {
+            Lines l = it.next();
+            int i = l.find(here);
+            if (i >= 0 && l.neverCloses[i] && i + 1 < l.count) {
+                handler.skipped(path, line, "invalid JSON: a document not closed before line " + l.lineOf[i + 1]);
+                moveTo(l.at[i + 1], l.lineOf[i + 1]);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Reads on from {@code where}, further on in the input and already read, which is on line {@code atLine}. */
+    private void moveTo(long where, long atLine) throws IOException {
+        while (where >= base + len) {
+            if (again != null && where >= againAt && where < againAt + again.length) {
+                againPos = (int) (where - againAt);   // read on from again there
+                base = where;
+                len = 0;
+                break;
+            }
+            if (!fill()) {
+                throw new IllegalStateException("document start beyond the input: " + where);
+            }
+        }
+        pos = (int) (where - base);
+        line = atLine;
+    }
+
     /** Where a later line of a broken value starts with '{', or -1. */
     private static int nextDocument(byte[] bytes) {
         for (int i = 1; i < bytes.length; i++) {
@@ -138,14 +270,21 @@ public final class DocumentReader {
      * flat array ahead of the input, however many broken documents follow one another.
      */
     private void readAgain(byte[] bytes, int from, long atLine) {
-        java.io.ByteArrayOutputStream ahead = new java.io.ByteArrayOutputStream();
-        ahead.write(bytes, from, bytes.length - from);
-        ahead.write(buf, pos, len - pos);
-        if (again != null) {
-            ahead.write(again, againPos, again.length - againPos);
+        long where = base + pos - (bytes.length - from);
+        if (again != null && where >= againAt) {
+            againPos = (int) (where - againAt);   // all of it is in again still: no copy
+        } else {
+            java.io.ByteArrayOutputStream ahead = new java.io.ByteArrayOutputStream();
+            ahead.write(bytes, from, bytes.length - from);
+            ahead.write(buf, pos, len - pos);
+            if (again != null) {
+                ahead.write(again, againPos, again.length - againPos);
+            }
+            again = ahead.toByteArray();
+            againPos = 0;
+            againAt = where;
         }
-        again = ahead.toByteArray();
-        againPos = 0;
+        base = where;
         pos = 0;
         len = 0;
         line = atLine;
@@ -158,12 +297,16 @@ public final class DocumentReader {
      */
     private boolean cut() throws IOException {
         nesting.reset();
+        cutting = new Lines();
+        long start = base + pos;
+        byte previous = 0;
         boolean[] oversized = {false};
         int from = pos;   // the part of buf not yet copied into value
         while (true) {
             if (pos == len) {
                 keep(from, pos, oversized);
                 if (!fill()) {
+                    cutting.end();
                     return oversized[0];
                 }
                 from = 0;
@@ -173,6 +316,11 @@ public final class DocumentReader {
                 keep(from, pos, oversized);
                 return oversized[0];   // a literal ends
             }
+            boolean inString = nesting.inString();
+            if (c == '{' && previous == '\n' && base + pos > start) {
+                cutting.add(base + pos, line, inString, nesting.depth());
+            }
+            previous = c;
             pos++;
             if (c == '\n') {
                 line++;
@@ -180,6 +328,9 @@ public final class DocumentReader {
             if (nesting.take(c)) {
                 keep(from, pos, oversized);
                 return oversized[0];
+            }
+            if (!inString && (c == '}' || c == ']')) {
+                cutting.closed(nesting.depth());
             }
         }
     }
@@ -215,7 +366,9 @@ public final class DocumentReader {
     }
 
     private boolean fill() throws IOException {
+        base += len;
         if (again != null) {
+            base = againAt + againPos;
             len = Math.min(buf.length, again.length - againPos);
             System.arraycopy(again, againPos, buf, 0, len);
             againPos += len;

@@ -86,14 +86,23 @@ public final class AuditPolicy {
     }
 
     public Decision decide(Request r) {
-        for (PolicyRule p : rules) {
-            if (matches(p, r)) {
-                Set<String> omit = new LinkedHashSet<>(omitStages);
-                omit.addAll(p.omitStages());
-                return new Decision(p.level(), omit, p);
+        for (int i = 0; i < rules.size(); i++) {
+            if (matches(rules.get(i), r)) {
+                return decidedBy(i);
             }
         }
-        return new Decision(Level.None, Set.copyOf(omitStages), null);
+        return decidedBy(-1);
+    }
+
+    /** The decision of rule {@code i} (-1: no rule matched). */
+    Decision decidedBy(int i) {
+        if (i < 0) {
+            return new Decision(Level.None, Set.copyOf(omitStages), null);
+        }
+        PolicyRule p = rules.get(i);
+        Set<String> omit = new LinkedHashSet<>(omitStages);
+        omit.addAll(p.omitStages());
+        return new Decision(p.level(), omit, p);
     }
 
     /** kube-apiserver's rule matching (staging/src/k8s.io/apiserver/pkg/audit/policy/checker.go). */
@@ -114,44 +123,48 @@ public final class AuditPolicy {
             if (!p.namespaces().isEmpty() && !p.namespaces().contains(r.namespace() == null ? "" : r.namespace())) {
                 return false;
             }
-            if (p.resources().isEmpty()) {
-                return true;
-            }
-            String sub = r.subresource() == null ? "" : r.subresource();
-            String combined = sub.isEmpty() ? r.resource() : r.resource() + "/" + sub;
-            for (GroupResources g : p.resources()) {
-                if (!g.group().equals(r.group() == null ? "" : r.group())) {
-                    continue;
-                }
-                if (g.resources().isEmpty()) {
-                    return true;
-                }
-                if (!g.resourceNames().isEmpty() && !g.resourceNames().contains(r.name() == null ? "" : r.name())) {
-                    continue;
-                }
-                for (String res : g.resources()) {
-                    if (res.equals(combined) || res.equals("*")
-                            || (!sub.isEmpty() && res.startsWith("*/") && sub.equals(res.substring(2)))
-                            || (res.endsWith("/*") && r.resource().equals(res.substring(0, res.length() - 2)))) {
-                        return true;
-                    }
-                }
-            }
-            return false;
+            return p.resources().isEmpty() || resourcesMatch(p, r.group() == null ? "" : r.group(), r.resource(),
+                    r.subresource() == null ? "" : r.subresource(), r.name() == null ? "" : r.name());
         }
         if (!p.nonResourceURLs().isEmpty()) {
-            if (r.isResource()) {
-                return false;
+            return !r.isResource() && urlMatches(p, r.path());
+        }
+        return true;
+    }
+
+    /** Whether the {@code resources} of {@code p} (not empty) hold the resource ({@code ""}: no subresource, no name). */
+    static boolean resourcesMatch(PolicyRule p, String group, String resource, String sub, String name) {
+        String combined = sub.isEmpty() ? resource : resource + "/" + sub;
+        for (GroupResources g : p.resources()) {
+            if (!g.group().equals(group)) {
+                continue;
             }
-            for (String spec : p.nonResourceURLs()) {
-                if (spec.equals("*") || spec.equals(r.path())
-                        || (spec.endsWith("*") && r.path().startsWith(spec.substring(0, spec.length() - 1)))) {
+            if (g.resources().isEmpty()) {
+                return true;
+            }
+            if (!g.resourceNames().isEmpty() && !g.resourceNames().contains(name)) {
+                continue;
+            }
+            for (String res : g.resources()) {
+                if (res.equals(combined) || res.equals("*")
+                        || (!sub.isEmpty() && res.startsWith("*/") && sub.equals(res.substring(2)))
+                        || (res.endsWith("/*") && resource.equals(res.substring(0, res.length() - 2)))) {
                     return true;
                 }
             }
-            return false;
         }
-        return true;
+        return false;
+    }
+
+    /** Whether the {@code nonResourceURLs} of {@code p} (not empty) hold {@code path}. */
+    static boolean urlMatches(PolicyRule p, String path) {
+        for (String spec : p.nonResourceURLs()) {
+            if (spec.equals("*") || spec.equals(path)
+                    || (spec.endsWith("*") && path.startsWith(spec.substring(0, spec.length() - 1)))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads a policy file; errors name the file and line. */

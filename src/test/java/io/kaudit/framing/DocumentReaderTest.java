@@ -1,6 +1,7 @@
 package io.kaudit.framing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaudit.event.JsonObject;
@@ -8,6 +9,7 @@ import io.kaudit.event.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -77,6 +79,40 @@ class DocumentReaderTest {
         assertEquals("10001: watch", got.get(5_000));
         // a valid document whose nested objects start at column 0 (json.dumps(indent=0)) is not split
         assertEquals(List.of("1: get"), read("{\n\"verb\": \"get\",\n\"items\": [\n{\n\"a\": 1\n}\n]\n}\n"));
+    }
+
+    /**
+     * Every broken document held all those after it, and each was cut again to the end of the input:
+     * 30,000 in a row took 28 s. Now what the first cut saw is kept, and 30,000 broken documents (lost
+     * braces, cut in a string, alone and in runs) among good ones take a fraction of a second: each
+     * broken one reported where it starts, every good one read.
+     */
+    @Test
+    void thousandsOfBrokenDocumentsCostWhatReadingThemDoes() {
+        String doc = "{\n  \"verb\": \"%s\",\n  \"user\": {\"username\": \"u\"}\n}\n";
+        String lostBrace = "{\n  \"verb\": \"get\",\n  \"user\": {\"username\": \"u\"}\n";
+        String cutInAString = "{\n  \"verb\": \"li\n";
+        StringBuilder in = new StringBuilder();
+        List<String> expected = new ArrayList<>();
+        long line = 1;
+        int broken = 0;
+        for (int i = 0; i < 30_000; i++) {
+            String d = i % 10 == 9 || i % 97 == 0 ? doc.formatted("list" + i) : i % 10 == 4 ? cutInAString : lostBrace;
+            if (d.startsWith("{\n  \"verb\": \"list")) {
+                expected.add(line + ": list" + i);
+            } else {
+                expected.add(line + "! invalid JSON: a document not closed before line " + (line + d.split("\n").length));
+                broken++;
+            }
+            in.append(d);
+            line += d.split("\n").length;
+        }
+        in.append(doc.formatted("watch"));
+        expected.add(line + ": watch");
+        assertTrue(broken > 25_000, broken + " broken");
+        // some 0.5 s: a bound far above that and far below cutting each to the end
+        List<String> got = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> read(in.toString()));
+        assertEquals(expected, got);
     }
 
     @Test
