@@ -183,6 +183,12 @@ public final class AuditPolicy {
             LoaderOptions options = new LoaderOptions();
             options.setAllowDuplicateKeys(false);
             doc = new Yaml(options).compose(reader);
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            // file:line:column of the problem, as rule files report theirs, not SnakeYAML's multi-line message
+            org.yaml.snakeyaml.error.Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String where = mark == null ? "" : ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
+            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage().replace('\n', ' ');
+            throw new PolicyException(file + where + ": not valid YAML: " + problem);
         } catch (YAMLException e) {
             throw new PolicyException(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
         }

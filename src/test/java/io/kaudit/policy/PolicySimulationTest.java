@@ -410,5 +410,12 @@ class PolicySimulationTest {
         Kaudit.Outcome b = Kaudit.run("policy", "check", bad.toString());
         assertEquals(2, b.code());
         assertTrue(b.err().contains("bad.yaml:5") && b.err().contains("Everything"), b.err());
+        // a YAML syntax error names its line too, on one line (it was "FILE: not valid YAML: " and SnakeYAML's message)
+        Path broken = Files.writeString(dir.resolve("broken.yaml"),
+                "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  verbs: [get\n");
+        Kaudit.Outcome y = Kaudit.run("policy", "check", broken.toString());
+        assertEquals(2, y.code(), y.err());
+        assertTrue(y.err().contains(broken + ":6:1: not valid YAML: expected ',' or ']'"), y.err());
+        assertEquals(1, y.err().strip().lines().count(), y.err());
     }
 }
