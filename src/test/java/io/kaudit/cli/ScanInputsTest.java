@@ -201,6 +201,32 @@ class ScanInputsTest {
                 perRule(o));
     }
 
+    /**
+     * A line over --max-line (when that is less than a chunk) is skipped before it is evaluated: it
+     * used to be decoded and matched first and its alerts dropped afterwards, so the stats still
+     * counted its level and stage ("what this log lets rules see" spoke of events never read) and
+     * its time. The same request's kept stage still alerts once.
+     */
+    @Test
+    void aLineOverMaxLineIsNotSeenByAnything() throws IOException {
+        Path sample = Path.of("samples/exec-into-pod.log");
+        List<String> lines = Files.readAllLines(sample);
+        String started = lines.get(1);   // the exec's ResponseStarted; line 3 is its ResponseComplete
+        assertTrue(started.contains("\"stage\":\"ResponseStarted\"") && started.contains("/exec?"), started);
+        String padded = started.replace("\"level\":\"Metadata\"",
+                "\"level\":\"RequestResponse\",\"pad\":\"" + "y".repeat(2000) + "\"");
+        Path p = write("padded.log", List.of(padded, lines.get(2)));
+        Kaudit.Outcome o = Kaudit.run("scan", "-f", "jsonl", "--max-line", "1500", p.toString());
+        assertTrue(o.err().contains("1 malformed line skipped (first at " + p + ":1: line longer than --max-line"), o.err());
+        assertEquals(Map.of("Interactive Shell Exec Into Pod", 1, "Exec or Attach Into Pod", 1), perRule(o),
+                "the request's other stage alerts: " + o.out());
+        Kaudit.Outcome json = Kaudit.run("scan", "-f", "json", "--max-line", "1500", p.toString());
+        assertEquals(0, json.code(), json.err());
+        String stats = json.out().replaceAll("\\s", "");
+        assertTrue(stats.contains("\"levels\":{\"Metadata\":1}") && stats.contains("\"stages\":{\"ResponseComplete\":1}"),
+                "only the kept line's level and stage are counted: " + json.out());
+    }
+
     @Test
     void linesLongerThanAChunkAreReadWhole() throws IOException {
         // each line outgrows the 256 KiB read buffer twice over; the events must come out as if short
