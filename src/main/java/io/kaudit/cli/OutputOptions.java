@@ -25,7 +25,7 @@ final class OutputOptions {
     Format format = Format.table;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write to FILE instead of stdout (whole or not at all).")
+            description = "Write to FILE instead of stdout (scan: whole or not at all; follow, serve, consume: appended to, but -f html replaces it).")
     Path output;
 
     @Option(names = "--html-max-alerts", paramLabel = "N",

@@ -91,6 +91,18 @@ class FollowCommandTest {
         assertEquals(0, p.exitValue(), "SIGTERM is a clean stop");
     }
 
+    /** -o's help says what each command does with FILE: scan writes it whole, the live commands append. */
+    @Test
+    void theHelpSaysLiveCommandsAppendToTheOutputFile() {
+        for (String command : List.of("scan", "follow", "serve", "consume")) {
+            Kaudit.Outcome o = Kaudit.run(command, "--help");
+            assertEquals(0, o.code(), o.err());
+            String help = o.out().replaceAll("\\s+", " ");
+            assertTrue(help.contains("scan: whole or not at all; follow, serve, consume: appended to, but -f html replaces it"),
+                    command + ": " + o.out());
+        }
+    }
+
     @Test
     void everyAlertExactlyOnceAcrossRotationAndRestart() throws Exception {
         LogGenerator gen = new LogGenerator(7, LogGenerator.attacks(Path.of("samples")), 40);
