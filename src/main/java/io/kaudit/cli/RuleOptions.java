@@ -173,7 +173,12 @@ final class RuleOptions {
         if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
             base = Path.of(xdg);
         } else {
-            String home = System.getProperty("user.home");
+            // $HOME, as the XDG default is defined ($HOME/.config) and as the shell's ~ reads it; the JVM's
+            // user.home comes from the password database and misses a HOME set for a CI job or a container
+            String home = System.getenv("HOME");
+            if (home == null || home.isEmpty() || !Path.of(home).isAbsolute()) {
+                home = System.getProperty("user.home");
+            }
             if (home == null || home.isEmpty() || home.equals("?")) {
                 return null;
             }

@@ -102,9 +102,30 @@ class RuleTuningTest {
         assertTrue(bad.err().contains(rulesD.resolve("40-bad.yaml") + ":2"), bad.err());
     }
 
+    /** Without $XDG_CONFIG_HOME the folder is ~/.config/kaudit/rules.d with ~ from $HOME (not the JVM's user.home). */
+    @Test
+    void withoutXdgConfigHomeTheLocalFolderIsUnderHome() throws Exception {
+        Path home = dir.resolve("home");
+        Path rulesD = Files.createDirectories(home.resolve(".config/kaudit/rules.d"));
+        Files.writeString(rulesD.resolve("30-quiet.yaml"), "- rule: Port Forward to Pod\n  enabled: false\n");
+        Kaudit.Outcome check = process(java.util.Map.of("HOME", home.toString()), "rules", "check");
+        assertEquals(0, check.code(), check.err());
+        assertTrue(check.out().contains("local rules: " + rulesD), check.out());
+        Kaudit.Outcome o = process(java.util.Map.of("HOME", home.toString()), "scan", "-q", "-f", "jsonl", SAMPLE);
+        assertEquals(0, o.code(), o.err());
+        assertEquals(0, count(o.out(), "Port Forward to Pod"), o.out());
+        assertTrue(count(o.out(), "Exec or Attach Into Pod") > 0, o.out());
+    }
+
     private static Kaudit.Outcome process(Path xdgConfigHome, String... args) throws Exception {
+        return process(java.util.Map.of("XDG_CONFIG_HOME", xdgConfigHome.toString()), args);
+    }
+
+    /** Runs kaudit in a child JVM with {@code env} set and $XDG_CONFIG_HOME unset unless {@code env} sets it. */
+    private static Kaudit.Outcome process(java.util.Map<String, String> env, String... args) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Kaudit.command(List.of(), args));
-        pb.environment().put("XDG_CONFIG_HOME", xdgConfigHome.toString());
+        pb.environment().remove("XDG_CONFIG_HOME");
+        pb.environment().putAll(env);
         Path out = Files.createTempFile("kaudit-out", ".txt");
         Path err = Files.createTempFile("kaudit-err", ".txt");
         try {
