@@ -171,6 +171,8 @@ public final class AuditPolicy {
     public static AuditPolicy read(Path path) throws PolicyException {
         try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             return parse(path.toString(), reader);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new PolicyException(path + ": cannot read: no such file");   // its message is only the path again
         } catch (IOException e) {
             throw new PolicyException(path + ": cannot read: " + e.getMessage());
         }

@@ -417,5 +417,8 @@ class PolicySimulationTest {
         assertEquals(2, y.code(), y.err());
         assertTrue(y.err().contains(broken + ":6:1: not valid YAML: expected ',' or ']'"), y.err());
         assertEquals(1, y.err().strip().lines().count(), y.err());
+        Kaudit.Outcome missing = Kaudit.run("policy", "check", dir.resolve("nope.yaml").toString());
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().contains(dir.resolve("nope.yaml") + ": cannot read: no such file"), missing.err());
     }
 }
