@@ -371,7 +371,9 @@ public final class Tailer {
         int nl;
         while ((nl = Bytes.indexOfNewline(buf, start, filled)) >= 0) {
             line++;
-            if (skipping) {
+            // over --max-line: one that outgrew the buffer (skipping), or one the buffer, larger than a
+            // small --max-line, holds whole (it was handed on and evaluated)
+            if (skipping || nl - start > maxLine) {
                 skipping = false;
                 join.flush(out, reading);
                 out.skipped(reading, line, tooLong());
@@ -382,7 +384,7 @@ public final class Tailer {
         }
         if (atEnd && start < filled) {
             line++;
-            if (skipping) {
+            if (skipping || filled - start > maxLine) {
                 join.flush(out, reading);
                 out.skipped(reading, line, tooLong());
             } else {
@@ -419,6 +421,11 @@ public final class Tailer {
                     public int line(byte[] data, int from, int limit, long lineNumber, long offset) {
                         int nl = Bytes.indexOfNewline(data, from, limit);
                         int end = nl < 0 ? limit : nl + 1;
+                        if ((nl < 0 ? limit : nl) - from > maxLine) {   // over a --max-line smaller than a chunk
+                            join.flush(out, saved);
+                            out.skipped(saved, lineNumber, tooLong());
+                            return end;
+                        }
                         join.line(out, saved, data, from, end, lineNumber, offset);
                         return end;
                     }

@@ -240,6 +240,22 @@ class TailerTest {
         assertEquals(List.of("audit.log:2"), r.skipped);
     }
 
+    /** A line over --max-line that fits the read buffer (--max-line below 64 KiB) is skipped too, as scan skips it. */
+    @Test
+    void aLineOverASmallMaxLineIsSkippedThoughTheBufferHoldsIt() throws IOException {
+        Path log = dir.resolve("audit.log");
+        Tailer t = new Tailer(log, log.toString(), 100, false);
+        Recorder r = new Recorder();
+        append(log, "ok-1\n" + "z".repeat(101) + "\n" + "y".repeat(100) + "\nok-2\n" + "x".repeat(150));
+        t.poll(r);
+        assertEquals(List.of("ok-1", "y".repeat(100), "ok-2"), r.lines, "a line of exactly --max-line is kept");
+        assertEquals(List.of("audit.log:2"), r.skipped);
+        append(log, "\n");
+        t.poll(r);
+        assertEquals(List.of("audit.log:2", "audit.log:5"), r.skipped, "so is one completed later");
+        assertEquals(List.of("ok-1", "y".repeat(100), "ok-2"), r.lines);
+    }
+
     @Test
     void resumesFromACheckpointThroughARotationWhileStopped() throws IOException {
         Path log = dir.resolve("audit.log");
@@ -271,6 +287,30 @@ class TailerTest {
         again.poll(r2);
         assertEquals(List.of("3", "4", "5"), r2.lines, "nothing lost, nothing repeated");
         assertEquals("audit-2026-03-14T10-00-00.000.log.gz:3", r2.where.get(0));
+    }
+
+    /** The same in a file rotated away while stopped, which is finished from the checkpoint. */
+    @Test
+    void aLineOverASmallMaxLineIsSkippedInAFileRotatedWhileStopped() throws IOException {
+        Path log = dir.resolve("audit.log");
+        append(log, "1\n2\n");
+        Tailer t = new Tailer(log, log.toString(), 100, false);
+        t.poll(new Recorder());
+        Checkpoint.Entry at = t.position();
+        t.close();
+        append(log, "z".repeat(150) + "\n4\n");
+        Path backup = dir.resolve("audit-2026-03-14T10-00-00.000.log.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(backup))) {
+            out.write(Files.readAllBytes(log));
+        }
+        Files.delete(log);
+        append(log, "5\n");
+        Tailer again = new Tailer(log, log.toString(), 100, true);
+        Recorder r = new Recorder();
+        again.resume(at, r);
+        again.poll(r);
+        assertEquals(List.of("4", "5"), r.lines);
+        assertEquals(List.of("audit-2026-03-14T10-00-00.000.log.gz:3"), r.skipped);
     }
 
     @Test
