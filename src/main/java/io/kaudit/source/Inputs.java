@@ -173,6 +173,12 @@ public final class Inputs {
     private static void walk(Path base, Skipped skipped, Consumer<Path> file) throws IOException {
         Files.walkFileTree(base, Set.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
                 new SimpleFileVisitor<>() {
+                    /** A hidden folder below the one given (.git, .snapshot, .Trash) is hidden files: not read. */
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                        return !d.equals(base) && hidden(d) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    }
+
                     @Override
                     public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
                         if (attrs.isRegularFile()) {
@@ -186,12 +192,20 @@ public final class Inputs {
 
                     @Override
                     public FileVisitResult visitFileFailed(Path f, IOException e) {
+                        if (!f.equals(base) && hidden(f)) {
+                            return FileVisitResult.CONTINUE;   // not read anyway
+                        }
                         skipped.unread.add(new Unread(f, e instanceof FileSystemLoopException ? "link loop"
                                 : e instanceof AccessDeniedException ? "permission denied"
                                 : String.valueOf(e.getMessage())));
                         return FileVisitResult.CONTINUE;
                     }
                 });
+    }
+
+    private static boolean hidden(Path p) {
+        Path name = p.getFileName();
+        return name != null && name.toString().startsWith(".");
     }
 
     private static void add(Map<Path, Path> files, Path p) {

@@ -37,6 +37,25 @@ class InputsTest {
         }
     }
 
+    /** Hidden folders inside the one given are hidden files too; a hidden folder given by name is read. */
+    @Test
+    void hiddenFoldersInAFolderAreSkipped() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path d = Files.createDirectories(fs.getPath("/case/.logs"));
+            Files.writeString(d.resolve("audit.log"), "");
+            Files.createDirectories(d.resolve(".git/objects"));
+            Files.writeString(d.resolve(".git/objects/pack.log"), "");
+            Files.createDirectories(d.resolve(".snapshot"));
+            Files.writeString(d.resolve(".snapshot/audit.log"), "");
+            Files.createDirectories(d.resolve("node-1"));
+            Files.writeString(d.resolve("node-1/audit.log"), "");
+            List<Input> inputs = Inputs.expand(List.of("/case/.logs"), fs);
+            assertEquals(List.of("/case/.logs/audit.log", "/case/.logs/node-1/audit.log"),
+                    inputs.stream().map(i -> i.path().toString()).sorted().toList());
+            assertEquals(List.of(), names(Inputs.expand(List.of("/case"), fs)), "below /case, .logs is hidden");
+        }
+    }
+
     @Test
     void aFolderWalkFollowsLinksOnceAndNamesWhatItCannotRead() throws IOException {
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
