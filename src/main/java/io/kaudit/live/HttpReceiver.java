@@ -255,7 +255,7 @@ public final class HttpReceiver {
             reply(ex, 408, e.getMessage() + "\n");
             return;
         } catch (NotGzip e) {
-            batches.undecodable(String.valueOf(ex.getRemoteAddress()), e.getMessage());
+            batches.undecodable(client(ex), e.getMessage());
             reply(ex, 400, "malformed body: " + e.getMessage() + "\n");
             return;
         } catch (IOException e) {
@@ -265,7 +265,7 @@ public final class HttpReceiver {
         String problem;
         evaluating.acquireUninterruptibly();
         try {
-            problem = batches.handle(body, body.length, String.valueOf(ex.getRemoteAddress()));
+            problem = batches.handle(body, body.length, client(ex));
         } finally {
             evaluating.release();
         }
@@ -275,6 +275,16 @@ public final class HttpReceiver {
         }
         accepted.incrementAndGet();
         reply(ex, 200, "");
+    }
+
+    /** The sender as {@code 10.0.0.5:41234} ({@code [::1]:41234}), without the leading slash of InetSocketAddress's text. */
+    static String client(HttpExchange ex) {
+        java.net.InetSocketAddress a = ex.getRemoteAddress();
+        if (a == null || a.getAddress() == null) {
+            return String.valueOf(a);
+        }
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private static boolean acceptable(String type) {
@@ -345,7 +355,7 @@ public final class HttpReceiver {
             rejected.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
             if (status != 503) {   // 503 only while shutting down
                 logRejection(status, "to " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " from "
-                        + ex.getRemoteAddress() + ": " + text.strip());
+                        + client(ex) + ": " + text.strip());
             }
         }
         byte[] b = text.getBytes(StandardCharsets.UTF_8);

@@ -201,6 +201,8 @@ class ServeCommandTest {
             stop();
             assertEquals(expected, ScanInputsTest.perRule(new Kaudit.Outcome(0,
                     Files.readString(dir.resolve("stdout.jsonl")), "")), "stdout");
+            assertTrue(Files.readString(dir.resolve("stdout.jsonl")).contains("\"path\":\"http:127.0.0.1:"),
+                    "an alert is placed at its sender, host:port");
             assertEquals(expected, ScanInputsTest.perRule(new Kaudit.Outcome(0, String.join("\n", sidekick.bodies), "")),
                     "webhook, after retries");
             for (String body : sidekick.bodies) {

@@ -59,7 +59,7 @@ class HttpReceiverTest {
             HttpRequest json = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{}")).build();
             assertEquals(400, client.send(json, HttpResponse.BodyHandlers.ofString()).statusCode());
             assertEquals(2, log.size(), "one line per status within a minute: " + log);
-            assertTrue(log.get(0).matches("answered 415 to POST /k8s-audit from /127\\.0\\.0\\.1:\\d+: unsupported content type "
+            assertTrue(log.get(0).matches("answered 415 to POST /k8s-audit from 127\\.0\\.0\\.1:\\d+: unsupported content type "
                     + "'application/msgpack' .*Format json.*"), log.get(0));
             assertTrue(log.get(1).contains("answered 400") && log.get(1).endsWith("malformed body: line 1: not JSON"), log.get(1));
             assertEquals(6, r.rejected().get(415).get(), "all counted for /metrics");
