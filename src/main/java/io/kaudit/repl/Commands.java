@@ -297,12 +297,13 @@ public final class Commands {
             int verb = table.column("ka.verb");
             int resource = table.column("ka.target.resource");
             int sub = table.column("ka.target.subresource");
+            int stage = table.column("ka.stage");
             for (int r = 0; r < table.size() && !cancelled; r++) {
                 String res = table.value(resource, r);
                 String s = table.value(sub, r);
                 long t = table.time(r);
                 sink.event(t, table.value(user, r), table.value(ip, r), table.value(verb, r),
-                        res == null || s == null ? res : res + "/" + s);
+                        res == null || s == null ? res : res + "/" + s, null, table.value(stage, r));
                 stats.earliestNanos = Math.min(stats.earliestNanos, t);
                 stats.latestNanos = Math.max(stats.latestNanos, t);
             }

@@ -1,5 +1,6 @@
 package io.kaudit.report.html;
 
+import io.kaudit.engine.AuditLevels;
 import io.kaudit.engine.EventObserver;
 import io.kaudit.event.AuditEvent;
 import io.kaudit.event.Interner;
@@ -13,8 +14,8 @@ import java.util.Map;
 
 /**
  * The report's aggregates over every event (not only those that alerted), counted as the run
- * streams: event volume over time, and per actor (user, service account, source IP) what
- * {@link ActorStats} keeps (levels and stages are the run's stats, counted once for every output). One per worker thread; merged at the end. Memory is bounded:
+ * streams: event volume over time, levels and stages, and per actor (user, service account, source
+ * IP) what {@link ActorStats} keeps. One per worker thread; merged at the end. Memory is bounded:
  * past {@link #MAX_ACTORS} actors of a kind, further ones are only counted.
  */
 final class EventTally implements EventObserver {
@@ -27,9 +28,10 @@ final class EventTally implements EventObserver {
     /** The event paths this needs decoded, beyond what the rules read. */
     static final List<List<String>> PATHS = List.of(List.of("user", "username"), List.of("sourceIPs"),
             List.of("verb"), List.of("objectRef", "resource"), List.of("objectRef", "subresource"),
-            List.of("objectRef", "namespace"));
+            List.of("objectRef", "namespace"), List.of("level"), List.of("stage"));
 
     final TimeHistogram events = new TimeHistogram();
+    final AuditLevels levels = new AuditLevels();
     final Map<String, ActorStats> users = new HashMap<>();
     final Map<String, ActorStats> ips = new HashMap<>();
     /** Events whose actor was not kept (past the cap), by kind. */
@@ -56,6 +58,7 @@ final class EventTally implements EventObserver {
     public void event(AuditEvent e) {
         JsonObject root = e.root();
         Interner in = strings;
+        levels.count(in.text(root.get("level")), in.text(root.get("stage")));
         String user = in.text(userValue(root));
         String ip = in.text(sourceIpValue(root));
         JsonObject ref = root.object("objectRef");
@@ -145,6 +148,7 @@ final class EventTally implements EventObserver {
 
     void merge(EventTally o) {
         events.merge(o.events);
+        levels.merge(o.levels);
         mergeActors(users, o.users);
         mergeActors(ips, o.ips);
         usersLeftOut += o.usersLeftOut;

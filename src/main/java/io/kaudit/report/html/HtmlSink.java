@@ -91,6 +91,7 @@ public final class HtmlSink implements Sink {
     public static Projection projection(Projection rules) {
         Projection p = new Projection().merge(rules);
         EventTally.PATHS.forEach(p::add);
+        AuditLevels.PATHS.forEach(p::add);
         return p;
     }
 
@@ -111,11 +112,14 @@ public final class HtmlSink implements Sink {
 
     /**
      * Counts one event from its parts, for a caller that has them without the event (the REPL's
-     * columns). Single-threaded.
+     * columns). Single-threaded; {@code level} and {@code stage} may be null.
      */
-    public void event(long nanos, String user, String ip, String verb, String resource) {
+    public void event(long nanos, String user, String ip, String verb, String resource, String level, String stage) {
         if (direct == null) {
             direct = newObserver() instanceof EventTally t ? t : null;
+        }
+        if (level != null) {   // the REPL keeps no level: its report then has no coverage line
+            direct.levels.count(level, stage);
         }
         direct.event(nanos, user, ip, verb, resource);
     }
@@ -358,11 +362,11 @@ public final class HtmlSink implements Sink {
             g.writeEndObject();
         }
         g.writeObjectFieldStart("coverage");
-        // the run's own counts (every command's output counts them once, before this sink); the REPL keeps none
-        counts(g, "levels", stats.levels == null ? Map.of() : stats.levels);
-        counts(g, "stages", stats.stages == null ? Map.of() : stats.stages);
+        counts(g, "levels", all.levels.levels());
+        counts(g, "stages", all.levels.stages());
         g.writeNumberField("body_rules", AuditLevels.bodyRules(activeRules).size());
-        g.writeStringField("sentence", stats.visibility == null ? "" : stats.visibility);   // as on stderr
+        // scan's sentence (bodies and stages, as on stderr); the REPL's report has only its own counts
+        g.writeStringField("sentence", stats.visibility != null ? stats.visibility : all.levels.sentence(activeRules));
         g.writeEndObject();
         g.writeArrayFieldStart("priorities");
         for (Priority p : Priority.values()) {

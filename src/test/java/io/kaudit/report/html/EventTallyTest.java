@@ -57,11 +57,14 @@ class EventTallyTest {
             for (AuditEvent e : decoder.decodeLine(b, 0, b.length, "x.log", i + 1).events()) {
                 fromEvents.event(e);
                 // the parts as new Strings each time: counted by text, not by identity
+                fromParts.levels.count(new String("Metadata"), new String("ResponseComplete"));
                 fromParts.event(e.timeNanos(), new String(EventTally.user(e.root())), new String(EventTally.sourceIp(e.root())),
                         new String(e.root().string("verb")), new String(EventTally.resource(e.root())));
             }
         }
         assertEquals(actors(fromParts), actors(fromEvents));
+        assertEquals(fromParts.levels.levels(), fromEvents.levels.levels());
+        assertEquals(fromParts.levels.stages(), fromEvents.levels.stages());
         assertEquals(4 + 3, fromEvents.users.size() + fromEvents.ips.size());
         String alice = actors(fromEvents).get("user alice");
         assertEquals("16 1773478803000-1773478859000 {get=1, update=15} {leases=3, nodes/status=3, pods=3, pods/exec=4, pods/log=3}",
