@@ -443,21 +443,7 @@ public final class Coverage {
         if (rs == null) {
             targets = allTargets();
         } else {
-            List<String[]> pairs = new ArrayList<>();
-            for (String r : rs) {
-                if (r.isEmpty()) {
-                    continue;
-                }
-                String g = GROUPS.get(r);
-                if (g != null) {
-                    pairs.add(new String[] {g, r});
-                } else {
-                    for (String group : resources.keySet()) {
-                        pairs.add(new String[] {group, r});
-                    }
-                }
-            }
-            targets = alike(pairs, this::targetKey, null);
+            targets = alike(targetPairs(rs), this::targetKey, null);
         }
         List<String> subList = new ArrayList<>(subs != null ? subs : withEmpty(subresources));
         List<Alike<String>> nsOpen = nss != null ? alike(nss, this::namespaceKey, this::namespaceAdmits)
@@ -739,19 +725,7 @@ public final class Coverage {
         if (rs == null) {
             resources.forEach((g, byRes) -> byRes.keySet().forEach(r -> targets.add(new String[] {g, r})));
         } else {
-            for (String r : rs) {
-                if (r.isEmpty()) {
-                    continue;
-                }
-                String g = GROUPS.get(r);
-                if (g != null) {
-                    targets.add(new String[] {g, r});
-                } else {
-                    for (String group : resources.keySet()) {
-                        targets.add(new String[] {group, r});
-                    }
-                }
-            }
+            targets.addAll(targetPairs(rs));
         }
         for (String u : us) {
             for (List<String> gs : groupSets) {
@@ -843,5 +817,24 @@ public final class Coverage {
             b.append("  omitStages: [").append(String.join(", ", omit)).append("]\n");
         }
         return b.toString();
+    }
+
+    /** The (group, resource) pairs of resources {@code rs}: its own group where known, else every group the policy names. */
+    private List<String[]> targetPairs(Set<String> rs) {
+        List<String[]> pairs = new ArrayList<>();
+        for (String r : rs) {
+            if (r.isEmpty()) {
+                continue;
+            }
+            String g = GROUPS.get(r);
+            if (g != null) {
+                pairs.add(new String[] {g, r});
+            } else {
+                for (String group : resources.keySet()) {
+                    pairs.add(new String[] {group, r});
+                }
+            }
+        }
+        return pairs;
     }
 }
