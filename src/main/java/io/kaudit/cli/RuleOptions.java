@@ -113,9 +113,17 @@ final class RuleOptions {
 
     /** The rules, or null after printing every error found (one per line group) on {@code err}. */
     static RuleSet loadOrReport(List<Path> files, List<Path> added, Path sigmaMapping, PrintWriter err) {
+        return loadOrReport(files, added, sigmaMapping, err, false);
+    }
+
+    /** The same; {@code warnings}: also print the warnings found on the way to the errors ({@code rules check}). */
+    static RuleSet loadOrReport(List<Path> files, List<Path> added, Path sigmaMapping, PrintWriter err, boolean warnings) {
         try {
             return load(files, added, sigmaMapping);
         } catch (RuleLoadException e) {
+            if (warnings) {
+                e.warnings().forEach(w -> err.println("warning: " + w));
+            }
             for (String m : e.errors()) {
                 err.println("kaudit: invalid rules: " + m);
             }

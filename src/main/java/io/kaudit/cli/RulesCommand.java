@@ -45,7 +45,12 @@ final class RulesCommand implements Runnable {
 
         /** The rules, or null after saying why they are invalid. */
         RuleSet load() {
-            return RuleOptions.loadOrReport(paths(), List.of(), sigmaMapping, spec.commandLine().getErr());
+            return RuleOptions.loadOrReport(paths(), List.of(), sigmaMapping, spec.commandLine().getErr(), warnings());
+        }
+
+        /** Whether a load that fails also prints its warnings. */
+        boolean warnings() {
+            return false;
         }
 
         /** The -r paths, then the FILEs. */
@@ -88,6 +93,11 @@ final class RulesCommand implements Runnable {
             description = "Validate rule files: every error with file, line and item, in one pass (exit 2); warn about"
                     + " unused lists and macros and about rules skipped for want of 'source: k8s_audit'.")
     static final class CheckRules extends WithFiles implements Callable<Integer> {
+        @Override
+        boolean warnings() {
+            return true;
+        }
+
         @Override
         public Integer call() {
             RuleSet set = load();

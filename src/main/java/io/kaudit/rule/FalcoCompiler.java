@@ -100,11 +100,6 @@ final class FalcoCompiler {
             compiled.add(new Rule(r.name, r.desc.trim(), r.priority, r.source, List.copyOf(new TreeSet<>(r.tags)),
                     r.enabled, condition, text, resolved, output, r.file, r.line, base + r.index));
         }
-        if (!errors.isEmpty()) {
-            throw new RuleLoadException(List.copyOf(errors));
-        }
-        compiled.forEach(out::add);
-        out.reserve(base + defs.counter() + 1);
         for (RuleDef r : ordered) {
             if (!r.sourceGiven && looksLikeAudit(r.condition)) {
                 warnings.add(r.file + ":" + r.line + ": rule '" + r.name + "' has no 'source:', so it is a syscall rule"
@@ -114,6 +109,15 @@ final class FalcoCompiler {
         for (String s : otherSources) {
             warnings.add("rules of source '" + s + "' are skipped (kaudit evaluates source k8s_audit)");
         }
+        if (!errors.isEmpty()) {
+            // with the errors, the warnings that do not depend on every rule compiling (unused lists and
+            // macros would: a macro only a broken rule uses would be called unused)
+            List<String> known = new ArrayList<>(readWarnings);
+            known.addAll(warnings);
+            throw new RuleLoadException(List.copyOf(errors), known);
+        }
+        compiled.forEach(out::add);
+        out.reserve(base + defs.counter() + 1);
         Map<String, Integer> namedByList = namedByList();
         for (Def<List<String>> l : defs.lists.values()) {
             if (!usedLists.contains(l.name()) && namedByList.getOrDefault(l.name(), Integer.MIN_VALUE) <= l.index()) {

@@ -64,5 +64,17 @@ class RulesCommandTest {
         Kaudit.Outcome w = Kaudit.run("rules", "check", unused.toString());
         assertEquals(0, w.code());
         assertTrue(w.err().contains("list 'never' is not used"), w.err());
+        // with an error, the warnings that hold whatever compiles are shown too; "unused" ones are not
+        // (the macro m is used only by the broken rule)
+        Path both = dir.resolve("both.yaml");
+        Files.writeString(both, Files.readString(bad) + "- rule: Looks audit\n  desc: d\n  condition: ka.verb=delete\n"
+                + "  output: o\n  priority: INFO\n");
+        Kaudit.Outcome b = Kaudit.run("rules", "check", both.toString());
+        assertEquals(2, b.code());
+        assertTrue(b.err().contains("warning: " + both + ":11: rule 'Looks audit' has no 'source:'"), b.err());
+        assertTrue(b.err().contains(both + ":5: rule 'R': unknown field 'ka.nope'"), b.err());
+        assertTrue(!b.err().contains("macro 'm' is not used"), b.err());
+        assertTrue(!Kaudit.run("scan", "-r", both.toString(), "samples/privileged-pod.log").err().contains("warning:"),
+                "scan shows the errors alone");
     }
 }
