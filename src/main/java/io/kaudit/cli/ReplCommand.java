@@ -84,7 +84,8 @@ final class ReplCommand implements Callable<Integer> {
             return repl.script(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out, err);
         }
         try (org.jline.terminal.Terminal terminal = TerminalBuilder.builder().system(true).build()) {
-            return repl.interactive(terminal, Path.of(System.getProperty("user.home"), ".kaudit_history"));
+            Path home = RuleOptions.home();
+            return repl.interactive(terminal, home == null ? null : home.resolve(".kaudit_history"));
         }
     }
 

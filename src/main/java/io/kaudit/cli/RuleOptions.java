@@ -181,18 +181,26 @@ final class RuleOptions {
         if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
             base = Path.of(xdg);
         } else {
-            // $HOME, as the XDG default is defined ($HOME/.config) and as the shell's ~ reads it; the JVM's
-            // user.home comes from the password database and misses a HOME set for a CI job or a container
-            String home = System.getenv("HOME");
-            if (home == null || home.isEmpty() || !Path.of(home).isAbsolute()) {
-                home = System.getProperty("user.home");
-            }
-            if (home == null || home.isEmpty() || home.equals("?")) {
+            Path home = home();   // the XDG default is defined as $HOME/.config
+            if (home == null) {
                 return null;
             }
-            base = Path.of(home, ".config");
+            base = home.resolve(".config");
         }
         return base.resolve("kaudit").resolve("rules.d");
+    }
+
+    /**
+     * The user's home: {@code $HOME}, as the shell's ~ reads it (the JVM's user.home comes from the
+     * password database and misses a HOME set for a CI job, sudo or a container), else user.home; null
+     * without either.
+     */
+    static Path home() {
+        String home = System.getenv("HOME");
+        if (home == null || home.isEmpty() || !Path.of(home).isAbsolute()) {
+            home = System.getProperty("user.home");
+        }
+        return home == null || home.isEmpty() || home.equals("?") ? null : Path.of(home);
     }
 
     Selection selection() {

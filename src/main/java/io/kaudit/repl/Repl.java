@@ -54,12 +54,14 @@ public final class Repl {
             words.add(f.name());
         }
         words.addAll(macros);
-        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("kaudit")
+        LineReaderBuilder builder = LineReaderBuilder.builder().terminal(terminal).appName("kaudit")
                 .completer(new StringsCompleter(words)).parser(parser)
-                .variable(LineReader.HISTORY_FILE, history)
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, "   ...> ")
-                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-                .build();
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true);
+        if (history != null) {   // without a home, the history lasts the session
+            builder.variable(LineReader.HISTORY_FILE, history);
+        }
+        LineReader reader = builder.build();
         PrintWriter out = terminal.writer();
         out.println("kaudit repl: type help, Tab completes, Ctrl-D quits.");
         while (true) {
