@@ -33,6 +33,8 @@ public final class Tailer {
     private static final int HEAD_BYTES = FileIdentity.FINGERPRINT_BYTES;
     /** Default for how long a rotated-away file is still read once a new file is there (Fluent Bit's Rotate_Wait). */
     public static final long ROTATE_WAIT_MILLIS = 5000;
+    /** How long the path may have no file before follow says so. */
+    static final long ABSENT_NOTICE_MILLIS = 10_000;
 
     private final Path path;
     private final String name;
@@ -49,6 +51,10 @@ public final class Tailer {
     private final LineJoin join;         // what spans lines: pretty-printed documents, CRI partial records
     private String reading;              // what lines are named by: the path, or where the file was rotated to
     private long rotateWait = ROTATE_WAIT_MILLIS;
+    private long absentNotice = ABSENT_NOTICE_MILLIS;
+    /** Since when the path has had no file (-1: it has one), and whether a notice said so. */
+    private long absentSince = -1;
+    private boolean absentNoted;
     private State rotated;               // the file rotated away, still read until its deadline
     private long rotatedUntil;
 
@@ -88,6 +94,26 @@ public final class Tailer {
     public Tailer rotateWait(long millis) {
         this.rotateWait = Math.max(0, millis);
         return this;
+    }
+
+    /**
+     * How long the path may stay without a file before a notice says so (default {@link #ABSENT_NOTICE_MILLIS}):
+     * long enough that a rotation's moment between rename and create says nothing.
+     */
+    Tailer absentNotice(long millis) {
+        this.absentNotice = Math.max(0, millis);
+        return this;
+    }
+
+    /** Says once, after {@link #absentNotice}, that the path has no file; and when one comes. */
+    private void noteAbsent(FrameHandler out) {
+        long now = System.currentTimeMillis();
+        if (absentSince < 0) {
+            absentSince = now;
+        } else if (!absentNoted && now - absentSince >= absentNotice) {
+            absentNoted = true;
+            out.notice(name + ": no file at this path (not created yet, or deleted or moved away); waiting for one");
+        }
     }
 
     private State save() {
@@ -194,8 +220,16 @@ public final class Tailer {
     /** Reads whatever complete lines are there, handling rotation and truncation. */
     public void poll(FrameHandler out) throws IOException {
         readRotated(out, false);
-        if (channel == null && !tryOpen()) {
-            return;
+        if (channel == null) {
+            if (!tryOpen()) {
+                noteAbsent(out);
+                return;
+            }
+            if (absentNoted) {
+                out.notice(name + ": a file is there now; reading it from the start");
+            }
+            absentSince = -1;
+            absentNoted = false;
         }
         FileIdentity now = FileIdentity.stat(path);
         if (now == null || !now.sameInode(identity)) {

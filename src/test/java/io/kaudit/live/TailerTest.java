@@ -469,4 +469,33 @@ class TailerTest {
         assertTrue(r.notices.stream().anyMatch(n -> n.contains("copytruncate")), r.notices.toString());
         t.close();
     }
+
+    /** A path without a file is announced once it has stayed so a while (not at a rotation's instant), and so is its return. */
+    @Test
+    void aPathWithoutAFileIsAnnouncedOnceAndSoIsItsReturn() throws Exception {
+        Path log = dir.resolve("audit.log");
+        append(log, "one\n");
+        Tailer t = tailer(log, false).rotateWait(0).absentNotice(200);
+        Recorder r = new Recorder();
+        t.poll(r);
+        Files.delete(log);
+        t.poll(r);   // reads the deleted file to its end
+        t.poll(r);
+        assertEquals(List.of(), r.notices, "not at once: a rotation renames and creates in a moment");
+        Thread.sleep(300);
+        t.poll(r);
+        t.poll(r);
+        assertEquals(List.of(log + ": no file at this path (not created yet, or deleted or moved away); waiting for one"),
+                r.notices, "said once");
+        append(log, "two\n");
+        t.poll(r);
+        assertEquals(List.of("one", "two"), r.lines);
+        assertEquals(log + ": a file is there now; reading it from the start", r.notices.get(1));
+        // and a path that has no file from the start is announced the same way
+        Tailer never = tailer(dir.resolve("later.log"), true).absentNotice(0);
+        Recorder n = new Recorder();
+        never.poll(n);
+        never.poll(n);
+        assertEquals(1, n.notices.size(), n.notices.toString());
+    }
 }
