@@ -94,6 +94,13 @@ final class FollowCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        for (String arg : paths) {   // appending alerts to the followed file would read them back, forever
+            if (!io.kaudit.source.Inputs.isGlob(arg) && outputOptions.isOutput(Path.of(arg))) {
+                err.println("kaudit follow: -o " + outputOptions.output + " is the file followed (" + arg
+                        + "): write the alerts elsewhere");
+                return 2;
+            }
+        }
         RuleSet rules = ruleOptions.loadOrReport(err);
         Checkpoint checkpoint = rules == null ? null : loadCheckpoint(err);
         if (checkpoint == null) {
@@ -228,7 +235,8 @@ final class FollowCommand implements Callable<Integer> {
             if (io.kaudit.source.Inputs.isGlob(arg)) {   // as scan reads it: * ? [ and {a,b}
                 try {
                     for (io.kaudit.source.Input in : io.kaudit.source.Inputs.expand(List.of(arg), FileSystems.getDefault())) {
-                        if (!io.kaudit.source.Inputs.isBackupOrCompressed(in.path().getFileName().toString())) {
+                        if (!io.kaudit.source.Inputs.isBackupOrCompressed(in.path().getFileName().toString())
+                                && !outputOptions.isOutput(in.path())) {   // the glob may match the -o file
                             files.add(in.path());
                         }
                     }

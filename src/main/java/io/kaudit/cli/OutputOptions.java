@@ -56,6 +56,16 @@ final class OutputOptions {
                 java.nio.file.StandardOpenOption.CREATE, whole()), output.toString()));
     }
 
+    /** Whether {@code p} is the -o file itself (however named or linked): kaudit never writes over what it reads. */
+    boolean isOutput(Path p) {
+        try {
+            return output != null && p != null && java.nio.file.Files.exists(output) && java.nio.file.Files.exists(p)
+                    && java.nio.file.Files.isSameFile(output, p);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
      * The projection a run needs: the rules', the level and stage of every event (what the log lets
      * rules see, {@link LogVisibility}), and for the HTML report the fields of its aggregates.

@@ -76,6 +76,13 @@ final class ScanCommand implements Callable<Integer> {
             return 2;
         }
         skipped.warnings(10).forEach(w -> spec.commandLine().getErr().println("kaudit: warning: " + w));
+        for (Input in : inputs) {
+            if (outputOptions.isOutput(in.path())) {
+                spec.commandLine().getErr().println("kaudit: -o " + outputOptions.output + " is also an input (" + in.name()
+                        + "): kaudit does not write over what it reads; write the alerts elsewhere");
+                return 2;
+            }
+        }
         if (inputs.stream().anyMatch(i -> i.path() == null) && Terminal.isTerminal(0) && !quiet) {
             spec.commandLine().getErr().println("kaudit: reading audit events from stdin (Ctrl-D ends; give a PATH to scan files)");
             spec.commandLine().getErr().flush();

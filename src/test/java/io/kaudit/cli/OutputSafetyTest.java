@@ -1,5 +1,6 @@
 package io.kaudit.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,14 +70,19 @@ class OutputSafetyTest {
         });
         Kaudit.Outcome r = Kaudit.run("scan", "-q", "-f", "jsonl", "-o", fifo.toString(), "samples/privileged-pod.log");
         assertEquals(0, r.code(), r.err());
-        if (!reader.isDone()) {   // unfixed: the FIFO was renamed over and nobody opened it for writing
+        String read;
+        try {
+            read = reader.get(10, TimeUnit.SECONDS);   // the reader sees the end once the scan closed its side
+        } catch (java.util.concurrent.TimeoutException unfixed) {
+            // the FIFO was renamed over and nobody opened it for writing: unblock the reader, then fail below
             try (OutputStream unblock = Files.newOutputStream(fifo)) {
                 unblock.flush();
             } catch (IOException ignored) {
                 // not a FIFO any more
             }
+            read = reader.get(30, TimeUnit.SECONDS);
         }
-        assertTrue(reader.get(30, TimeUnit.SECONDS).contains("Privileged Container Started"), "alerts came through the FIFO");
+        assertTrue(read.contains("Privileged Container Started"), "alerts came through the FIFO");
         assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "still a FIFO");
         noTemporaryFiles();
     }
@@ -323,5 +329,34 @@ class OutputSafetyTest {
             }
             assertEquals(0, depth, "a whole document");
         }
+    }
+
+    /** -o naming an input (directly, through a link, or found in a folder) is refused: the evidence stays as it was. */
+    @Test
+    void theOutputIsNeverAnInput() throws Exception {
+        Path logs = Files.createDirectory(dir.resolve("case"));
+        Path log = logs.resolve("audit.log");
+        Files.copy(Path.of("samples", "privileged-pod.log"), log);
+        byte[] before = Files.readAllBytes(log);
+        Path link = Files.createSymbolicLink(dir.resolve("alerts.jsonl"), log);
+        for (String[] args : new String[][] {
+                {"scan", "-f", "jsonl", "-o", log.toString(), log.toString()},
+                {"scan", "-f", "jsonl", "-o", link.toString(), log.toString()},
+                {"scan", "-f", "html", "-o", log.toString(), logs.toString()},
+                {"scan", "-f", "jsonl", "-o", log.toString(), logs + "/*.log"}}) {
+            Kaudit.Outcome o = Kaudit.run(args);
+            assertEquals(2, o.code(), String.join(" ", args) + ": " + o.err());
+            assertTrue(o.err().contains("is also an input (") && o.err().contains("kaudit does not write over what it reads"),
+                    o.err());
+            assertArrayEquals(before, Files.readAllBytes(log), "the log is untouched: " + String.join(" ", args));
+        }
+        Kaudit.Outcome f = Kaudit.run("follow", "-f", "jsonl", "-o", log.toString(), log.toString());
+        assertEquals(2, f.code(), f.err());
+        assertTrue(f.err().contains("is the file followed"), f.err());
+        assertArrayEquals(before, Files.readAllBytes(log));
+        // an output that is not there yet cannot be an input
+        Path fresh = dir.resolve("fresh.jsonl");
+        assertEquals(1, Kaudit.run("scan", "--fail-on", "warning", "-f", "jsonl", "-o", fresh.toString(), log.toString()).code());
+        assertTrue(Files.size(fresh) > 0);
     }
 }
