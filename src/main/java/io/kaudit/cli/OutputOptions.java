@@ -58,12 +58,7 @@ final class OutputOptions {
 
     /** Whether {@code p} is the -o file itself (however named or linked): kaudit never writes over what it reads. */
     boolean isOutput(Path p) {
-        try {
-            return output != null && p != null && java.nio.file.Files.exists(output) && java.nio.file.Files.exists(p)
-                    && java.nio.file.Files.isSameFile(output, p);
-        } catch (IOException e) {
-            return false;
-        }
+        return io.kaudit.source.Inputs.isSameFile(output, p);
     }
 
     /**

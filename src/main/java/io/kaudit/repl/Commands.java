@@ -285,6 +285,12 @@ public final class Commands {
             throw new CommandException("usage: report FILE");
         }
         Path target = Path.of(file);
+        for (io.kaudit.source.Input in : table.inputs) {
+            if (io.kaudit.source.Inputs.isSameFile(target, in.path())) {
+                throw new CommandException("report " + file + ": that is a loaded log (" + in.name()
+                        + "); kaudit does not write over what it reads");
+            }
+        }
         Path temp = target.resolveSibling(target.getFileName() + ".kaudit-tmp");
         List<String> names = new ArrayList<>();
         table.inputs.forEach(i -> names.add(i.name()));

@@ -281,6 +281,15 @@ public final class Inputs {
         return null;
     }
 
+    /** Whether {@code a} and {@code b} are one existing file, however named or linked (false when either is missing). */
+    public static boolean isSameFile(Path a, Path b) {
+        try {
+            return a != null && b != null && Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** True for a rotated backup or a gzipped file: what follow leaves alone when a glob finds it. */
     public static boolean isBackupOrCompressed(String name) {
         return backup(name) != null || name.endsWith(".gz") || NUMBER_SUFFIX.matcher(name).matches();

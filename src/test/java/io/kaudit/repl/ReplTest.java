@@ -195,6 +195,16 @@ class ReplTest {
                 "the REPL's report counts what scan counts");
     }
 
+    @Test
+    void aReportNeverReplacesALoadedLog() throws Exception {
+        Path copy = Files.copy(log, dir.resolve("evidence.log"));
+        byte[] before = Files.readAllBytes(copy);
+        Kaudit.Outcome o = Kaudit.process(("report " + copy + "\n").getBytes(StandardCharsets.UTF_8), "repl", copy.toString());
+        assertTrue(o.err().contains("report " + copy + ": that is a loaded log (" + copy + "); kaudit does not write over what it reads"),
+                o.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(copy)), "the log is untouched");
+    }
+
     /** Three questions that use the columns, the slow path (reading the input again) and show -j. */
     private static Kaudit.Outcome ask(Path input) throws Exception {
         String questions = "count ka.verb=create\n"
