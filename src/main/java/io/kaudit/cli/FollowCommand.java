@@ -100,6 +100,18 @@ final class FollowCommand implements Callable<Integer> {
                         + "): write the alerts elsewhere");
                 return 2;
             }
+            if (!io.kaudit.source.Inputs.isGlob(arg) && io.kaudit.source.Inputs.isSameFile(checkpointFile, Path.of(arg))) {
+                err.println("kaudit follow: --checkpoint " + checkpointFile + " is the file followed (" + arg
+                        + "): keep the checkpoint elsewhere");
+                return 2;
+            }
+        }
+        // the checkpoint is replaced every second: on the -o file it would wipe the alerts
+        if (checkpointFile != null && outputOptions.output != null
+                && (checkpointFile.toAbsolutePath().normalize().equals(outputOptions.output.toAbsolutePath().normalize())
+                || io.kaudit.source.Inputs.isSameFile(checkpointFile, outputOptions.output))) {
+            err.println("kaudit follow: --checkpoint and -o are one file (" + checkpointFile + "): keep them apart");
+            return 2;
         }
         RuleSet rules = ruleOptions.loadOrReport(err);
         Checkpoint checkpoint = rules == null ? null : loadCheckpoint(err);

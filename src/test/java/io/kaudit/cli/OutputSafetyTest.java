@@ -354,6 +354,15 @@ class OutputSafetyTest {
         assertEquals(2, f.code(), f.err());
         assertTrue(f.err().contains("is the file followed"), f.err());
         assertArrayEquals(before, Files.readAllBytes(log));
+        Path alerts = dir.resolve("follow.jsonl");
+        Kaudit.Outcome c = Kaudit.run("follow", "-f", "jsonl", "--checkpoint", alerts.toString(), "-o", alerts.toString(),
+                log.toString());
+        assertEquals(2, c.code(), c.err());
+        assertTrue(c.err().contains("--checkpoint and -o are one file"), c.err());
+        Kaudit.Outcome l = Kaudit.run("follow", "-f", "jsonl", "--checkpoint", log.toString(), log.toString());
+        assertEquals(2, l.code(), l.err());
+        assertTrue(l.err().contains("--checkpoint " + log + " is the file followed"), l.err());
+        assertArrayEquals(before, Files.readAllBytes(log));
         // an output that is not there yet cannot be an input
         Path fresh = dir.resolve("fresh.jsonl");
         assertEquals(1, Kaudit.run("scan", "--fail-on", "warning", "-f", "jsonl", "-o", fresh.toString(), log.toString()).code());
