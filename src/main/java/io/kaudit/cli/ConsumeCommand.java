@@ -117,6 +117,12 @@ final class ConsumeCommand implements Callable<Integer> {
             err.println("kaudit: " + e.getMessage());
             return 2;
         }
+        for (String[] out : new String[][] {{"--alerts-topic", alertsTopic}, {"--dead-letter-topic", deadLetterTopic}}) {
+            if (out[1] != null && subscription.covers(out[1])) {   // what kaudit writes would come back to it as input
+                err.println("kaudit: " + out[0] + " " + out[1] + " is also read (" + subscription + "): write to another topic");
+                return 2;
+            }
+        }
         RuleSet rules = ruleOptions.loadOrReport(err);
         if (rules == null) {
             return 2;

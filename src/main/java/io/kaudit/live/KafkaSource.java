@@ -45,6 +45,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class KafkaSource {
     /** What to read: topic names, or a pattern over topic names. */
     public record Subscription(List<String> topics, Pattern pattern) {
+        /** Whether {@code topic} is read: named, or matched by the pattern. */
+        public boolean covers(String topic) {
+            return topics != null && topics.contains(topic) || pattern != null && pattern.matcher(topic).matches();
+        }
+
         @Override
         public String toString() {
             return pattern != null ? "topics matching " + pattern.pattern() : "topic" + (topics.size() == 1 ? " " : "s ")

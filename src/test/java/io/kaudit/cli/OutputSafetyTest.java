@@ -368,4 +368,18 @@ class OutputSafetyTest {
         assertEquals(1, Kaudit.run("scan", "--fail-on", "warning", "-f", "jsonl", "-o", fresh.toString(), log.toString()).code());
         assertTrue(Files.size(fresh) > 0);
     }
+
+    /** consume never writes alerts or dead letters to a topic it reads: they would come back as input. */
+    @Test
+    void consumeWritesToNoTopicItReads() {
+        for (String[] args : new String[][] {
+                {"--topic", "k8s-audit", "--alerts-topic", "k8s-audit"},
+                {"--topic", "audit-.*", "--dead-letter-topic", "audit-dead"}}) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("consume", "--bootstrap", "127.0.0.1:1", "--group", "g"));
+            cmd.addAll(List.of(args));
+            Kaudit.Outcome o = Kaudit.run(cmd.toArray(new String[0]));
+            assertEquals(2, o.code(), o.err());
+            assertTrue(o.err().contains(args[3] + " is also read (") && o.err().contains("write to another topic"), o.err());
+        }
+    }
 }
