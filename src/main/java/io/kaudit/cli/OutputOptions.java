@@ -24,9 +24,14 @@ final class OutputOptions {
             description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Format format = Format.table;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write to FILE instead of stdout (scan: whole or not at all; follow, serve, consume: appended to, but -f html replaces it).")
+    /** The -o file, or null for stdout. */
     Path output;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Write to FILE instead of stdout ('-': stdout; scan: whole or not at all; follow, serve, consume: appended to, but -f html replaces it).")
+    void output(Path file) {
+        output = file.toString().equals("-") ? null : file;   // as '-' names stdin among the inputs
+    }
 
     @Option(names = "--html-max-alerts", paramLabel = "N",
             description = "-f html: show at most N alerts, the highest priorities first (default: ${DEFAULT-VALUE}); counts stay complete.")

@@ -363,6 +363,10 @@ class OutputSafetyTest {
         assertEquals(2, l.code(), l.err());
         assertTrue(l.err().contains("--checkpoint " + log + " is the file followed"), l.err());
         assertArrayEquals(before, Files.readAllBytes(log));
+        // '-' is stdout, as it is stdin among the inputs
+        Kaudit.Outcome dash = Kaudit.run("scan", "-q", "-f", "jsonl", "-o", "-", log.toString());
+        assertEquals(0, dash.code(), dash.err());
+        assertTrue(dash.out().contains("Privileged Container Started") && !Files.exists(Path.of("-")), dash.out());
         // an output that is not there yet cannot be an input
         Path fresh = dir.resolve("fresh.jsonl");
         assertEquals(1, Kaudit.run("scan", "--fail-on", "warning", "-f", "jsonl", "-o", fresh.toString(), log.toString()).code());
