@@ -67,6 +67,12 @@ final class RuleOptions {
 
     /** The rules, or null after saying on {@code err} why they are invalid (the caller exits 2). */
     RuleSet loadOrReport(PrintWriter err) {
+        if (since != null && until != null && since > until) {   // a window no event can be in: say so, not "0 alerts"
+            err.println("kaudit: --since " + io.kaudit.event.Timestamps.isoUtc(since) + " is after --until "
+                    + io.kaudit.event.Timestamps.isoUtc(until) + ": no event could be in that window");
+            err.flush();
+            return null;
+        }
         RuleSet set = loadOrReport(rules, addRules, sigmaMapping, err);
         String unknown = set == null ? null : unknownSelection(set);
         if (unknown != null) {

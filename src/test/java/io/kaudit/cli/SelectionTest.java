@@ -46,6 +46,14 @@ class SelectionTest {
                 late.get("Exec or Attach Into Pod") + early.get("Exec or Attach Into Pod"), late + " " + early);
         assertEquals(Map.of(), rules("--since", "1h", Kaudit.PER_EVENT_SAMPLES), "the samples are older than an hour ago");
         assertEquals(2, Kaudit.run("scan", "--since", "yesterday", Kaudit.PER_EVENT_SAMPLES).code());
+        // a window that ends before it starts holds nothing whatever the log: a usage error, not "0 alerts"
+        for (String cmd : new String[] {"scan", "follow", "serve"}) {
+            Kaudit.Outcome o = Kaudit.run(cmd, "--since", "2026-03-15T00:00:00Z", "--until", "2026-03-14T00:00:00Z",
+                    cmd.equals("serve") ? "--listen=127.0.0.1:0" : Kaudit.PER_EVENT_SAMPLES);
+            assertEquals(2, o.code(), cmd + ": " + o.err());
+            assertTrue(o.err().contains("--since 2026-03-15T00:00:00"), o.err());
+            assertTrue(o.err().contains("is after --until 2026-03-14T00:00:00"), o.err());
+        }
     }
 
     /** The summary says how many events the window kept and, when none, when the events are from. */
