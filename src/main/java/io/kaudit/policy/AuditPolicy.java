@@ -192,6 +192,9 @@ public final class AuditPolicy {
             String problem = e.getProblem() != null ? e.getProblem() : e.getMessage().replace('\n', ' ');
             throw new PolicyException(file + where + ": not valid YAML: " + problem);
         } catch (YAMLException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) {
+                throw new PolicyException(file + ": not UTF-8 text (a binary file?)");
+            }
             throw new PolicyException(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
         }
         if (doc == null) {

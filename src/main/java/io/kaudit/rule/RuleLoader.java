@@ -111,12 +111,16 @@ public final class RuleLoader {
         return new RuleLoadException(message);
     }
 
-    private static String reason(IOException e) {
+    /** Why a file could not be read, in words (the JDK's messages are a bare path or "Input length = 1"). */
+    public static String reason(IOException e) {
         if (e instanceof java.nio.file.NoSuchFileException) {
             return "no such file";
         }
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "not UTF-8 text (a binary file?)";
         }
         return e.getMessage();
     }

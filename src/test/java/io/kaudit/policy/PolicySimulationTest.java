@@ -420,5 +420,13 @@ class PolicySimulationTest {
         Kaudit.Outcome missing = Kaudit.run("policy", "check", dir.resolve("nope.yaml").toString());
         assertEquals(2, missing.code(), missing.err());
         assertTrue(missing.err().contains(dir.resolve("nope.yaml") + ": cannot read: no such file"), missing.err());
+        // a binary file (a jar given by mistake) is named as one, for a policy and for rules alike
+        Path binary = java.nio.file.Files.write(dir.resolve("kaudit.yaml"), new byte[] {'P', 'K', 3, 4, (byte) 0xC3, 0x28, (byte) 0xFF});
+        Kaudit.Outcome bin = Kaudit.run("policy", "check", binary.toString());
+        assertEquals(2, bin.code(), bin.err());
+        assertTrue(bin.err().contains(binary + ": not UTF-8 text (a binary file?)"), bin.err());
+        Kaudit.Outcome binRules = Kaudit.run("rules", "check", binary.toString());
+        assertEquals(2, binRules.code(), binRules.err());
+        assertTrue(binRules.err().contains(binary + ": cannot read rules file: not UTF-8 text (a binary file?)"), binRules.err());
     }
 }
