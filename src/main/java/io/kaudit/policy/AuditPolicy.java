@@ -171,10 +171,8 @@ public final class AuditPolicy {
     public static AuditPolicy read(Path path) throws PolicyException {
         try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             return parse(path.toString(), reader);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new PolicyException(path + ": cannot read: no such file");   // its message is only the path again
         } catch (IOException e) {
-            throw new PolicyException(path + ": cannot read: " + e.getMessage());
+            throw new PolicyException(path + ": cannot read: " + io.kaudit.source.Input.reason(e));
         }
     }
 
@@ -192,8 +190,8 @@ public final class AuditPolicy {
             String problem = e.getProblem() != null ? e.getProblem() : e.getMessage().replace('\n', ' ');
             throw new PolicyException(file + where + ": not valid YAML: " + problem);
         } catch (YAMLException e) {
-            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) {
-                throw new PolicyException(file + ": not UTF-8 text (a binary file?)");
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException coding) {   // the reader's, not YAML's
+                throw new PolicyException(file + ": " + io.kaudit.source.Input.reason(coding));
             }
             throw new PolicyException(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
         }

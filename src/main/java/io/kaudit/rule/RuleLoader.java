@@ -100,7 +100,7 @@ public final class RuleLoader {
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw failed(path + ": cannot read rules file: " + reason(e));
+            throw failed(path + ": cannot read rules file: " + io.kaudit.source.Input.reason(e));
         }
         return load(path.toString(), text);
     }
@@ -111,19 +111,6 @@ public final class RuleLoader {
         return new RuleLoadException(message);
     }
 
-    /** Why a file could not be read, in words (the JDK's messages are a bare path or "Input length = 1"). */
-    public static String reason(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.charset.CharacterCodingException) {
-            return "not UTF-8 text (a binary file?)";
-        }
-        return e.getMessage();
-    }
 
     /**
      * Loads rules from text; {@code file} names it in messages. A bad item is reported and skipped and

@@ -173,15 +173,19 @@ public record Input(String name, Path path) {
     }
 
     /**
-     * Why a file would not open, without its path (callers name the input): FileInputStream says
-     * "PATH (Permission denied)", NIO throws exceptions whose message is the path.
+     * Why a file would not open or read, without its path (callers name the file): FileInputStream
+     * says "PATH (Permission denied)", NIO throws exceptions whose message is the path, a decoder
+     * "Input length = 1".
      */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "no such file or directory";
         }
         if (e instanceof AccessDeniedException) {
             return "permission denied";
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "not UTF-8 text (a binary file?)";
         }
         String m = String.valueOf(e.getMessage());
         int open = m.lastIndexOf(" (");

@@ -155,7 +155,7 @@ public final class SigmaFields {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new RuleLoadException(file + ": cannot read Sigma mapping file: " + io.kaudit.rule.RuleLoader.reason(e));
+            throw new RuleLoadException(file + ": cannot read Sigma mapping file: " + io.kaudit.source.Input.reason(e));
         }
         SigmaFields f = new SigmaFields(file.toString());
         LoaderOptions options = new LoaderOptions();
