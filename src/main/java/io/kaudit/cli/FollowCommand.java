@@ -94,22 +94,22 @@ final class FollowCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        for (String arg : paths) {   // appending alerts to the followed file would read them back, forever
-            if (!io.kaudit.source.Inputs.isGlob(arg) && outputOptions.isOutput(Path.of(arg))) {
+        // alerts appended to the followed file would be read back, forever; the checkpoint, replaced every
+        // second, would wipe the log or the alerts
+        for (String arg : paths) {
+            Path followed = io.kaudit.source.Inputs.isGlob(arg) ? null : Path.of(arg);
+            if (outputOptions.isOutput(followed)) {
                 err.println("kaudit follow: -o " + outputOptions.output + " is the file followed (" + arg
                         + "): write the alerts elsewhere");
                 return 2;
             }
-            if (!io.kaudit.source.Inputs.isGlob(arg) && io.kaudit.source.Inputs.isSameFile(checkpointFile, Path.of(arg))) {
+            if (io.kaudit.source.Inputs.isSameFile(checkpointFile, followed)) {
                 err.println("kaudit follow: --checkpoint " + checkpointFile + " is the file followed (" + arg
                         + "): keep the checkpoint elsewhere");
                 return 2;
             }
         }
-        // the checkpoint is replaced every second: on the -o file it would wipe the alerts
-        if (checkpointFile != null && outputOptions.output != null
-                && (checkpointFile.toAbsolutePath().normalize().equals(outputOptions.output.toAbsolutePath().normalize())
-                || io.kaudit.source.Inputs.isSameFile(checkpointFile, outputOptions.output))) {
+        if (io.kaudit.source.Inputs.isSameFile(checkpointFile, outputOptions.output)) {
             err.println("kaudit follow: --checkpoint and -o are one file (" + checkpointFile + "): keep them apart");
             return 2;
         }

@@ -281,10 +281,19 @@ public final class Inputs {
         return null;
     }
 
-    /** Whether {@code a} and {@code b} are one existing file, however named or linked (false when either is missing). */
+    /**
+     * Whether {@code a} and {@code b} are one file: the same path (the file may not be there yet), or
+     * one existing file however named or linked.
+     */
     public static boolean isSameFile(Path a, Path b) {
+        if (a == null || b == null) {
+            return false;
+        }
+        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+            return true;
+        }
         try {
-            return a != null && b != null && Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
         } catch (IOException e) {
             return false;
         }
