@@ -43,14 +43,9 @@ final class RulesCommand implements Runnable {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        /** The rules, or null after saying why they are invalid. */
-        RuleSet load() {
-            return RuleOptions.loadOrReport(paths(), List.of(), sigmaMapping, spec.commandLine().getErr(), warnings());
-        }
-
-        /** Whether a load that fails also prints its warnings. */
-        boolean warnings() {
-            return false;
+        /** The rules, or null after saying why they are invalid ({@code warnings}: and the warnings found on the way). */
+        RuleSet load(boolean warnings) {
+            return RuleOptions.loadOrReport(paths(), List.of(), sigmaMapping, spec.commandLine().getErr(), warnings);
         }
 
         /** The -r paths, then the FILEs. */
@@ -67,7 +62,7 @@ final class RulesCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            RuleSet set = load();
+            RuleSet set = load(false);
             if (set == null) {
                 return 2;
             }
@@ -94,13 +89,8 @@ final class RulesCommand implements Runnable {
                     + " unused lists and macros and about rules skipped for want of 'source: k8s_audit'.")
     static final class CheckRules extends WithFiles implements Callable<Integer> {
         @Override
-        boolean warnings() {
-            return true;
-        }
-
-        @Override
         public Integer call() {
-            RuleSet set = load();
+            RuleSet set = load(true);
             if (set == null) {
                 return 2;
             }

@@ -197,15 +197,20 @@ final class ServeCommand implements Callable<Integer> {
             this.err = err;
         }
 
+        /** How alerts and malformed bodies name a sender. */
+        private static String source(String client) {
+            return "http:" + client;
+        }
+
         @Override
         public void undecodable(String client, String problem) {
-            run.malformed(new Location("http:" + client, 1, -1), problem);
+            run.malformed(new Location(source(client), 1, -1), problem);
         }
 
         /** Evaluates a body; its alerts go out together and in order. Null, or why it is malformed. */
         @Override
         public String handle(byte[] body, int length, String client) {
-            String source = "http:" + client;
+            String source = source(client);
             BatchEvaluator.Batch b = batches.evaluate(body, length, source);
             if (b.problem() != null) {
                 run.malformed(new Location(source, Math.max(1, b.line()), -1), b.problem());

@@ -142,7 +142,7 @@ public final class Inputs {
             if (Files.isDirectory(p)) {
                 List<Path> found = new ArrayList<>();
                 walk(p, skipped, f -> {
-                    if (f.getFileName().toString().startsWith(".")) {
+                    if (hidden(f)) {
                         return;
                     }
                     if (isNotALog(f.getFileName().toString())) {
@@ -183,7 +183,7 @@ public final class Inputs {
                     public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
                         if (attrs.isRegularFile()) {
                             file.accept(f);
-                        } else if (!f.getFileName().toString().startsWith(".")) {
+                        } else if (!hidden(f)) {
                             // following links, a link is reported as itself only when its target is gone
                             skipped.unread.add(new Unread(f, attrs.isSymbolicLink() ? "dangling link" : "not a regular file"));
                         }
