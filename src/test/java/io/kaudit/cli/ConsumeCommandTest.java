@@ -77,6 +77,8 @@ class ConsumeCommandTest {
         Kaudit.Outcome o = Kaudit.run("consume", "--bootstrap", broker.bootstrap(), "--topic", topic, "--group", "g-html",
                 "--exit-at-end", "-f", "html", "-o", fromConsume.toString());
         assertEquals(0, o.code(), o.err());
+        // and at its stop it says what the log hid from the rules, as scan does (the samples are mostly Metadata)
+        assertTrue(o.err().contains("what this log lets rules see: "), o.err());
         JsonObject scan = io.kaudit.ReportFile.data(fromScan);
         JsonObject consume = io.kaudit.ReportFile.data(fromConsume);
         assertTrue(scan.get("actors").toString().contains("10.0."), "the scan's report has source IPs: " + scan.get("actors"));
